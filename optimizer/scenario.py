@@ -1,0 +1,350 @@
+"""The scenario: the input of the model contract (``MODEL.md``, "Scenario").
+
+A scenario is parsed in two passes, and every problem of both is reported at
+once with its location as a JSON pointer:
+
+1. structure, by pydantic (types, ranges, unknown fields, non-finite numbers);
+2. references and shapes (:func:`_cross_check`): unknown or duplicate ids,
+   lists of the wrong length, rules that need data the scenario lacks.
+
+The canonical form (:func:`canonical_json`) fills every default, expands a
+scalar budget to one figure per year and writes every amount as a float, so
+that equivalent scenarios have the same :func:`scenario_hash`. The hash covers
+the whole scenario except its ``solver`` block: the solver options say how to
+solve, not what, and are keyed separately wherever results are cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from optimizer.errors import Problem, ScenarioError, pointer
+
+MODEL_VERSION = 1
+#: Limits that keep one request bounded; generous for real use (England has 32,844 LSOAs).
+MAX_AREAS = 50_000
+MAX_INTERVENTIONS = 200
+MAX_POOLS = 20
+MAX_ID_LENGTH = 200
+MAX_APPRAISAL_YEARS = 60
+
+_STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
+
+# Identifiers: non-empty, printable, bounded. The pattern refuses control characters.
+Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[^\x00-\x1f\x7f]+$")]
+Label = Annotated[str, Field(max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
+Money = Annotated[float, Field(ge=0)]
+Count = Annotated[float, Field(ge=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class _Model(BaseModel):
+    model_config = _STRICT
+
+
+class Pool(_Model):
+    """A funding pool; its ``id`` is also the id of the agency that holds it."""
+
+    id: Id
+    name: Label
+    budget: Money | list[Money]
+    areas: list[Id] | None = None
+    interventions: list[Id] | None = None
+    reinvest_rate: Share = 0.0
+
+
+class Agency(_Model):
+    """An agency that bears costs but holds no pool (it can receive savings)."""
+
+    id: Id
+    name: Label
+
+
+class Outcome(_Model):
+    """An event that prevention avoids, and who pays for each occurrence."""
+
+    id: Id
+    name: Label
+    unit_costs: dict[Id, Money]
+    social_value: Money = 0.0
+
+
+class Area(_Model):
+    """A neighbourhood (LSOA or ward)."""
+
+    id: Id
+    name: Label | None = None
+    imd_decile: Annotated[int, Field(ge=1, le=10)]
+    imd_rank: Annotated[int, Field(ge=1)] | None = None
+    population: Count
+    groups: dict[Id, Count] = Field(default_factory=dict)
+
+
+class Effect(_Model):
+    """Occurrences of an outcome avoided per participant, from year t+L for D years."""
+
+    outcome: Id
+    per_participant: Annotated[float, Field(ge=0)]
+    lag_years: Annotated[int, Field(ge=0, le=MAX_APPRAISAL_YEARS)] = 0
+    duration_years: Annotated[int, Field(ge=1, le=MAX_APPRAISAL_YEARS)] = 1
+
+
+class Intervention(_Model):
+    """Something the partnership can fund."""
+
+    id: Id
+    name: Label
+    target_group: Id
+    unit_cost: Annotated[float, Field(gt=0)]
+    max_coverage: Annotated[float, Field(gt=0, le=1)]
+    effects: Annotated[list[Effect], Field(min_length=1)]
+    fixed_cost: Money = 0.0
+    min_participants: Count = 0.0
+    capacity: Count | None = None
+
+
+class CommunityWealthFund(_Model):
+    """The rule that money should reach the most deprived neighbourhoods."""
+
+    min_share: Share = 0.0
+    max_decile: Annotated[int, Field(ge=1, le=10)] = 1
+    basis: Literal["national", "local"] = "national"
+    per_capita_floor: Money = 0.0
+
+
+DECILES = tuple(str(d) for d in range(1, 11))
+
+
+class Policy(_Model):
+    """The place's rules; every field is optional and defaults to no rule."""
+
+    community_wealth_fund: CommunityWealthFund = Field(default_factory=CommunityWealthFund)
+    no_agency_worse_off: bool = False
+    equity_weights: dict[str, Money] = Field(default_factory=dict)
+    social_value_weight: Money = 0.0
+    area_cap: Money | None = None
+
+    @field_validator("equity_weights")
+    @classmethod
+    def _deciles_only(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = sorted(k for k in value if k not in DECILES)
+        if bad:
+            raise ValueError(f"keys must be deciles '1' to '10'; remove or rename {bad}")
+        return {d: float(value.get(d, 1.0)) for d in DECILES}
+
+
+SOLVER_NAMES = ("highs", "cbc", "ortools-glop", "ortools-pdlp", "ortools-scip")
+
+
+class SolverOptions(_Model):
+    """Which back end solves the programme, and its limits."""
+
+    name: Literal["highs", "cbc", "ortools-glop", "ortools-pdlp", "ortools-scip"] = "highs"
+    time_limit: Annotated[float, Field(gt=0, le=86_400)] = 60.0
+    mip_gap: Annotated[float, Field(ge=0, le=1)] = 1e-4
+
+
+class Scenario(_Model):
+    """A whole scenario, as in the model contract."""
+
+    schema_version: Literal[1]
+    name: Label
+    horizon_years: Annotated[int, Field(ge=1, le=10)]
+    appraisal_years: Annotated[int, Field(ge=1, le=MAX_APPRAISAL_YEARS)] | None = None
+    discount_rate: Annotated[float, Field(ge=0, le=1)] = 0.035
+    pools: Annotated[list[Pool], Field(min_length=1, max_length=MAX_POOLS)]
+    agencies: list[Agency] = Field(default_factory=list, max_length=MAX_POOLS)
+    outcomes: Annotated[list[Outcome], Field(min_length=1, max_length=1000)]
+    areas: Annotated[list[Area], Field(min_length=1, max_length=MAX_AREAS)]
+    interventions: Annotated[list[Intervention], Field(min_length=1, max_length=MAX_INTERVENTIONS)]
+    policy: Policy = Field(default_factory=Policy)
+    solver: SolverOptions = Field(default_factory=SolverOptions)
+
+    # -- derived views -----------------------------------------------------
+    @property
+    def H(self) -> int:  # noqa: N802 - the contract's own symbol
+        return self.horizon_years
+
+    @property
+    def A(self) -> int:  # noqa: N802
+        return self.appraisal_years if self.appraisal_years is not None else self.horizon_years
+
+    @property
+    def agency_ids(self) -> list[str]:
+        """Pools first (a pool is its agency), then the agencies without a pool."""
+        return [p.id for p in self.pools] + [g.id for g in self.agencies]
+
+    def budget(self, pool: Pool) -> list[float]:
+        """B[p, t] for t = 1..H."""
+        if isinstance(pool.budget, list):
+            return [float(b) for b in pool.budget]
+        return [float(pool.budget)] * self.H
+
+    def equity_weight(self, decile: int) -> float:
+        return float(self.policy.equity_weights.get(str(decile), 1.0))
+
+    @property
+    def is_mip(self) -> bool:
+        return any(i.fixed_cost > 0 or i.min_participants > 0 for i in self.interventions)
+
+
+# ---------------------------------------------------------------------------
+# parsing and validation
+# ---------------------------------------------------------------------------
+
+_FRIENDLY = {
+    "extra_forbidden": "unknown field: remove it (check its spelling against the model contract)",
+    "missing": "required field is missing: add it",
+    "finite_number": "must be a finite number: replace NaN or Infinity with a real amount",
+}
+
+
+def _friendly(err: Mapping[str, Any]) -> str:
+    kind = err["type"]
+    if kind in _FRIENDLY:
+        return _FRIENDLY[kind]
+    msg = str(err["msg"])
+    if kind == "string_pattern_mismatch":
+        return "must not contain control characters (tabs, newlines, NUL): remove them"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        return f"{msg}: got {err.get('input')!r}"
+    if kind.endswith("_type") or kind.startswith("literal"):
+        return f"{msg}; got {type(err.get('input')).__name__} {str(err.get('input'))[:60]!r}"
+    if kind == "value_error":
+        return msg.removeprefix("Value error, ")
+    return msg
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    # pydantic adds the type name of a union branch ("list[...]", "float") to the path: drop it
+    parts = [p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("constrained-") or p in ("float", "int", "str", "bool")))]
+    return pointer(parts)
+
+
+def parse_scenario(data: Any) -> Scenario:
+    """Validate a scenario given as plain data (parsed JSON). Raises :class:`ScenarioError`."""
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem("", "a scenario must be a JSON object (a mapping of field names to values)")])
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems: list[Problem] = []
+        seen: set[str] = set()
+        for err in exc.errors():
+            prob = Problem(_location(err["loc"]), _friendly(err))
+            # a union (a budget is a number or a list) fails once per branch: keep the first
+            if prob.loc not in seen:
+                seen.add(prob.loc)
+                problems.append(prob)
+        raise ScenarioError(problems) from None
+    problems = _cross_check(scenario)
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def _duplicates(items: list[Any], where: str, problems: list[Problem], taken: dict[str, str]) -> None:
+    for k, item in enumerate(items):
+        if item.id in taken:
+            problems.append(Problem(f"/{where}/{k}/id", f"duplicate id {item.id!r} (already used at {taken[item.id]}): give each a unique id"))
+        else:
+            taken[item.id] = f"/{where}/{k}"
+
+
+def _cross_check(s: Scenario) -> list[Problem]:
+    problems: list[Problem] = []
+    agencies: dict[str, str] = {}
+    _duplicates(s.pools, "pools", problems, agencies)
+    _duplicates(s.agencies, "agencies", problems, agencies)
+    outcomes: dict[str, str] = {}
+    _duplicates(s.outcomes, "outcomes", problems, outcomes)
+    areas: dict[str, str] = {}
+    _duplicates(s.areas, "areas", problems, areas)
+    interventions: dict[str, str] = {}
+    _duplicates(s.interventions, "interventions", problems, interventions)
+
+    if s.appraisal_years is not None and s.appraisal_years < s.horizon_years:
+        problems.append(Problem("/appraisal_years", f"must be at least horizon_years ({s.horizon_years}); got {s.appraisal_years}"))
+
+    for k, pool in enumerate(s.pools):
+        if isinstance(pool.budget, list) and len(pool.budget) != s.horizon_years:
+            problems.append(Problem(f"/pools/{k}/budget", f"has {len(pool.budget)} figures but horizon_years is {s.horizon_years}: give one budget per year, or a single number for every year"))
+        for name, known, ref in (("areas", areas, pool.areas), ("interventions", interventions, pool.interventions)):
+            for j, rid in enumerate(ref or []):
+                if rid not in known:
+                    problems.append(Problem(f"/pools/{k}/{name}/{j}", f"unknown {name[:-1]} id {rid!r}: use an id listed in /{name}"))
+            if ref is not None and len(set(ref)) != len(ref):
+                problems.append(Problem(f"/pools/{k}/{name}", f"lists an id twice: list each {name[:-1]} once"))
+
+    for k, outcome in enumerate(s.outcomes):
+        for gid in outcome.unit_costs:
+            if gid not in agencies:
+                problems.append(Problem(f"/outcomes/{k}/unit_costs/{gid}", f"unknown agency id {gid!r}: use the id of a pool or of an entry in /agencies"))
+
+    for k, iv in enumerate(s.interventions):
+        for j, eff in enumerate(iv.effects):
+            if eff.outcome not in outcomes:
+                problems.append(Problem(f"/interventions/{k}/effects/{j}/outcome", f"unknown outcome id {eff.outcome!r}: use an id listed in /outcomes"))
+        if iv.capacity is not None and iv.capacity < iv.min_participants:
+            pass  # allowed: the intervention can then never be launched, which the optimiser finds by itself
+
+    cwf = s.policy.community_wealth_fund
+    needs_rank = cwf.basis == "local" and (cwf.min_share > 0 or cwf.per_capita_floor > 0)
+    if needs_rank:
+        for k, area in enumerate(s.areas):
+            if area.imd_rank is None:
+                problems.append(Problem(f"/areas/{k}/imd_rank", "required when policy/community_wealth_fund/basis is 'local': give the area's IMD rank (1 = most deprived)"))
+    return problems
+
+
+# ---------------------------------------------------------------------------
+# canonical form and hash
+# ---------------------------------------------------------------------------
+
+
+def canonical_dict(s: Scenario, *, with_solver: bool = False) -> dict[str, Any]:
+    """The scenario with every default filled and every amount a float."""
+    data = s.model_dump(mode="python")
+    data["appraisal_years"] = s.A
+    for k, pool in enumerate(s.pools):
+        data["pools"][k]["budget"] = s.budget(pool)
+    data["policy"]["equity_weights"] = {d: s.equity_weight(int(d)) for d in DECILES}
+    if not with_solver:
+        data.pop("solver")
+    return _floats(data, ())
+
+
+# Fields that are counts or labels and stay integers or strings in the canonical form.
+_INTEGER_FIELDS = {"schema_version", "horizon_years", "appraisal_years", "imd_decile", "imd_rank", "lag_years", "duration_years"}
+
+
+def _floats(value: Any, path: tuple[str, ...]) -> Any:
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value if path and path[-1] in _INTEGER_FIELDS else float(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):  # pragma: no cover - refused by validation
+            raise ValueError("non-finite number in a validated scenario")
+        return value + 0.0  # normalises -0.0 to 0.0
+    if isinstance(value, dict):
+        return {k: _floats(v, (*path, k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_floats(v, path) for v in value]
+    raise TypeError(f"unexpected value {value!r}")  # pragma: no cover
+
+
+def canonical_json(s: Scenario, *, with_solver: bool = False) -> str:
+    """Compact JSON with sorted keys: the text that is hashed."""
+    return json.dumps(canonical_dict(s, with_solver=with_solver), sort_keys=True, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+
+
+def scenario_hash(s: Scenario) -> str:
+    """SHA-256 of the canonical form (without the solver block)."""
+    return hashlib.sha256(canonical_json(s).encode("utf-8")).hexdigest()
