@@ -1,0 +1,110 @@
+"""HiGHS through highspy: the default back end, fed straight from the arrays."""
+
+from __future__ import annotations
+
+import functools
+import time
+
+import numpy as np
+
+from optimizer.backends.base import Backend, Options, RawSolution, Status, register
+from optimizer.programme import Programme
+
+
+@register
+class HighsBackend(Backend):
+    name = "highs"
+    supports_mip = True
+
+    @classmethod
+    @functools.cache
+    def is_available(cls) -> bool:
+        try:
+            import highspy  # noqa: F401
+        except ImportError:
+            return False
+        return True
+
+    @classmethod
+    def version(cls) -> str:
+        import highspy
+
+        h = highspy.Highs()
+        return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+
+    def solve(self, prog: Programme, options: Options) -> RawSolution:
+        import highspy
+
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("time_limit", float(options.time_limit))
+        h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+        if options.threads:
+            h.setOptionValue("threads", int(options.threads))
+        h.passModel(to_highs_lp(prog))
+        started = time.perf_counter()
+        h.run()
+        seconds = time.perf_counter() - started
+        model_status = h.getModelStatus()
+        MS = highspy.HighsModelStatus
+        if model_status == MS.kUnboundedOrInfeasible:
+            # presolve could not tell which: ask again without it
+            h.setOptionValue("presolve", "off")
+            h.run()
+            model_status = h.getModelStatus()
+        info = h.getInfo()
+        has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        if model_status == MS.kOptimal:
+            status = Status.OPTIMAL
+        elif model_status == MS.kInfeasible:
+            return RawSolution(Status.INFEASIBLE, seconds=seconds, message="HiGHS proved the programme infeasible")
+        elif model_status in (MS.kUnbounded, MS.kUnboundedOrInfeasible):
+            return RawSolution(Status.UNBOUNDED, seconds=seconds, message="HiGHS found the programme unbounded")
+        elif has_solution:
+            status = Status.FEASIBLE
+        else:
+            return RawSolution(Status.ERROR, seconds=seconds, message=f"HiGHS stopped with no solution: {h.modelStatusToString(model_status)}")
+        sol = h.getSolution()
+        x = np.asarray(sol.col_value, dtype=float)
+        duals = np.asarray(sol.row_dual, dtype=float) if (sol.dual_valid and not prog.is_mip) else None
+        if prog.is_mip:
+            bound = float(info.mip_dual_bound)
+        else:
+            bound = float(info.objective_function_value) if status == Status.OPTIMAL else None
+        return RawSolution(status, x=x, row_dual=duals, bound=bound, seconds=seconds, message=f"HiGHS: {h.modelStatusToString(model_status)}")
+
+
+def to_highs_lp(prog: Programme):  # -> highspy.HighsLp
+    """The programme as a HiGHS model, handed over as arrays (no object per variable)."""
+    import highspy
+
+    lp = highspy.HighsLp()
+    A = prog.A.tocsc()
+    lp.num_col_ = A.shape[1]
+    lp.num_row_ = A.shape[0]
+    inf = highspy.kHighsInf
+    lp.col_cost_ = prog.c
+    lp.col_lower_ = prog.col_lower
+    lp.col_upper_ = np.where(np.isinf(prog.col_upper), inf, prog.col_upper)
+    lp.row_lower_ = np.where(np.isinf(prog.row_lower), -inf, prog.row_lower)
+    lp.row_upper_ = np.where(np.isinf(prog.row_upper), inf, prog.row_upper)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data
+    lp.sense_ = highspy.ObjSense.kMaximize
+    if prog.is_mip:
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in prog.integer]
+    return lp
+
+
+def write_mps(prog: Programme, path: str) -> None:
+    """Write the programme exactly as solved, in MPS (free format, via HiGHS)."""
+    import highspy
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(to_highs_lp(prog))
+    status = h.writeModel(str(path))
+    if status != highspy.HighsStatus.kOk:
+        raise OSError(f"could not write the programme to {path}")

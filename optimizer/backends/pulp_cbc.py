@@ -1,0 +1,89 @@
+"""CBC through PuLP (the CBC binary bundled with PuLP).
+
+PuLP needs one Python object per variable, so this back end is for
+cross-checking and for users who want CBC, not for national scale.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+
+import numpy as np
+
+from optimizer.backends.base import Backend, Options, RawSolution, Status, register
+from optimizer.programme import Programme
+
+
+@register
+class CbcBackend(Backend):
+    name = "cbc"
+    supports_mip = True
+
+    @classmethod
+    @functools.cache
+    def is_available(cls) -> bool:
+        try:
+            import pulp
+        except ImportError:
+            return False
+        return bool(pulp.PULP_CBC_CMD(msg=False).available())
+
+    @classmethod
+    def version(cls) -> str:
+        import pulp
+
+        return f"CBC bundled with PuLP {pulp.__version__}"
+
+    def solve(self, prog: Programme, options: Options) -> RawSolution:
+        import pulp
+
+        model = pulp.LpProblem("totalplace", pulp.LpMaximize)
+        cols = [
+            pulp.LpVariable(f"c{j}", lowBound=lo if np.isfinite(lo) else None, upBound=up if np.isfinite(up) else None,
+                            cat=pulp.LpInteger if integer else pulp.LpContinuous)
+            for j, (lo, up, integer) in enumerate(zip(prog.col_lower, prog.col_upper, prog.integer, strict=True))
+        ]
+        model += pulp.LpAffineExpression([(cols[j], float(prog.c[j])) for j in np.nonzero(prog.c)[0]])
+        A = prog.A.tocsr()
+        names: list[tuple[int, str]] = []
+        for r in range(A.shape[0]):
+            lo, up = prog.row_lower[r], prog.row_upper[r]
+            span = slice(A.indptr[r], A.indptr[r + 1])
+            expr = pulp.LpAffineExpression([(cols[j], float(v)) for j, v in zip(A.indices[span], A.data[span], strict=True)])
+            if np.isfinite(lo) and np.isfinite(up) and lo == up:
+                model += pulp.LpConstraint(expr, pulp.LpConstraintEQ, f"r{r}", float(lo))
+                names.append((r, f"r{r}"))
+                continue
+            if np.isfinite(lo):
+                model += pulp.LpConstraint(expr, pulp.LpConstraintGE, f"r{r}", float(lo))
+                names.append((r, f"r{r}"))
+            if np.isfinite(up):
+                model += pulp.LpConstraint(expr, pulp.LpConstraintLE, f"u{r}", float(up))
+                names.append((r, f"u{r}"))
+        solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=options.time_limit, gapRel=options.mip_gap if prog.is_mip else None,
+                                   threads=options.threads)
+        started = time.perf_counter()
+        model.solve(solver)
+        seconds = time.perf_counter() - started
+        status = model.status
+        if status == pulp.LpStatusInfeasible:
+            return RawSolution(Status.INFEASIBLE, seconds=seconds, message="CBC found the programme infeasible")
+        if status == pulp.LpStatusUnbounded:
+            return RawSolution(Status.UNBOUNDED, seconds=seconds, message="CBC found the programme unbounded")
+        if model.sol_status == pulp.LpSolutionOptimal:
+            outcome = Status.OPTIMAL
+        elif model.sol_status == pulp.LpSolutionIntegerFeasible:
+            outcome = Status.FEASIBLE
+        else:
+            return RawSolution(Status.ERROR, seconds=seconds, message=f"CBC stopped with no solution ({pulp.LpStatus[status]})")
+        x = np.array([v.varValue if v.varValue is not None else 0.0 for v in cols], dtype=float)
+        duals = None
+        if not prog.is_mip and outcome == Status.OPTIMAL:
+            duals = np.zeros(A.shape[0])
+            constraints = model.constraints
+            for r, name in names:
+                pi = constraints[name].pi
+                duals[r] += pi if pi is not None else 0.0
+        bound = float(prog.c @ x) if outcome == Status.OPTIMAL else None
+        return RawSolution(outcome, x=x, row_dual=duals, bound=bound, seconds=seconds, message=f"CBC: {pulp.LpStatus[status]}")

@@ -1,0 +1,119 @@
+"""Why a scenario is infeasible, and the smallest change that would resolve it.
+
+Spending is never forced in the model except by the per-capita floor (rule
+8), so an infeasible scenario is one whose floors cannot be paid for within
+the other rules. The diagnosis solves the *elastic* programme
+(:mod:`optimizer.programme`, ``relax=...``): every relaxable rule gets a
+non-negative slack and the least total slack, in pounds (participants beyond
+coverage are priced at their unit cost), is found. Rules with slack are the
+conflict; the slacks are the smallest change (in that L1 sense) that makes
+the scenario feasible. Each family is then relaxed alone as well, to offer
+the board alternatives ("or raise budgets by ..., or lower the floor by ...").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from optimizer.backends import Options, Status, get_backend
+from optimizer.coefficients import Coefficients
+from optimizer.programme import RELAXABLE, build
+from optimizer.scenario import Scenario
+
+SLACK_EPS = 1e-6
+
+
+def _money(v: float) -> str:
+    return f"£{v:,.2f}"
+
+
+def _describe(s: Scenario, k: Coefficients, prog, name: str, row: int, amount: float) -> dict[str, Any]:  # noqa: ANN001
+    block = prog.rows[name]
+    j = row - block.start
+    keys = {key: int(vals[j]) for key, vals in block.keys.items()}
+    year = keys.get("year", -1) + 1
+    if name == "budget":
+        pool = k.pool_ids[keys["pool"]]
+        return {"rule": "budget", "pool": pool, "year": year, "change": amount,
+                "message": f"raise the {pool} pool's year {year} budget by {_money(amount)}"}
+    if name == "per_capita_floor":
+        area = k.area_ids[keys["area"]]
+        pop = k.population[keys["area"]]
+        per_head = amount / pop if pop > 0 else 0.0
+        why = ""
+        if not ((prog.pair_area == keys["area"]).any()):
+            why = " (no pool may fund this area, or no intervention has eligible people in it)"
+        return {"rule": "community_wealth_fund.per_capita_floor", "area": area, "year": year, "change": amount,
+                "message": f"lower the per-capita floor in area {area}, year {year}, by {_money(per_head)} per resident ({_money(amount)} in all){why}"}
+    if name == "area_cap":
+        area = k.area_ids[keys["area"]]
+        return {"rule": "area_cap", "area": area, "year": year, "change": amount,
+                "message": f"raise the area cap for area {area}, year {year}, by {_money(amount)}"}
+    if name == "no_agency_worse_off":
+        pool = k.pool_ids[keys["pool"]]
+        return {"rule": "no_agency_worse_off", "pool": pool, "change": amount,
+                "message": f"let the {pool} pool spend {_money(amount)} (discounted) more than the savings it receives (no_agency_worse_off)"}
+    if name == "capacity":
+        iv = k.intervention_ids[keys["intervention"]]
+        return {"rule": "capacity", "intervention": iv, "year": year, "change": amount / 1.0,
+                "message": f"raise the capacity of {iv} in year {year} by {amount:,.2f} participants"}
+    if name == "community_wealth_fund":
+        return {"rule": "community_wealth_fund.min_share", "change": amount,
+                "message": f"lower the Community Wealth Fund share: {_money(amount)} of spending short of it in deprived areas"}
+    # coverage rows (with or without a launch)
+    pair = keys["pair"]
+    area, iv = k.area_ids[prog.pair_area[pair]], k.intervention_ids[prog.pair_iv[pair]]
+    people = amount / k.unit_cost[prog.pair_iv[pair]]
+    return {"rule": "coverage", "area": area, "intervention": iv, "year": year, "change": people,
+            "message": f"allow {people:,.2f} more participants of {iv} in area {area}, year {year} (max_coverage)"}
+
+
+def _elastic(s: Scenario, k: Coefficients, relax: tuple[str, ...], time_limit: float) -> tuple[float, list[dict[str, Any]]] | None:
+    prog = build(s, k, formulation="pooled", relax=relax)
+    raw = get_backend("highs").solve(prog, Options(time_limit=time_limit, want_duals=False))
+    if raw.status not in (Status.OPTIMAL, Status.FEASIBLE) or raw.x is None:
+        return None
+    changes: list[dict[str, Any]] = []
+    total = 0.0
+    for name, rows in prog.slack_rows.items():
+        values = raw.x[prog.cols[f"slack:{name}"]]
+        price = -prog.c[prog.cols[f"slack:{name}"]]
+        total += float(values @ price)
+        block_name = name
+        for row, v, pr in zip(rows, values, price, strict=True):
+            if v > SLACK_EPS:
+                changes.append(_describe(s, k, prog, block_name, int(row), float(v * pr) if name.startswith("coverage") else float(v)))
+    return total, changes
+
+
+def diagnose(s: Scenario, k: Coefficients, *, time_limit: float = 60.0) -> dict[str, Any]:
+    """The conflicting rules, the least change that resolves them, and one-family alternatives."""
+    base = build(s, k, formulation="pooled")
+    families = tuple(f for f in RELAXABLE if f == "coverage" or f in base.rows)
+    found = _elastic(s, k, families, time_limit)
+    if found is None:
+        return {"conflicts": [], "changes": [], "alternatives": [],
+                "message": "The scenario is infeasible and no relaxation of its rules was found; check the solver's limits."}
+    total, changes = found
+    alternatives = []
+    for family in families:
+        alone = _elastic(s, k, (family,), time_limit)
+        if alone is not None:
+            cost, fam_changes = alone
+            alternatives.append({"rule": family, "total_change": cost, "changes": fam_changes,
+                                 "message": f"relax only {family}: {len(fam_changes)} change(s) worth {_money(cost)} in all"})
+    conflicts = sorted({c["rule"] for c in changes} | {"community_wealth_fund.per_capita_floor"})
+    floor = s.policy.community_wealth_fund.per_capita_floor
+    head = (f"Infeasible: the per-capita floor of {_money(floor)} per resident in every deprived area and year cannot be paid for "
+            f"within {', '.join(c for c in conflicts if c != 'community_wealth_fund.per_capita_floor') or 'the other rules'}.")
+    fix = "; ".join(c["message"] for c in changes[:5]) + ("; ..." if len(changes) > 5 else "")
+    return {"conflicts": conflicts, "changes": changes, "alternatives": alternatives, "total_change": total,
+            "message": f"{head} The smallest change found (£{total:,.2f} in all): {fix}."}
+
+
+def empty_rows_infeasible(prog) -> np.ndarray:  # noqa: ANN001
+    """Rows with no variable whose bounds exclude zero: infeasible before any solving."""
+    counts = np.diff(prog.A.indptr)
+    return np.nonzero((counts == 0) & ((prog.row_lower > 1e-9) | (prog.row_upper < -1e-9)))[0]

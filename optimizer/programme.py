@@ -1,0 +1,396 @@
+"""The solver-neutral programme of MODEL.md, built from arrays.
+
+:func:`build` runs one ``define_*`` function per variable family and per
+numbered rule of the contract, in order, each appending a block of rows in
+coordinate form; the back ends all receive the same :class:`Programme`
+(``maximise c @ x`` subject to ``row_lower <= A @ x <= row_upper`` and
+column bounds), with no Python object per variable.
+
+Formulations
+------------
+``full``
+    MODEL.md literally: spending x[a,i,p,t] for every allowed triple.
+``pooled`` (the default)
+    Nothing in the programme depends on which pool pays in which area except
+    the footprints: x appears only in rule 1 (per area) and in sums per pool
+    (rules 5 and 9). So areas are grouped, per intervention, by the set of
+    pools allowed to fund them (a *funding class*), and spending is one
+    variable per class, pool and year. Any split of a class's spending among
+    its pools can be shared out over the class's areas in proportion to
+    their spending (:mod:`optimizer.result` does exactly that), so both
+    formulations have the same optimal objective; ``tests/test_programme.py``
+    shows it on random scenarios. Fixed-cost shares z are grouped the same way.
+
+Elastic mode (``relax=...``) adds a non-negative slack to each row of the
+named rule families, and makes the objective "least total slack" (in pounds):
+it answers "what is the smallest change that makes this scenario feasible",
+see :mod:`optimizer.diagnosis`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from optimizer.coefficients import Coefficients
+from optimizer.scenario import Scenario
+
+FORMULATIONS = ("pooled", "full")
+#: Rule families that elastic mode may relax; coverage is rule 2.
+RELAXABLE = ("coverage", "budget", "capacity", "community_wealth_fund", "per_capita_floor", "no_agency_worse_off", "area_cap")
+
+
+@dataclass
+class RowBlock:
+    """A family of rows: where it starts, how many, and the keys that name each row."""
+
+    name: str
+    start: int
+    count: int
+    keys: dict[str, np.ndarray]
+
+
+@dataclass
+class Programme:
+    """maximise ``c @ x + offset`` s.t. ``row_lower <= A @ x <= row_upper``, ``col_lower <= x <= col_upper``."""
+
+    c: np.ndarray
+    A: sp.csr_matrix
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integer: np.ndarray  # bool per column
+    rows: dict[str, RowBlock]
+    cols: dict[str, slice]
+    # index maps for reading a solution back
+    pair_area: np.ndarray  # (P,) area index of each (area, intervention) pair with participants
+    pair_iv: np.ndarray  # (P,)
+    pair_class: np.ndarray  # (P,) funding class of each pair
+    class_iv: np.ndarray  # (C,)
+    cp_class: np.ndarray  # (CP,) class of each class-pool spending pair
+    cp_pool: np.ndarray  # (CP,)
+    launch_pair: np.ndarray  # (L,) pair index of each launch variable y
+    zp_cp: np.ndarray  # (Z,) class-pool pair of each fixed-cost share z
+    H: int
+    formulation: str
+    relaxed: tuple[str, ...] = ()
+    slack_rows: dict[str, np.ndarray] = field(default_factory=dict)  # family -> row of each slack column
+
+    @property
+    def is_mip(self) -> bool:
+        return bool(self.integer.any())
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return self.A.shape[0], self.A.shape[1], self.A.nnz
+
+    def n_col(self, pair: np.ndarray, t: np.ndarray | int) -> np.ndarray:
+        return self.cols["n"].start + pair * self.H + t
+
+    def x_col(self, cp: np.ndarray, t: np.ndarray | int) -> np.ndarray:
+        return self.cols["x"].start + cp * self.H + t
+
+
+class _Builder:
+    """Accumulates columns and coordinate-form rows."""
+
+    def __init__(self) -> None:
+        self.n_cols = 0
+        self.c: list[np.ndarray] = []
+        self.lo: list[np.ndarray] = []
+        self.up: list[np.ndarray] = []
+        self.integer: list[np.ndarray] = []
+        self.cols: dict[str, slice] = {}
+        self.n_rows = 0
+        self.entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.row_lo: list[np.ndarray] = []
+        self.row_up: list[np.ndarray] = []
+        self.rows: dict[str, RowBlock] = {}
+
+    def add_cols(self, name: str, count: int, cost: np.ndarray | float, lower: float, upper: np.ndarray | float, integer: bool = False) -> int:
+        start = self.n_cols
+        self.c.append(np.broadcast_to(np.asarray(cost, float), (count,)).copy())
+        self.lo.append(np.full(count, lower))
+        self.up.append(np.broadcast_to(np.asarray(upper, float), (count,)).copy())
+        self.integer.append(np.full(count, integer))
+        self.cols[name] = slice(start, start + count)
+        self.n_cols += count
+        return start
+
+    def add_rows(self, name: str, count: int, lower: np.ndarray | float, upper: np.ndarray | float, keys: dict[str, np.ndarray]) -> int:
+        start = self.n_rows
+        self.row_lo.append(np.broadcast_to(np.asarray(lower, float), (count,)).copy())
+        self.row_up.append(np.broadcast_to(np.asarray(upper, float), (count,)).copy())
+        self.rows[name] = RowBlock(name, start, count, keys)
+        self.n_rows += count
+        return start
+
+    def add_entries(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray | float) -> None:
+        r, c, v = np.broadcast_arrays(np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64), np.asarray(vals, dtype=float))
+        rows, cols, vals = r.ravel(), c.ravel(), v.ravel()
+        keep = vals != 0.0
+        self.entries.append((rows[keep], cols[keep], vals[keep]))
+
+
+def build(s: Scenario, k: Coefficients, *, formulation: str = "pooled", relax: tuple[str, ...] = ()) -> Programme:
+    """Build the programme of scenario ``s`` from its coefficients ``k``."""
+    if formulation not in FORMULATIONS:
+        raise ValueError(f"unknown formulation {formulation!r}; choose one of {FORMULATIONS}")
+    b = _Builder()
+    ix = _index(k, formulation)
+    define_participants(b, k, ix, elastic="coverage" in relax)
+    define_spending(b, k, ix)
+    define_launches(b, k, ix)
+    define_cost(b, k, ix)  # rule 1
+    define_coverage(b, k, ix, elastic="coverage" in relax)  # rules 2 and 3
+    define_fixed_cost(b, k, ix)  # rule 4
+    define_budget(b, k, ix)  # rule 5
+    define_capacity(b, k, ix)  # rule 6
+    cwf = s.policy.community_wealth_fund
+    define_cwf_share(b, k, ix, cwf.min_share)  # rule 7
+    define_per_capita_floor(b, k, ix, cwf.per_capita_floor)  # rule 8
+    if s.policy.no_agency_worse_off:
+        define_no_agency_worse_off(b, k, ix)  # rule 9
+    if s.policy.area_cap is not None:
+        define_area_cap(b, k, ix, s.policy.area_cap)  # rule 10
+    slack_rows = define_slack(b, k, ix, relax) if relax else {}
+    rows = np.concatenate([e[0] for e in b.entries]) if b.entries else np.zeros(0, np.int64)
+    cols = np.concatenate([e[1] for e in b.entries]) if b.entries else np.zeros(0, np.int64)
+    vals = np.concatenate([e[2] for e in b.entries]) if b.entries else np.zeros(0)
+    A = sp.csr_matrix((vals, (rows, cols)), shape=(b.n_rows, b.n_cols))
+    A.sum_duplicates()
+    return Programme(
+        c=np.concatenate(b.c), A=A,
+        row_lower=np.concatenate(b.row_lo) if b.row_lo else np.zeros(0),
+        row_upper=np.concatenate(b.row_up) if b.row_up else np.zeros(0),
+        col_lower=np.concatenate(b.lo), col_upper=np.concatenate(b.up), integer=np.concatenate(b.integer),
+        rows=b.rows, cols=b.cols, H=k.H, formulation=formulation, relaxed=tuple(relax), slack_rows=slack_rows, **ix.maps(),
+    )
+
+
+@dataclass
+class _Index:
+    pair_area: np.ndarray
+    pair_iv: np.ndarray
+    pair_class: np.ndarray
+    class_iv: np.ndarray
+    cp_class: np.ndarray
+    cp_pool: np.ndarray
+    launch_pair: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    zp_cp: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    def maps(self) -> dict[str, np.ndarray]:
+        return {k: getattr(self, k) for k in ("pair_area", "pair_iv", "pair_class", "class_iv", "cp_class", "cp_pool", "launch_pair", "zp_cp")}
+
+    @property
+    def P(self) -> int:  # noqa: N802
+        return len(self.pair_area)
+
+
+def _index(k: Coefficients, formulation: str) -> _Index:
+    """Pairs (a, i) that can have participants, their funding classes, and class-pool spending pairs."""
+    can_fund = k.allowed.any(axis=2) & (k.upper > 0)
+    pair_area, pair_iv = np.nonzero(can_fund)
+    n_p = k.allowed.shape[2]
+    if formulation == "full":
+        pair_class = np.arange(len(pair_area))
+        class_pools = k.allowed[pair_area, pair_iv, :]
+        class_iv = pair_iv.copy()
+    else:
+        bits = k.allowed[pair_area, pair_iv, :].astype(np.int64) @ (np.int64(1) << np.arange(n_p, dtype=np.int64))
+        key = pair_iv.astype(np.int64) * (np.int64(1) << n_p) + bits
+        uniq, pair_class = np.unique(key, return_inverse=True)
+        class_iv = uniq >> n_p
+        class_pools = ((uniq[:, None] & (np.int64(1) << np.arange(n_p, dtype=np.int64))) != 0)
+    cp_class, cp_pool = np.nonzero(class_pools)
+    return _Index(pair_area, pair_iv, pair_class.astype(np.int64), class_iv.astype(np.int64), cp_class, cp_pool)
+
+
+# -- variables ---------------------------------------------------------------
+
+
+def define_participants(b: _Builder, k: Coefficients, ix: _Index, elastic: bool) -> None:
+    """n[a,i,t] >= 0, with the coverage bound U[a,i] (rule 2) as a column bound."""
+    H = k.H
+    benefit = k.objective_per_participant[ix.pair_area, ix.pair_iv, :]  # (P, H)
+    upper = np.repeat(k.upper[ix.pair_area, ix.pair_iv], H)
+    b.add_cols("n", ix.P * H, benefit.ravel(), 0.0, np.inf if elastic else upper)
+
+
+def define_spending(b: _Builder, k: Coefficients, ix: _Index) -> None:
+    """x[class, p, t] >= 0: spending by pool p on a funding class in year t, discounted in the objective."""
+    b.add_cols("x", len(ix.cp_class) * k.H, -np.tile(k.discount[: k.H], len(ix.cp_class)), 0.0, np.inf)
+
+
+def define_launches(b: _Builder, k: Coefficients, ix: _Index) -> None:
+    """y[a,i] in {0,1} where f[i] > 0 or m[i] > 0, and z[class, p] >= 0 where f[i] > 0."""
+    ix.launch_pair = np.nonzero(k.has_launch[ix.pair_iv])[0]
+    b.add_cols("y", len(ix.launch_pair), 0.0, 0.0, 1.0, integer=True)
+    ix.zp_cp = np.nonzero(k.fixed_cost[ix.class_iv[ix.cp_class]] > 0)[0]
+    b.add_cols("z", len(ix.zp_cp), -1.0, 0.0, np.inf)
+
+
+# -- rules ---------------------------------------------------------------------
+
+
+def _n_cols(b: _Builder, pairs: np.ndarray, t: np.ndarray | int, H: int) -> np.ndarray:
+    return b.cols["n"].start + pairs * H + t
+
+
+def define_cost(b: _Builder, k: Coefficients, ix: _Index) -> None:
+    """Rule 1: sum_p x[class,p,t] = c[i] x sum of n over the class's areas, every class and year."""
+    H, n_classes = k.H, len(ix.class_iv)
+    t = np.arange(H)
+    start = b.add_rows("cost", n_classes * H, 0.0, 0.0, {"class": np.repeat(np.arange(n_classes), H), "year": np.tile(t, n_classes)})
+    b.add_entries(start + ix.cp_class[:, None] * H + t, b.cols["x"].start + np.arange(len(ix.cp_class))[:, None] * H + t, 1.0)
+    cost = -k.unit_cost[ix.pair_iv]
+    b.add_entries(start + ix.pair_class[:, None] * H + t, _n_cols(b, np.arange(ix.P)[:, None], t, H), cost[:, None])
+
+
+def define_coverage(b: _Builder, k: Coefficients, ix: _Index, elastic: bool) -> None:
+    """Rules 2 and 3 where a launch y exists: m[i] y <= n[a,i,t] <= U[a,i] y (and rule 2 as rows in elastic mode)."""
+    H = k.H
+    t = np.arange(H)
+    lp = ix.launch_pair
+    y = b.cols["y"].start + np.arange(len(lp))
+    if elastic:  # coverage of every pair as a row, so that it can be relaxed
+        others = np.setdiff1d(np.arange(ix.P), lp)
+        start = b.add_rows("coverage_bound", len(others) * H, -np.inf, np.repeat(k.upper[ix.pair_area[others], ix.pair_iv[others]], H),
+                           {"pair": np.repeat(others, H), "year": np.tile(t, len(others))})
+        b.add_entries(start + np.arange(len(others) * H), _n_cols(b, others[:, None], t, H), 1.0)
+    if len(lp) == 0:
+        return
+    keys = {"pair": np.repeat(lp, H), "year": np.tile(t, len(lp))}
+    start = b.add_rows("coverage", len(lp) * H, -np.inf, 0.0, keys)
+    rows = start + np.arange(len(lp) * H).reshape(len(lp), H)
+    b.add_entries(rows, _n_cols(b, lp[:, None], t, H), 1.0)
+    b.add_entries(rows, np.repeat(y[:, None], H, axis=1), -k.upper[ix.pair_area[lp], ix.pair_iv[lp]][:, None])
+    m = k.min_participants[ix.pair_iv[lp]]
+    with_min = np.nonzero(m > 0)[0]
+    if len(with_min):
+        start = b.add_rows("min_scale", len(with_min) * H, 0.0, np.inf, {"pair": np.repeat(lp[with_min], H), "year": np.tile(t, len(with_min))})
+        rows = start + np.arange(len(with_min) * H).reshape(len(with_min), H)
+        b.add_entries(rows, _n_cols(b, lp[with_min][:, None], t, H), 1.0)
+        b.add_entries(rows, np.repeat(y[with_min][:, None], H, axis=1), -m[with_min][:, None])
+
+
+def define_fixed_cost(b: _Builder, k: Coefficients, ix: _Index) -> None:
+    """Rule 4: sum_p z[class,p] = f[i] x sum of y over the class's areas, for classes with f[i] > 0."""
+    if len(ix.zp_cp) == 0:
+        return
+    classes = np.unique(ix.cp_class[ix.zp_cp])
+    row_of = np.full(len(ix.class_iv), -1)
+    start = b.add_rows("fixed_cost", len(classes), 0.0, 0.0, {"class": classes})
+    row_of[classes] = start + np.arange(len(classes))
+    b.add_entries(row_of[ix.cp_class[ix.zp_cp]], b.cols["z"].start + np.arange(len(ix.zp_cp)), 1.0)
+    lp = ix.launch_pair
+    f = k.fixed_cost[ix.pair_iv[lp]]
+    has_f = f > 0
+    b.add_entries(row_of[ix.pair_class[lp[has_f]]], b.cols["y"].start + np.nonzero(has_f)[0], -f[has_f])
+
+
+def define_budget(b: _Builder, k: Coefficients, ix: _Index) -> None:
+    """Rule 5: pool p's spending in year t (plus fixed costs in year 1) <= B[p,t] + reinvested cashable savings."""
+    H, n_p = k.H, len(k.pool_ids)
+    start = b.add_rows("budget", n_p * H, -np.inf, k.budget.ravel(), {"pool": np.repeat(np.arange(n_p), H), "year": np.tile(np.arange(H), n_p)})
+    t = np.arange(H)
+    b.add_entries(start + ix.cp_pool[:, None] * H + t, b.cols["x"].start + np.arange(len(ix.cp_class))[:, None] * H + t, 1.0)
+    b.add_entries(start + ix.cp_pool[ix.zp_cp] * H, b.cols["z"].start + np.arange(len(ix.zp_cp)), 1.0)
+    for p in np.nonzero(k.reinvest > 0)[0]:
+        for year in range(1, H):
+            for earlier in range(year):
+                saved = k.cash[ix.pair_iv, earlier, p, year - 1]  # K[i, t', p, t-1]
+                b.add_entries(np.full(ix.P, start + p * H + year), _n_cols(b, np.arange(ix.P), earlier, H), -k.reinvest[p] * saved)
+
+
+def define_capacity(b: _Builder, k: Coefficients, ix: _Index) -> None:
+    """Rule 6: participants of i over all areas <= cap[i], every year."""
+    capped = np.nonzero(np.isfinite(k.capacity))[0]
+    if len(capped) == 0:
+        return
+    H = k.H
+    row_of = np.full(len(k.intervention_ids), -1)
+    start = b.add_rows("capacity", len(capped) * H, -np.inf, np.repeat(k.capacity[capped], H),
+                       {"intervention": np.repeat(capped, H), "year": np.tile(np.arange(H), len(capped))})
+    row_of[capped] = start + np.arange(len(capped)) * H
+    pairs = np.nonzero(np.isfinite(k.capacity[ix.pair_iv]))[0]
+    t = np.arange(H)
+    b.add_entries(row_of[ix.pair_iv[pairs]][:, None] + t, _n_cols(b, pairs[:, None], t, H), 1.0)
+
+
+def define_cwf_share(b: _Builder, k: Coefficients, ix: _Index, phi: float) -> None:
+    """Rule 7: spending in deprived areas >= phi x all spending (all years, fixed costs included)."""
+    if phi <= 0:
+        return
+    start = b.add_rows("community_wealth_fund", 1, 0.0, np.inf, {})
+    H = k.H
+    share = k.deprived[ix.pair_area].astype(float) - phi
+    coef = share * k.unit_cost[ix.pair_iv]
+    b.add_entries(np.full((ix.P, H), start), _n_cols(b, np.arange(ix.P)[:, None], np.arange(H), H), np.repeat(coef[:, None], H, axis=1))
+    lp = ix.launch_pair
+    b.add_entries(np.full(len(lp), start), b.cols["y"].start + np.arange(len(lp)), share[lp] * k.fixed_cost[ix.pair_iv[lp]])
+
+
+def define_per_capita_floor(b: _Builder, k: Coefficients, ix: _Index, floor: float) -> None:
+    """Rule 8: spending in every deprived area in every year >= F x its population."""
+    if floor <= 0:
+        return
+    H = k.H
+    areas = np.nonzero(k.deprived)[0]
+    row_of = np.full(len(k.area_ids), -1)
+    start = b.add_rows("per_capita_floor", len(areas) * H, np.repeat(floor * k.population[areas], H), np.inf,
+                       {"area": np.repeat(areas, H), "year": np.tile(np.arange(H), len(areas))})
+    row_of[areas] = start + np.arange(len(areas)) * H
+    pairs = np.nonzero(k.deprived[ix.pair_area])[0]
+    t = np.arange(H)
+    b.add_entries(row_of[ix.pair_area[pairs]][:, None] + t, _n_cols(b, pairs[:, None], t, H), k.unit_cost[ix.pair_iv[pairs]][:, None])
+
+
+def define_no_agency_worse_off(b: _Builder, k: Coefficients, ix: _Index) -> None:
+    """Rule 9: every pool's discounted spending <= the discounted savings of its agency."""
+    H, n_p = k.H, len(k.pool_ids)
+    start = b.add_rows("no_agency_worse_off", n_p, -np.inf, 0.0, {"pool": np.arange(n_p)})
+    t = np.arange(H)
+    b.add_entries(np.repeat((start + ix.cp_pool)[:, None], H, axis=1), b.cols["x"].start + np.arange(len(ix.cp_class))[:, None] * H + t,
+                  np.broadcast_to(k.discount[:H], (len(ix.cp_class), H)))
+    b.add_entries(start + ix.cp_pool[ix.zp_cp], b.cols["z"].start + np.arange(len(ix.zp_cp)), 1.0)
+    for p in range(n_p):
+        saving = k.value[ix.pair_iv, :, p]  # (P, H)
+        b.add_entries(np.full((ix.P, H), start + p), _n_cols(b, np.arange(ix.P)[:, None], t, H), -saving)
+
+
+def define_area_cap(b: _Builder, k: Coefficients, ix: _Index, cap: float) -> None:
+    """Rule 10: spending in one area in one year <= area_cap."""
+    H = k.H
+    areas = np.unique(ix.pair_area)
+    row_of = np.full(len(k.area_ids), -1)
+    start = b.add_rows("area_cap", len(areas) * H, -np.inf, cap, {"area": np.repeat(areas, H), "year": np.tile(np.arange(H), len(areas))})
+    row_of[areas] = start + np.arange(len(areas)) * H
+    t = np.arange(H)
+    b.add_entries(row_of[ix.pair_area][:, None] + t, _n_cols(b, np.arange(ix.P)[:, None], t, H), k.unit_cost[ix.pair_iv][:, None])
+
+
+def define_slack(b: _Builder, k: Coefficients, ix: _Index, relax: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Elastic mode: one slack per row of each relaxed family; the objective becomes least total slack in pounds."""
+    b.c = [np.zeros_like(c) for c in b.c]
+    out: dict[str, np.ndarray] = {}
+    row_lo = np.concatenate(b.row_lo)
+    for family in relax:
+        names = ("coverage", "coverage_bound") if family == "coverage" else (family,)
+        for name in names:
+            block = b.rows.get(name)
+            if block is None or block.count == 0:
+                continue
+            rows = np.arange(block.start, block.start + block.count)
+            if name.startswith("coverage"):  # participants: weigh them at their unit cost
+                price = k.unit_cost[ix.pair_iv[block.keys["pair"]]]
+            else:
+                price = np.ones(block.count)
+            start = b.add_cols(f"slack:{name}", block.count, -price, 0.0, np.inf)
+            sign = np.where(np.isfinite(row_lo[rows]), 1.0, -1.0)  # >= rows get +s, <= rows get -s
+            b.add_entries(rows, start + np.arange(block.count), sign)
+            out[name] = rows
+    return out

@@ -1,0 +1,185 @@
+"""Reading a solution back in the scenario's terms: allocations, launches, summary, prices.
+
+Every figure of the summary is computed from the allocations and launches
+(as the contract asks), not from solver internals; the objective is
+recomputed the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from optimizer.coefficients import Coefficients
+from optimizer.programme import Programme
+
+#: Spending below this many pounds is solver noise and is not reported as an allocation.
+SPEND_EPS = 1e-6
+
+
+@dataclass
+class Solution:
+    """A solution in the scenario's terms."""
+
+    participants: np.ndarray  # (P, H) n of each pair
+    allocations: pd.DataFrame  # area, intervention, pool, year (1-based), spend, participants (+ index columns)
+    launches: list[dict[str, Any]]
+    fixed_by_pool: np.ndarray  # (p,) fixed costs paid by each pool
+    fixed_by_area: np.ndarray  # (a,) fixed costs paid in each area
+    pool_year_spend: np.ndarray  # (p, H) undiscounted spending (fixed costs in year 1 included)
+
+
+def read_solution(prog: Programme, k: Coefficients, x: np.ndarray) -> Solution:
+    """Turn column values into the rows of the result, sharing class spending out over its areas."""
+    H = k.H
+    n = np.clip(x[prog.cols["n"]], 0.0, None).reshape(-1, H)
+    xs = np.clip(x[prog.cols["x"]], 0.0, None).reshape(-1, H)
+    pair_spend = n * k.unit_cost[prog.pair_iv][:, None]  # (P, H)
+    n_classes = len(prog.class_iv)
+    class_spend = np.zeros((n_classes, H))
+    np.add.at(class_spend, prog.pair_class, pair_spend)
+    # each pool's spending on a class goes to the class's areas in proportion to their spending
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pool_share = np.where(class_spend[prog.cp_class] > 0, xs / class_spend[prog.cp_class], 0.0)  # (CP, H)
+    members = pd.DataFrame({"pair": np.arange(len(prog.pair_class)), "cls": prog.pair_class})
+    payers = pd.DataFrame({"cp": np.arange(len(prog.cp_class)), "cls": prog.cp_class})
+    link = members.merge(payers, on="cls")
+    pair_idx, cp_idx = link["pair"].to_numpy(), link["cp"].to_numpy()
+    spend = pair_spend[pair_idx] * pool_share[cp_idx]  # (rows, H)
+    rows, years = np.nonzero(spend > SPEND_EPS)
+    pairs = pair_idx[rows]
+    pools = prog.cp_pool[cp_idx[rows]]
+    amounts = spend[rows, years]
+    cost = k.unit_cost[prog.pair_iv[pairs]]
+    alloc = pd.DataFrame({
+        "area": np.asarray(k.area_ids, dtype=object)[prog.pair_area[pairs]],
+        "intervention": np.asarray(k.intervention_ids, dtype=object)[prog.pair_iv[pairs]],
+        "pool": np.asarray(k.pool_ids, dtype=object)[pools],
+        "year": years + 1,
+        "spend": amounts,
+        "participants": amounts / cost,
+        "_pair": pairs,
+        "_pool": pools,
+    })
+    pool_year = np.zeros((len(k.pool_ids), H))
+    np.add.at(pool_year, (pools, years), amounts)
+
+    launches, fixed_by_pool, fixed_by_area = _read_launches(prog, k, x)
+    pool_year[:, 0] += fixed_by_pool
+    # participants as reported: the sum over pools of spend / unit cost (what a reader recomputes)
+    reported = np.zeros_like(n)
+    np.add.at(reported, (pairs, years), amounts / cost)
+    return Solution(reported, alloc, launches, fixed_by_pool, fixed_by_area, pool_year)
+
+
+def _read_launches(prog: Programme, k: Coefficients, x: np.ndarray) -> tuple[list[dict[str, Any]], np.ndarray, np.ndarray]:
+    fixed_by_pool = np.zeros(len(k.pool_ids))
+    fixed_by_area = np.zeros(len(k.area_ids))
+    y = x[prog.cols["y"]]
+    launched = prog.launch_pair[y > 0.5]
+    if len(launched) == 0:
+        return [], fixed_by_pool, fixed_by_area
+    z = np.clip(x[prog.cols["z"]], 0.0, None)
+    class_z: dict[int, dict[int, float]] = {}
+    for zp, amount in zip(prog.zp_cp, z, strict=True):
+        class_z.setdefault(int(prog.cp_class[zp]), {})[int(prog.cp_pool[zp])] = float(amount)
+    launches = []
+    for pair in launched:
+        a, i = int(prog.pair_area[pair]), int(prog.pair_iv[pair])
+        f = float(k.fixed_cost[i])
+        by_pool: dict[str, float] = {}
+        if f > 0:
+            shares = class_z.get(int(prog.pair_class[pair]), {})
+            total = sum(shares.values())
+            for p, amount in shares.items():
+                if total > 0 and amount / total * f > SPEND_EPS:
+                    by_pool[k.pool_ids[p]] = amount / total * f
+                    fixed_by_pool[p] += amount / total * f
+            fixed_by_area[a] += f
+        launches.append({"area": k.area_ids[a], "intervention": k.intervention_ids[i], "fixed_cost_by_pool": by_pool})
+    return launches, fixed_by_pool, fixed_by_area
+
+
+def summarise(prog: Programme, k: Coefficients, sol: Solution) -> tuple[dict[str, Any], float]:
+    """The summary of the contract, and the objective, both from the allocations and launches."""
+    H = k.H
+    n = sol.participants
+    d = k.discount[:H]
+    pair_spend = n * k.unit_cost[prog.pair_iv][:, None]
+    total = float(pair_spend.sum() + sol.fixed_by_pool.sum())
+    pool_discounted = sol.pool_year_spend @ d  # fixed costs sit in year 1, where d = 1
+    discounted = float(pool_discounted.sum())
+    savings = np.einsum("ph,phg->g", n, k.value[prog.pair_iv])
+    social = float(np.einsum("ph,ph->", n, k.social[prog.pair_iv]))
+    spending_by_agency = np.zeros(len(k.agency_ids))
+    spending_by_agency[: len(k.pool_ids)] = pool_discounted
+    by_area = np.zeros(len(k.area_ids))
+    np.add.at(by_area, prog.pair_area, pair_spend.sum(axis=1))
+    by_area += sol.fixed_by_area
+    by_decile = {str(dec): float(by_area[k.decile == dec].sum()) for dec in range(1, 11)}
+    deprived = float(by_area[k.deprived].sum())
+    benefit = float(np.einsum("ph,ph->", n, k.objective_per_participant[prog.pair_area, prog.pair_iv, :]))
+    objective = benefit - discounted
+    summary = {
+        "total_spending": total,
+        "total_spending_discounted": discounted,
+        "savings_by_agency": dict(zip(k.agency_ids, map(float, savings), strict=True)),
+        "spending_by_agency": dict(zip(k.agency_ids, map(float, spending_by_agency), strict=True)),
+        "net_position_by_agency": dict(zip(k.agency_ids, map(float, savings - spending_by_agency), strict=True)),
+        "social_value": social,
+        "benefit_cost_ratio": float(savings.sum() / discounted) if discounted > SPEND_EPS else None,
+        "deprived_share": deprived / total if total > SPEND_EPS else None,
+        "spending_by_decile": by_decile,
+        "spending_by_pool_year": [
+            {"pool": pool, "year": t + 1, "spend": float(sol.pool_year_spend[p, t])} for p, pool in enumerate(k.pool_ids) for t in range(H)
+        ],
+    }
+    return summary, objective
+
+
+@dataclass
+class Result:
+    """The result of the contract (docs/result-format.md)."""
+
+    status: str
+    message: str
+    scenario_hash: str
+    objective: float | None = None
+    bound: float | None = None
+    allocations: pd.DataFrame | None = None
+    launches: list[dict[str, Any]] = field(default_factory=list)
+    summary: dict[str, Any] | None = None
+    shadow_prices: dict[str, Any] | None = None
+    binding_rules: list[dict[str, Any]] = field(default_factory=list)
+    diagnosis: dict[str, Any] | None = None
+    solver: dict[str, Any] = field(default_factory=dict)
+
+    def allocation_rows(self) -> list[dict[str, Any]]:
+        if self.allocations is None or self.allocations.empty:
+            return []
+        cols = ["area", "intervention", "pool", "year", "spend", "participants"]
+        frame = self.allocations[cols]
+        return [
+            {"area": a, "intervention": i, "pool": p, "year": int(y), "spend": float(s), "participants": float(n)}
+            for a, i, p, y, s, n in zip(*(frame[c].to_numpy() for c in cols), strict=True)
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model_version": 1,
+            "status": self.status,
+            "message": self.message,
+            "objective": self.objective,
+            "bound": self.bound,
+            "allocations": self.allocation_rows(),
+            "launches": self.launches,
+            "summary": self.summary,
+            "shadow_prices": self.shadow_prices,
+            "binding_rules": self.binding_rules,
+            "diagnosis": self.diagnosis,
+            "solver": self.solver,
+            "scenario_hash": self.scenario_hash,
+        }

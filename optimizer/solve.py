@@ -1,0 +1,152 @@
+"""Solve a scenario: build the programme, run a back end, check and read the answer.
+
+``solve(scenario, solver=None, *, formulation=..., time_limit=..., mip_gap=...)``
+returns a :class:`~optimizer.result.Result` whatever the scenario's fate:
+infeasible, unbounded and time-limited scenarios are statuses. Exceptions
+are for a solver that is missing or cannot handle the programme.
+
+Every solution a back end returns is checked against the programme's rows
+and bounds before it is believed (SOLVER-NOTES trap 6): a solution that
+breaks a row is reported as ``error`` with the row named, never as optimal.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from optimizer.backends import Options, RawSolution, Status, available, get_backend
+from optimizer.coefficients import Coefficients, compute
+from optimizer.diagnosis import diagnose, empty_rows_infeasible
+from optimizer.errors import SolverUnavailable
+from optimizer.prices import binding_rules, shadow_prices
+from optimizer.programme import Programme, build
+from optimizer.result import Result, read_solution, summarise
+from optimizer.scenario import Scenario, scenario_hash
+
+__all__ = ["available_solvers", "solve", "check_feasible"]
+
+FEAS_TOL = 1e-6
+
+
+def available_solvers() -> tuple[str, ...]:
+    """The back ends installed here."""
+    return available()
+
+
+def check_feasible(prog: Programme, x: np.ndarray, tol: float = FEAS_TOL) -> list[str]:
+    """Rows and bounds that ``x`` breaks by more than ``tol`` relative to their scale."""
+    problems = []
+    act = prog.A @ x
+    scale = 1.0 + np.abs(prog.A) @ np.abs(x)
+    over = np.nonzero(act - prog.row_upper > tol * scale)[0]
+    under = np.nonzero(prog.row_lower - act > tol * scale)[0]
+    for r in np.concatenate([over, under])[:10]:
+        name = next((b.name for b in prog.rows.values() if b.start <= r < b.start + b.count), "?")
+        problems.append(f"row {r} ({name}): activity {act[r]:.6g} outside [{prog.row_lower[r]:.6g}, {prog.row_upper[r]:.6g}]")
+    col_scale = 1.0 + np.abs(x)
+    bad_cols = np.nonzero((x - prog.col_upper > tol * col_scale) | (prog.col_lower - x > tol * col_scale))[0]
+    problems += [f"column {j}: value {x[j]:.6g} outside its bounds" for j in bad_cols[:10]]
+    if prog.is_mip:
+        frac = np.abs(x[prog.integer] - np.round(x[prog.integer]))
+        problems += [f"integer column has fractional value {v:.3g}" for v in frac[frac > 1e-5][:10]]
+    return problems
+
+
+def solve(
+    scenario: Scenario,
+    solver: str | None = None,
+    *,
+    formulation: str = "pooled",
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    diagnose_infeasible: bool = True,
+) -> Result:
+    """Solve ``scenario`` with back end ``solver`` (default: the scenario's ``solver.name``)."""
+    name = solver or scenario.solver.name
+    backend = get_backend(name)
+    options = Options(
+        time_limit=time_limit if time_limit is not None else scenario.solver.time_limit,
+        mip_gap=mip_gap if mip_gap is not None else scenario.solver.mip_gap,
+    )
+    started = time.perf_counter()
+    k = compute(scenario)
+    prog = build(scenario, k, formulation=formulation)
+    build_seconds = time.perf_counter() - started
+    if prog.is_mip and not backend.supports_mip:
+        raise SolverUnavailable(f"solver {name!r} solves linear programmes only, and this scenario has fixed costs or minimum participants "
+                                "(a mixed-integer programme): choose highs, cbc or ortools-scip")
+    info = {"name": name, "version": backend.version(), "formulation": formulation, "rows": int(prog.A.shape[0]),
+            "columns": int(prog.A.shape[1]), "nonzeros": int(prog.A.nnz), "mip": prog.is_mip,
+            "build_seconds": build_seconds, "solve_seconds": 0.0, "read_seconds": 0.0, "gap": None, "integers_fixed_for_duals": False}
+    digest = scenario_hash(scenario)
+
+    if len(empty_rows_infeasible(prog)):
+        raw = RawSolution(Status.INFEASIBLE, message="a rule needs spending where no pool may fund anything")
+    else:
+        raw = backend.solve(prog, options)
+    info["solve_seconds"] = raw.seconds
+
+    if raw.status == Status.INFEASIBLE:
+        diagnosis = diagnose(scenario, k, time_limit=options.time_limit) if diagnose_infeasible else None
+        message = diagnosis["message"] if diagnosis else "The scenario is infeasible."
+        return Result("infeasible", message, digest, diagnosis=diagnosis, solver=info)
+    if raw.status in (Status.UNBOUNDED, Status.ERROR) or raw.x is None:
+        return Result(str(raw.status), raw.message, digest, solver=info)
+
+    broken = check_feasible(prog, raw.x)
+    if broken:
+        return Result("error", f"{name} returned a solution that breaks the programme: " + "; ".join(broken), digest, solver=info)
+
+    read_started = time.perf_counter()
+    duals = raw.row_dual
+    dual_backend = backend if backend.gives_duals else get_backend("ortools-glop" if "ortools-glop" in available() else "highs")
+    if prog.is_mip and options.want_duals:
+        duals = _duals_with_integers_fixed(prog, raw.x, dual_backend, options)
+        info["integers_fixed_for_duals"] = duals is not None
+    elif duals is None and raw.status == Status.OPTIMAL and options.want_duals:
+        # a back end without duals (SCIP): the same LP again on a simplex back end, for its duals only
+        again = dual_backend.solve(prog, options)
+        duals = again.row_dual if again.status == Status.OPTIMAL else None
+    info["duals_from"] = dual_backend.name if duals is not None else None
+    sol = read_solution(prog, k, raw.x)
+    summary, objective = summarise(prog, k, sol)
+    prices = shadow_prices(scenario, prog, k, duals, summary["total_spending"], integers_fixed=prog.is_mip)
+    binding = binding_rules(scenario, prog, k, raw.x, prices)
+    info["read_seconds"] = time.perf_counter() - read_started
+    bound = raw.bound if raw.bound is not None else None
+    if raw.status == Status.OPTIMAL and not prog.is_mip:
+        bound = objective
+    if bound is not None and prog.is_mip:
+        info["gap"] = abs(bound - objective) / max(1.0, abs(bound))
+    elif raw.status == Status.OPTIMAL:
+        info["gap"] = 0.0
+    status = "optimal" if raw.status == Status.OPTIMAL else "feasible"
+    message = _message(status, objective, summary)
+    return Result(status, message, digest, objective=objective, bound=bound, allocations=sol.allocations, launches=sol.launches,
+                  summary=summary, shadow_prices=prices, binding_rules=binding, solver=info)
+
+
+def _duals_with_integers_fixed(prog: Programme, x: np.ndarray, backend, options: Options) -> np.ndarray | None:  # noqa: ANN001
+    """Shadow prices of a MIP: the LP with every launch decision fixed at its solution (as the contract asks)."""
+    fixed = replace(prog, col_lower=prog.col_lower.copy(), col_upper=prog.col_upper.copy(), integer=np.zeros_like(prog.integer))
+    ints = np.nonzero(prog.integer)[0]
+    fixed.col_lower[ints] = np.round(x[ints])
+    fixed.col_upper[ints] = np.round(x[ints])
+    raw = backend.solve(fixed, replace(options, want_duals=True))
+    return raw.row_dual if raw.status == Status.OPTIMAL else None
+
+
+def _message(status: str, objective: float, summary: dict) -> str:
+    spend = summary["total_spending"]
+    if spend <= 0:
+        return "Nothing is worth funding: no intervention's value exceeds its cost under these rules."
+    word = "Optimal" if status == "optimal" else "Feasible (not proven optimal)"
+    return f"{word}: £{spend:,.0f} of spending yields £{objective:,.0f} of weighted net present value."
+
+
+def coefficients(scenario: Scenario) -> Coefficients:
+    """The derived coefficients (for analyses built on the core)."""
+    return compute(scenario)

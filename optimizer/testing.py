@@ -1,0 +1,268 @@
+"""Seeded random scenarios for tests and benchmarks.
+
+:func:`random_scenario` returns a valid scenario dict (it passes
+:func:`~optimizer.scenario.parse_scenario`) whose rules are switched on at
+random, so that a few dozen seeds exercise every part of the model contract.
+:func:`rules_on` names the rules a scenario uses; the tests assert that seeds
+0..49 switch every one of them on somewhere.
+
+The generator uses :class:`random.Random` (whose sequences are stable across
+Python versions) and rounds every figure, so a seed names one scenario for
+good. Values are drawn so that many interventions are worth more than they
+cost (a value/cost ratio between 0.5 and 2.6) and budgets pay for part of
+what could be done: most scenarios fund something, and some rules bind.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+GROUPS = ("families", "young_people", "older_people")
+
+#: rules that an LP scenario can switch on (names used by :func:`rules_on`)
+LP_RULES = frozenset(
+    {
+        "footprint",
+        "ring_fence",
+        "agency_without_pool",
+        "budget_per_year",
+        "lag",
+        "duration",
+        "appraisal_beyond_horizon",
+        "discount_rate",
+        "reinvest",
+        "capacity",
+        "cwf_national",
+        "cwf_local",
+        "rank_ties",
+        "per_capita_floor",
+        "no_agency_worse_off",
+        "equity_weights",
+        "social_value",
+        "area_cap",
+    }
+)
+#: rules only a MIP scenario switches on
+MIP_RULES = frozenset({"fixed_cost", "min_participants"})
+
+_SIZES = {
+    # areas, interventions, pools, outcomes, horizon
+    "small": ((2, 6), (1, 4), (1, 3), (2, 4), (1, 3)),
+    "medium": ((20, 60), (3, 8), (2, 4), (3, 6), (2, 4)),
+    "large": ((300, 1000), (6, 12), (3, 5), (4, 8), (3, 5)),
+}
+
+
+def random_scenario(seed: int, *, mip: bool = False, size: str = "small") -> dict[str, Any]:
+    """A valid scenario dict drawn from ``seed``; ``mip`` adds fixed costs and minimum numbers."""
+    if size not in _SIZES:
+        raise ValueError(f"size must be one of {sorted(_SIZES)}; got {size!r}")
+    rng = random.Random(f"totalplace-{seed}-{int(mip)}-{size}")
+    (a_lo, a_hi), (i_lo, i_hi), (p_lo, p_hi), (o_lo, o_hi), (h_lo, h_hi) = _SIZES[size]
+    horizon = rng.randint(h_lo, h_hi)
+    appraisal = horizon + rng.choice((0, 0, 1, 2, 3))
+
+    # -- areas: mixed deciles, ranks roughly following deciles, sometimes tied; ids not in list order
+    n_areas = rng.randint(a_lo, a_hi)
+    areas = []
+    for k in rng.sample(range(n_areas), n_areas):
+        decile = rng.choice((1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10))
+        groups = {g: float(rng.randint(5, 250)) for g in GROUPS if rng.random() < 0.8}
+        areas.append(
+            {
+                "id": f"A{k:04d}",
+                "name": f"Area {k}",
+                "imd_decile": decile,
+                "imd_rank": (decile - 1) * 3284 + rng.randint(1, 3284),
+                "population": float(rng.randint(300, 3000)),
+                "groups": groups,
+            }
+        )
+    if n_areas >= 2 and rng.random() < 0.3:  # IoD2019 has equal ranks: tie two areas
+        a, b = rng.sample(range(n_areas), 2)
+        areas[b]["imd_rank"] = areas[a]["imd_rank"]
+    area_ids = [a["id"] for a in areas]
+
+    # -- pools and agencies
+    n_pools = rng.randint(p_lo, p_hi)
+    pool_ids = ["council", "police", "nhs", "fire", "housing"][:n_pools]
+    agency_ids = ["dwp"] if rng.random() < 0.4 else []
+    payers = pool_ids + agency_ids
+
+    # -- outcomes
+    outcomes = []
+    for k in range(rng.randint(o_lo, o_hi)):
+        who = rng.sample(payers, rng.randint(1, min(3, len(payers))))
+        outcome: dict[str, Any] = {
+            "id": f"o{k}",
+            "name": f"Outcome {k}",
+            "unit_costs": {g: float(rng.randint(50, 5000)) for g in who},
+        }
+        if rng.random() < 0.4:
+            outcome["social_value"] = float(rng.randint(0, 3000))
+        outcomes.append(outcome)
+
+    # -- policy (drawn before the interventions, whose unit costs depend on lambda)
+    policy: dict[str, Any] = {}
+    cwf: dict[str, Any] = {}
+    if rng.random() < 0.45:
+        cwf["min_share"] = round(rng.uniform(0.1, 0.6), 2)
+        cwf["max_decile"] = rng.randint(1, 3)
+        if rng.random() < 0.5:
+            cwf["basis"] = "local"
+    if rng.random() < 0.25:
+        cwf["per_capita_floor"] = round(rng.uniform(0.1, 2.0), 2)
+        cwf.setdefault("max_decile", rng.randint(1, 3))
+        if "basis" not in cwf and rng.random() < 0.3:
+            cwf["basis"] = "local"
+    if cwf:
+        policy["community_wealth_fund"] = cwf
+    if rng.random() < 0.25:
+        policy["no_agency_worse_off"] = True
+    if rng.random() < 0.3:
+        policy["equity_weights"] = {str(d): round(rng.uniform(0.5, 2.5), 2) for d in rng.sample(range(1, 11), rng.randint(1, 4))}
+    lam = 0.0
+    if rng.random() < 0.35:
+        lam = round(rng.uniform(0.2, 1.5), 2)
+        policy["social_value_weight"] = lam
+
+    # -- interventions: unit cost set from the value so that value/cost is 0.5..2.6
+    interventions = []
+    for k in range(rng.randint(i_lo, i_hi)):
+        effects = []
+        for _ in range(rng.randint(1, 3)):
+            eff: dict[str, Any] = {"outcome": rng.choice(outcomes)["id"], "per_participant": round(rng.uniform(0.05, 1.5), 3)}
+            if rng.random() < 0.35:
+                eff["lag_years"] = rng.randint(1, 2)
+            if rng.random() < 0.4:
+                eff["duration_years"] = rng.randint(2, 4)
+            effects.append(eff)
+        value = 0.0  # undiscounted value of a year-1 participant, within the appraisal years
+        for eff in effects:
+            o = next(o for o in outcomes if o["id"] == eff["outcome"])
+            first = 1 + eff.get("lag_years", 0)
+            last = min(first + eff.get("duration_years", 1) - 1, appraisal)
+            years = max(0, last - first + 1)
+            value += eff["per_participant"] * years * (sum(o["unit_costs"].values()) + lam * o.get("social_value", 0.0))
+        unit_cost = float(max(10, round(value / rng.uniform(0.5, 2.6)))) if value > 0 else float(rng.randint(100, 1000))
+        iv: dict[str, Any] = {
+            "id": f"iv{k}",
+            "name": f"Intervention {k}",
+            "target_group": rng.choice(GROUPS),
+            "unit_cost": unit_cost,
+            "max_coverage": round(rng.uniform(0.1, 0.8), 2),
+            "effects": effects,
+        }
+        if rng.random() < 0.25:
+            iv["capacity"] = float(rng.randint(5, 150))
+        interventions.append(iv)
+    if mip:
+        for iv in interventions:
+            if rng.random() < 0.6:
+                iv["fixed_cost"] = float(rng.randint(2, 30) * 100)
+            if rng.random() < 0.4:
+                iv["min_participants"] = float(rng.randint(1, 15))
+        if not any("fixed_cost" in iv or "min_participants" in iv for iv in interventions):
+            interventions[0]["fixed_cost"] = float(rng.randint(2, 30) * 100)
+    iv_ids = [iv["id"] for iv in interventions]
+
+    # -- pools: budgets a share of what could be spent; sometimes footprints, lists, reinvestment
+    potential = sum(
+        iv["unit_cost"] * iv["max_coverage"] * a["groups"].get(iv["target_group"], 0.0) for iv in interventions for a in areas
+    )
+    pools = []
+    for pid in pool_ids:
+        per_year = max(500.0, potential * rng.uniform(0.1, 0.7) / n_pools)
+        if rng.random() < 0.5:
+            budget: float | list[float] = float(round(per_year, -2))
+        else:
+            budget = [float(round(per_year * rng.uniform(0.5, 1.5), -2)) for _ in range(horizon)]
+        pool: dict[str, Any] = {"id": pid, "name": pid.title(), "budget": budget}
+        if rng.random() < 0.3:
+            pool["areas"] = sorted(rng.sample(area_ids, rng.randint(1, len(area_ids))))
+        if rng.random() < 0.3:
+            pool["interventions"] = sorted(rng.sample(iv_ids, rng.randint(1, len(iv_ids))))
+        if rng.random() < 0.3:
+            pool["reinvest_rate"] = round(rng.uniform(0.1, 1.0), 2)
+        pools.append(pool)
+
+    if rng.random() < 0.25:
+        per_area_year = potential / max(1, n_areas) / max(1, len(pool_ids))
+        policy["area_cap"] = float(max(100, round(per_area_year * rng.uniform(0.1, 0.8), -2)))
+
+    scenario: dict[str, Any] = {
+        "schema_version": 1,
+        "name": f"random {size} scenario, seed {seed}{' (MIP)' if mip else ''}",
+        "horizon_years": horizon,
+        "pools": pools,
+        "outcomes": outcomes,
+        "areas": areas,
+        "interventions": interventions,
+        "policy": policy,
+    }
+    if appraisal != horizon or rng.random() < 0.5:
+        scenario["appraisal_years"] = appraisal
+    draw = rng.random()
+    if draw < 0.3:
+        scenario["discount_rate"] = rng.choice((0.0, 0.05, 0.1))
+    if agency_ids:
+        scenario["agencies"] = [{"id": g, "name": g.upper()} for g in agency_ids]
+    return scenario
+
+
+def rules_on(scenario: dict[str, Any]) -> set[str]:
+    """The rules of the model contract that ``scenario`` (a dict) switches on."""
+    on: set[str] = set()
+    h = scenario["horizon_years"]
+    a = scenario.get("appraisal_years", h)
+    for pool in scenario["pools"]:
+        if pool.get("areas") is not None:
+            on.add("footprint")
+        if pool.get("interventions") is not None:
+            on.add("ring_fence")
+        if isinstance(pool["budget"], list):
+            on.add("budget_per_year")
+        if pool.get("reinvest_rate", 0) > 0 and h >= 2:
+            on.add("reinvest")
+    if scenario.get("agencies"):
+        on.add("agency_without_pool")
+    if a > h:
+        on.add("appraisal_beyond_horizon")
+    if scenario.get("discount_rate", 0.035) != 0.035:
+        on.add("discount_rate")
+    for iv in scenario["interventions"]:
+        for eff in iv["effects"]:
+            if eff.get("lag_years", 0) > 0:
+                on.add("lag")
+            if eff.get("duration_years", 1) > 1:
+                on.add("duration")
+        if iv.get("capacity") is not None:
+            on.add("capacity")
+        if iv.get("fixed_cost", 0) > 0:
+            on.add("fixed_cost")
+        if iv.get("min_participants", 0) > 0:
+            on.add("min_participants")
+    policy = scenario.get("policy", {})
+    cwf = policy.get("community_wealth_fund", {})
+    if cwf.get("min_share", 0) > 0:
+        on.add("cwf_local" if cwf.get("basis") == "local" else "cwf_national")
+    if cwf.get("per_capita_floor", 0) > 0:
+        on.add("per_capita_floor")
+    ranks = [ar.get("imd_rank") for ar in scenario["areas"]]
+    if len(set(ranks)) < len(ranks) and cwf.get("basis") == "local" and (cwf.get("min_share", 0) > 0 or cwf.get("per_capita_floor", 0) > 0):
+        on.add("rank_ties")
+    if policy.get("no_agency_worse_off"):
+        on.add("no_agency_worse_off")
+    if policy.get("equity_weights"):
+        on.add("equity_weights")
+    if policy.get("social_value_weight", 0) > 0 and any(o.get("social_value", 0) > 0 for o in scenario["outcomes"]):
+        on.add("social_value")
+    if policy.get("area_cap") is not None:
+        on.add("area_cap")
+    return on
+
+
+def agreement_seeds() -> list[tuple[int, bool]]:
+    """The 50 (seed, mip) pairs of the back-end agreement test: every fourth one a MIP."""
+    return [(seed, seed % 4 == 3) for seed in range(50)]
