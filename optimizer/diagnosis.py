@@ -23,6 +23,8 @@ from optimizer.programme import RELAXABLE, build
 from optimizer.scenario import Scenario
 
 SLACK_EPS = 1e-6
+#: rows that define the model's quantities rather than a rule a board could change
+STRUCTURAL = ("cost", "fixed_cost", "min_scale")
 
 
 def _money(v: float) -> str:
@@ -70,11 +72,47 @@ def _describe(s: Scenario, k: Coefficients, prog, name: str, row: int, amount: f
             "message": f"allow {people:,.2f} more participants of {iv} in area {area}, year {year} (max_coverage)"}
 
 
-def _elastic(s: Scenario, k: Coefficients, relax: tuple[str, ...], time_limit: float) -> tuple[float, list[dict[str, Any]]] | None:
+def _conflict(s: Scenario, k: Coefficients, prog, name: str, row: int) -> dict[str, Any]:  # noqa: ANN001
+    """One rule of the conflict, named in the scenario's terms with its amount."""
+    block = prog.rows[name]
+    j = row - block.start
+    keys = {key: int(vals[j]) for key, vals in block.keys.items()}
+    out: dict[str, Any] = {"rule": "coverage" if name.startswith("coverage") else name}
+    if "year" in keys:
+        out["year"] = keys["year"] + 1
+    if "pool" in keys:
+        out["pool"] = k.pool_ids[keys["pool"]]
+    if "area" in keys:
+        out["area"] = k.area_ids[keys["area"]]
+    if "intervention" in keys:
+        out["intervention"] = k.intervention_ids[keys["intervention"]]
+    if "pair" in keys:
+        out["area"] = k.area_ids[prog.pair_area[keys["pair"]]]
+        out["intervention"] = k.intervention_ids[prog.pair_iv[keys["pair"]]]
+    bound = prog.row_upper[row] if np.isfinite(prog.row_upper[row]) else prog.row_lower[row]
+    out["limit"] = float(bound)
+    if name == "per_capita_floor":
+        out["rule"] = "community_wealth_fund.per_capita_floor"
+    elif name == "community_wealth_fund":
+        out["rule"] = "community_wealth_fund.min_share"
+    return out
+
+
+def _elastic(s: Scenario, k: Coefficients, relax: tuple[str, ...], time_limit: float) -> tuple[float, list[dict[str, Any]], list[dict[str, Any]]] | None:
+    """Least total slack with ``relax`` relaxed: (total, changes, rules in conflict) or None if still infeasible."""
     prog = build(s, k, formulation="pooled", relax=relax)
-    raw = get_backend("highs").solve(prog, Options(time_limit=time_limit, want_duals=False))
+    raw = get_backend("highs").solve(prog, Options(time_limit=time_limit, want_duals=True))
     if raw.status not in (Status.OPTIMAL, Status.FEASIBLE) or raw.x is None:
         return None
+    # the rows with a non-zero dual are those that press on the slack: together they are the conflict
+    conflicts = []
+    if raw.row_dual is not None:
+        for name, block in prog.rows.items():
+            if name in STRUCTURAL:
+                continue
+            duals = raw.row_dual[block.start : block.start + block.count]
+            for j in np.nonzero(np.abs(duals) > 1e-9)[0]:
+                conflicts.append(_conflict(s, k, prog, name, block.start + int(j)))
     changes: list[dict[str, Any]] = []
     total = 0.0
     for name, rows in prog.slack_rows.items():
@@ -85,7 +123,7 @@ def _elastic(s: Scenario, k: Coefficients, relax: tuple[str, ...], time_limit: f
         for row, v, pr in zip(rows, values, price, strict=True):
             if v > SLACK_EPS:
                 changes.append(_describe(s, k, prog, block_name, int(row), float(v * pr) if name.startswith("coverage") else float(v)))
-    return total, changes
+    return total, changes, conflicts
 
 
 def diagnose(s: Scenario, k: Coefficients, *, time_limit: float = 60.0) -> dict[str, Any]:
@@ -96,20 +134,21 @@ def diagnose(s: Scenario, k: Coefficients, *, time_limit: float = 60.0) -> dict[
     if found is None:
         return {"conflicts": [], "changes": [], "alternatives": [],
                 "message": "The scenario is infeasible and no relaxation of its rules was found; check the solver's limits."}
-    total, changes = found
+    total, changes, conflicts = found
     alternatives = []
     for family in families:
         alone = _elastic(s, k, (family,), time_limit)
         if alone is not None:
-            cost, fam_changes = alone
+            cost, fam_changes, _ = alone
             alternatives.append({"rule": family, "total_change": cost, "changes": fam_changes,
                                  "message": f"relax only {family}: {len(fam_changes)} change(s) worth {_money(cost)} in all"})
-    conflicts = sorted({c["rule"] for c in changes} | {"community_wealth_fund.per_capita_floor"})
+    rules = sorted({c["rule"] for c in conflicts} | {c["rule"] for c in changes} | {"community_wealth_fund.per_capita_floor"})
     floor = s.policy.community_wealth_fund.per_capita_floor
+    others = [r for r in rules if r != "community_wealth_fund.per_capita_floor"]
     head = (f"Infeasible: the per-capita floor of {_money(floor)} per resident in every deprived area and year cannot be paid for "
-            f"within {', '.join(c for c in conflicts if c != 'community_wealth_fund.per_capita_floor') or 'the other rules'}.")
+            f"within {', '.join(others) or 'the other rules'}.")
     fix = "; ".join(c["message"] for c in changes[:5]) + ("; ..." if len(changes) > 5 else "")
-    return {"conflicts": conflicts, "changes": changes, "alternatives": alternatives, "total_change": total,
+    return {"conflicts": rules, "conflicting_rows": conflicts, "changes": changes, "alternatives": alternatives, "total_change": total,
             "message": f"{head} The smallest change found (£{total:,.2f} in all): {fix}."}
 
 

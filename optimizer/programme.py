@@ -94,6 +94,41 @@ class Programme:
         return self.cols["x"].start + cp * self.H + t
 
 
+def names(prog: Programme, k: Coefficients) -> tuple[list[str], list[str]]:
+    """Row and column names in the scenario's terms (for the MPS export), e.g. ``n[E01000001,early_help,1]``."""
+    H = prog.H
+    cols: list[str] = [""] * prog.A.shape[1]
+    areas, ivs, pools = k.area_ids, k.intervention_ids, k.pool_ids
+    for pair, (a, i) in enumerate(zip(prog.pair_area, prog.pair_iv, strict=True)):
+        for t in range(H):
+            cols[prog.cols["n"].start + pair * H + t] = f"n[{areas[a]},{ivs[i]},{t + 1}]"
+    for cp, (c, p) in enumerate(zip(prog.cp_class, prog.cp_pool, strict=True)):
+        for t in range(H):
+            cols[prog.cols["x"].start + cp * H + t] = f"x[class{c}:{ivs[prog.class_iv[c]]},{pools[p]},{t + 1}]"
+    for j, pair in enumerate(prog.launch_pair):
+        cols[prog.cols["y"].start + j] = f"y[{areas[prog.pair_area[pair]]},{ivs[prog.pair_iv[pair]]}]"
+    for j, cp in enumerate(prog.zp_cp):
+        cols[prog.cols["z"].start + j] = f"z[class{prog.cp_class[cp]},{pools[prog.cp_pool[cp]]}]"
+    for name, sl in prog.cols.items():
+        for j in range(sl.start, sl.stop):
+            cols[j] = cols[j] or f"{name}[{j - sl.start}]"
+    rows: list[str] = []
+    labels = {"area": areas, "pool": pools, "intervention": ivs}
+    for block in prog.rows.values():
+        for j in range(block.count):
+            parts = []
+            for key, vals in block.keys.items():
+                v = int(vals[j])
+                parts.append(labels[key][v] if key in labels else str(v + 1 if key == "year" else v))
+            rows.append(f"{block.name}[{','.join(parts)}]")
+    # MPS names may not hold blanks; ids may
+    return [_no_blanks(r) for r in rows], [_no_blanks(c) for c in cols]
+
+
+def _no_blanks(name: str) -> str:
+    return "".join("_" if ch.isspace() else ch for ch in name)
+
+
 class _Builder:
     """Accumulates columns and coordinate-form rows."""
 
@@ -260,7 +295,7 @@ def define_coverage(b: _Builder, k: Coefficients, ix: _Index, elastic: bool) -> 
         others = np.setdiff1d(np.arange(ix.P), lp)
         start = b.add_rows("coverage_bound", len(others) * H, -np.inf, np.repeat(k.upper[ix.pair_area[others], ix.pair_iv[others]], H),
                            {"pair": np.repeat(others, H), "year": np.tile(t, len(others))})
-        b.add_entries(start + np.arange(len(others) * H), _n_cols(b, others[:, None], t, H), 1.0)
+        b.add_entries(start + np.arange(len(others) * H).reshape(len(others), H), _n_cols(b, others[:, None], t, H), 1.0)
     if len(lp) == 0:
         return
     keys = {"pair": np.repeat(lp, H), "year": np.tile(t, len(lp))}

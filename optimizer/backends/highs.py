@@ -98,13 +98,16 @@ def to_highs_lp(prog: Programme):  # -> highspy.HighsLp
     return lp
 
 
-def write_mps(prog: Programme, path: str) -> None:
-    """Write the programme exactly as solved, in MPS (free format, via HiGHS)."""
+def write_mps(prog: Programme, path: str, names: tuple[list[str], list[str]] | None = None) -> None:
+    """Write the programme exactly as solved, in MPS (via HiGHS), with readable row and column names."""
     import highspy
 
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    h.passModel(to_highs_lp(prog))
+    lp = to_highs_lp(prog)
+    if names is not None:
+        lp.row_names_, lp.col_names_ = names
+    h.passModel(lp)
     status = h.writeModel(str(path))
-    if status != highspy.HighsStatus.kOk:
+    if status == highspy.HighsStatus.kError:
         raise OSError(f"could not write the programme to {path}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import time
+import warnings
 
 import numpy as np
 
@@ -27,7 +28,9 @@ class CbcBackend(Backend):
             import pulp
         except ImportError:
             return False
-        return bool(pulp.PULP_CBC_CMD(msg=False).available())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return bool(pulp.PULP_CBC_CMD(msg=False).available())
 
     @classmethod
     def version(cls) -> str:
@@ -40,8 +43,8 @@ class CbcBackend(Backend):
 
         model = pulp.LpProblem("totalplace", pulp.LpMaximize)
         cols = [
-            pulp.LpVariable(f"c{j}", lowBound=lo if np.isfinite(lo) else None, upBound=up if np.isfinite(up) else None,
-                            cat=pulp.LpInteger if integer else pulp.LpContinuous)
+            model.add_variable(f"c{j}", lowBound=lo if np.isfinite(lo) else None, upBound=up if np.isfinite(up) else None,
+                               cat=pulp.LpInteger if integer else pulp.LpContinuous)
             for j, (lo, up, integer) in enumerate(zip(prog.col_lower, prog.col_upper, prog.integer, strict=True))
         ]
         model += pulp.LpAffineExpression([(cols[j], float(prog.c[j])) for j in np.nonzero(prog.c)[0]])
@@ -61,8 +64,11 @@ class CbcBackend(Backend):
             if np.isfinite(up):
                 model += pulp.LpConstraint(expr, pulp.LpConstraintLE, f"u{r}", float(up))
                 names.append((r, f"u{r}"))
-        solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=options.time_limit, gapRel=options.mip_gap if prog.is_mip else None,
-                                   threads=options.threads)
+        with warnings.catch_warnings():
+            # PuLP 3.x announces that PULP_CBC_CMD (the bundled CBC) leaves in 4.0; the pin is pulp<4
+            warnings.simplefilter("ignore", DeprecationWarning)
+            solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=options.time_limit, gapRel=options.mip_gap if prog.is_mip else None,
+                                       threads=options.threads)
         started = time.perf_counter()
         model.solve(solver)
         seconds = time.perf_counter() - started
@@ -81,9 +87,8 @@ class CbcBackend(Backend):
         duals = None
         if not prog.is_mip and outcome == Status.OPTIMAL:
             duals = np.zeros(A.shape[0])
-            constraints = model.constraints
             for r, name in names:
-                pi = constraints[name].pi
+                pi = model.get_constraint_by_name(name).pi
                 duals[r] += pi if pi is not None else 0.0
         bound = float(prog.c @ x) if outcome == Status.OPTIMAL else None
         return RawSolution(outcome, x=x, row_dual=duals, bound=bound, seconds=seconds, message=f"CBC: {pulp.LpStatus[status]}")

@@ -1,0 +1,1 @@
+"""totalplace's HTTP service: the web layer over the optimisation core."""

@@ -1,0 +1,177 @@
+"""The ``totalplace`` command line: solve, validate, export, convert, and build scenarios.
+
+Exit codes: 0 when the scenario was valid (an infeasible scenario is an
+answer, not a failure); 2 when the input is not a valid scenario (every
+problem is listed on stderr with its location and what to do); 3 when the
+solver asked for is missing or cannot solve this kind of programme.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from optimizer.errors import ScenarioError, SolverUnavailable
+from optimizer.scenario import SOLVER_NAMES, Scenario
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="totalplace: what to fund, where, when, and who pays.")
+
+EXIT_INPUT = 2
+EXIT_SOLVER = 3
+
+
+def load(path: Path) -> Scenario:
+    """Read a scenario in any supported form, or exit 2 listing every problem."""
+    from optimizer.forms import load_scenario
+
+    try:
+        return load_scenario(path)
+    except ScenarioError as exc:
+        typer.echo(f"{path}: not a valid scenario ({len(exc.problems)} problem(s)):", err=True)
+        for problem in exc.problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+
+
+def _money(v: float | None) -> str:
+    return "-" if v is None else f"£{v:,.0f}"
+
+
+def print_summary(s: Scenario, result: dict[str, Any]) -> None:
+    """A summary a board member can read."""
+    echo = typer.echo
+    echo(f"Scenario: {s.name}  (hash {result['scenario_hash'][:12]})")
+    echo(f"Status:   {result['status']} - {result['message']}")
+    if result["status"] == "infeasible" and result.get("diagnosis"):
+        diag = result["diagnosis"]
+        echo("\nWhat is in conflict: " + ", ".join(diag.get("conflicts", [])))
+        echo("Smallest change found:")
+        for change in diag.get("changes", [])[:20]:
+            echo(f"  - {change['message']}")
+        for alt in diag.get("alternatives", []):
+            echo(f"  or {alt['message']}")
+        return
+    summary = result.get("summary")
+    if not summary:
+        return
+    echo(f"\nWeighted net present value (the objective): {_money(result['objective'])}")
+    echo(f"Spending: {_money(summary['total_spending'])} ({_money(summary['total_spending_discounted'])} discounted); "
+         f"benefit-cost ratio {summary['benefit_cost_ratio'] or 0:.2f}")
+    share = summary["deprived_share"]
+    cwf = s.policy.community_wealth_fund
+    rule = f" (rule: at least {cwf.min_share:.0%})" if cwf.min_share > 0 else ""
+    echo(f"Share of spending in deprived areas (decile <= {cwf.max_decile}, {cwf.basis} basis): "
+         f"{'-' if share is None else f'{share:.1%}'}{rule}")
+    years = range(1, s.H + 1)
+    echo("\nSpending by pool and year:")
+    echo("  " + "pool".ljust(16) + "".join(f"year {t}".rjust(14) for t in years))
+    by = {(r["pool"], r["year"]): r["spend"] for r in summary["spending_by_pool_year"]}
+    for pool in s.pools:
+        echo("  " + pool.id[:16].ljust(16) + "".join(_money(by[(pool.id, t)]).rjust(14) for t in years))
+    echo("\nWho pays and who gains (discounted):")
+    echo("  " + "agency".ljust(16) + "pays".rjust(14) + "gains".rjust(14) + "net".rjust(14))
+    for g in s.agency_ids:
+        echo("  " + g[:16].ljust(16) + _money(summary["spending_by_agency"][g]).rjust(14)
+             + _money(summary["savings_by_agency"][g]).rjust(14) + _money(summary["net_position_by_agency"][g]).rjust(14))
+    if result["binding_rules"]:
+        echo("\nRules that bind:")
+        for rule_ in result["binding_rules"][:15]:
+            echo(f"  - {rule_['message']}")
+        if len(result["binding_rules"]) > 15:
+            echo(f"  ... and {len(result['binding_rules']) - 15} more (see the result file)")
+    info = result["solver"]
+    echo(f"\nSolver: {info['name']} {info['version']}; {info['rows']:,} rows x {info['columns']:,} columns; "
+         f"build {info['build_seconds']:.2f} s, solve {info['solve_seconds']:.2f} s")
+
+
+@app.command()
+def solve(
+    scenario: Annotated[Path, typer.Argument(help="scenario file (.json, .json.gz, .yaml, .xlsx or a folder of CSVs)")],
+    solver: Annotated[str | None, typer.Option(help=f"back end: {', '.join(SOLVER_NAMES)} (default: the scenario's)")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write the result JSON here")] = None,
+    formulation: Annotated[str, typer.Option(help="pooled (default) or full (the contract's programme literally)")] = "pooled",
+    time_limit: Annotated[float | None, typer.Option(help="seconds (default: the scenario's)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")] = False,
+) -> None:
+    """Solve a scenario, print a summary, and write the result."""
+    from optimizer.solve import solve as run
+
+    s = load(scenario)
+    try:
+        result = run(s, solver, formulation=formulation, time_limit=time_limit).to_dict()
+    except SolverUnavailable as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_SOLVER) from None
+    if output is not None:
+        write_result(result, output)
+    if not quiet:
+        print_summary(s, result)
+        if output is not None:
+            typer.echo(f"\nResult written to {output}")
+
+
+def write_result(result: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as fh:
+        json.dump(result, fh, indent=1, allow_nan=False)
+        fh.write("\n")
+
+
+@app.command()
+def validate(scenario: Annotated[Path, typer.Argument(help="scenario file")]) -> None:
+    """Only validate a scenario: exit 0 if valid, 2 listing every problem if not."""
+    from optimizer.scenario import scenario_hash
+
+    s = load(scenario)
+    typer.echo(f"{scenario}: valid scenario '{s.name}': {len(s.areas):,} areas, {len(s.interventions)} interventions, "
+               f"{len(s.pools)} pools, {s.H} years; scenario_hash {scenario_hash(s)}")
+
+
+@app.command()
+def export(
+    scenario: Annotated[Path, typer.Argument(help="scenario file")],
+    mps: Annotated[Path, typer.Option("--mps", help="write the programme, exactly as solved, in MPS form")],
+    formulation: Annotated[str, typer.Option(help="pooled (default, as solved) or full")] = "pooled",
+) -> None:
+    """Write the programme exactly as it is solved (MPS)."""
+    from optimizer.backends.highs import write_mps
+    from optimizer.coefficients import compute
+    from optimizer.programme import build, names
+
+    s = load(scenario)
+    k = compute(s)
+    prog = build(s, k, formulation=formulation)
+    write_mps(prog, str(mps), names(prog, k))
+    rows, cols, nnz = prog.shape
+    typer.echo(f"wrote {mps}: {rows:,} rows, {cols:,} columns, {nnz:,} non-zeros ({formulation} formulation, maximise)")
+
+
+def _mount_optional() -> None:
+    """Sub-commands that live in their own modules."""
+    try:
+        from optimizer.cli_scenario import app as scenario_app
+
+        app.add_typer(scenario_app, name="scenario", help="build scenarios from the shipped IoD2019 data")
+    except ImportError:  # pragma: no cover - the module is part of the package
+        pass
+    try:
+        from optimizer.cli_forms import register
+
+        register(app)
+    except ImportError:  # pragma: no cover
+        pass
+
+
+_mount_optional()
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
