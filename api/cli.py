@@ -9,3 +9,7 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     _core_main()
+
+
+if __name__ == "__main__":
+    main()

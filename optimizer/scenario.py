@@ -228,13 +228,14 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 
 def parse_scenario(data: Any) -> Scenario:
-    """Validate a scenario given as plain data (parsed JSON). Raises :class:`ScenarioError`."""
+    """Validate a scenario given as plain data (parsed JSON). Raises :class:`ScenarioError` listing every problem."""
     if not isinstance(data, dict):
         raise ScenarioError([Problem("", "a scenario must be a JSON object (a mapping of field names to values)")])
+    problems: list[Problem] = []
+    scenario: Scenario | None = None
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems: list[Problem] = []
         seen: set[str] = set()
         for err in exc.errors():
             prob = Problem(_location(err["loc"]), _friendly(err))
@@ -242,63 +243,83 @@ def parse_scenario(data: Any) -> Scenario:
             if prob.loc not in seen:
                 seen.add(prob.loc)
                 problems.append(prob)
-        raise ScenarioError(problems) from None
-    problems = _cross_check(scenario)
-    if problems:
+    # the reference checks run on the plain data, so that they are reported beside the structural ones
+    known = {p.loc for p in problems}
+    problems += [p for p in _cross_check(data) if p.loc not in known]
+    if problems or scenario is None:
         raise ScenarioError(problems)
     return scenario
 
 
-def _duplicates(items: list[Any], where: str, problems: list[Problem], taken: dict[str, str]) -> None:
+def _list(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The well-formed entries (mappings) of a list field; the structural pass reports the rest."""
+    value = data.get(key)
+    return [item if isinstance(item, dict) else {} for item in value] if isinstance(value, list) else []
+
+
+def _ids(items: list[dict[str, Any]], where: str, problems: list[Problem], taken: dict[str, str]) -> None:
     for k, item in enumerate(items):
-        if item.id in taken:
-            problems.append(Problem(f"/{where}/{k}/id", f"duplicate id {item.id!r} (already used at {taken[item.id]}): give each a unique id"))
+        rid = item.get("id")
+        if not isinstance(rid, str):
+            continue
+        if rid in taken:
+            problems.append(Problem(f"/{where}/{k}/id", f"duplicate id {rid!r} (already used at {taken[rid]}): give each a unique id"))
         else:
-            taken[item.id] = f"/{where}/{k}"
+            taken[rid] = f"/{where}/{k}"
 
 
-def _cross_check(s: Scenario) -> list[Problem]:
+def _cross_check(data: dict[str, Any]) -> list[Problem]:
+    """References, duplicates and lengths, checked on the plain data so they are found even when other fields are wrong."""
     problems: list[Problem] = []
+    pools, extra, outcomes_, areas_, ivs = (_list(data, key) for key in ("pools", "agencies", "outcomes", "areas", "interventions"))
     agencies: dict[str, str] = {}
-    _duplicates(s.pools, "pools", problems, agencies)
-    _duplicates(s.agencies, "agencies", problems, agencies)
+    _ids(pools, "pools", problems, agencies)
+    _ids(extra, "agencies", problems, agencies)
     outcomes: dict[str, str] = {}
-    _duplicates(s.outcomes, "outcomes", problems, outcomes)
+    _ids(outcomes_, "outcomes", problems, outcomes)
     areas: dict[str, str] = {}
-    _duplicates(s.areas, "areas", problems, areas)
+    _ids(areas_, "areas", problems, areas)
     interventions: dict[str, str] = {}
-    _duplicates(s.interventions, "interventions", problems, interventions)
+    _ids(ivs, "interventions", problems, interventions)
 
-    if s.appraisal_years is not None and s.appraisal_years < s.horizon_years:
-        problems.append(Problem("/appraisal_years", f"must be at least horizon_years ({s.horizon_years}); got {s.appraisal_years}"))
+    horizon = data.get("horizon_years")
+    horizon = horizon if isinstance(horizon, int) and not isinstance(horizon, bool) else None
+    appraisal = data.get("appraisal_years")
+    if horizon is not None and isinstance(appraisal, int) and not isinstance(appraisal, bool) and appraisal < horizon:
+        problems.append(Problem("/appraisal_years", f"must be at least horizon_years ({horizon}); got {appraisal}"))
 
-    for k, pool in enumerate(s.pools):
-        if isinstance(pool.budget, list) and len(pool.budget) != s.horizon_years:
-            problems.append(Problem(f"/pools/{k}/budget", f"has {len(pool.budget)} figures but horizon_years is {s.horizon_years}: give one budget per year, or a single number for every year"))
-        for name, known, ref in (("areas", areas, pool.areas), ("interventions", interventions, pool.interventions)):
-            for j, rid in enumerate(ref or []):
-                if rid not in known:
+    for k, pool in enumerate(pools):
+        budget = pool.get("budget")
+        if horizon is not None and isinstance(budget, list) and len(budget) != horizon:
+            problems.append(Problem(f"/pools/{k}/budget", f"has {len(budget)} figures but horizon_years is {horizon}: give one budget per year, or a single number for every year"))
+        for name, known in (("areas", areas), ("interventions", interventions)):
+            ref = pool.get(name)
+            if not isinstance(ref, list):
+                continue
+            for j, rid in enumerate(ref):
+                if isinstance(rid, str) and rid not in known:
                     problems.append(Problem(f"/pools/{k}/{name}/{j}", f"unknown {name[:-1]} id {rid!r}: use an id listed in /{name}"))
-            if ref is not None and len(set(ref)) != len(ref):
+            if len({r for r in ref if isinstance(r, str)}) != len(ref):
                 problems.append(Problem(f"/pools/{k}/{name}", f"lists an id twice: list each {name[:-1]} once"))
 
-    for k, outcome in enumerate(s.outcomes):
-        for gid in outcome.unit_costs:
+    for k, outcome in enumerate(outcomes_):
+        costs = outcome.get("unit_costs")
+        for gid in costs if isinstance(costs, dict) else {}:
             if gid not in agencies:
                 problems.append(Problem(f"/outcomes/{k}/unit_costs/{gid}", f"unknown agency id {gid!r}: use the id of a pool or of an entry in /agencies"))
 
-    for k, iv in enumerate(s.interventions):
-        for j, eff in enumerate(iv.effects):
-            if eff.outcome not in outcomes:
-                problems.append(Problem(f"/interventions/{k}/effects/{j}/outcome", f"unknown outcome id {eff.outcome!r}: use an id listed in /outcomes"))
-        if iv.capacity is not None and iv.capacity < iv.min_participants:
-            pass  # allowed: the intervention can then never be launched, which the optimiser finds by itself
+    for k, iv in enumerate(ivs):
+        for j, eff in enumerate(_list(iv, "effects")):
+            ref = eff.get("outcome")
+            if isinstance(ref, str) and ref not in outcomes:
+                problems.append(Problem(f"/interventions/{k}/effects/{j}/outcome", f"unknown outcome id {ref!r}: use an id listed in /outcomes"))
 
-    cwf = s.policy.community_wealth_fund
-    needs_rank = cwf.basis == "local" and (cwf.min_share > 0 or cwf.per_capita_floor > 0)
-    if needs_rank:
-        for k, area in enumerate(s.areas):
-            if area.imd_rank is None:
+    policy = data.get("policy") if isinstance(data.get("policy"), dict) else {}
+    cwf = policy.get("community_wealth_fund") if isinstance(policy.get("community_wealth_fund"), dict) else {}
+    active = any(isinstance(cwf.get(f), int | float) and cwf.get(f) > 0 for f in ("min_share", "per_capita_floor"))
+    if cwf.get("basis") == "local" and active:
+        for k, area in enumerate(areas_):
+            if area.get("imd_rank") is None:
                 problems.append(Problem(f"/areas/{k}/imd_rank", "required when policy/community_wealth_fund/basis is 'local': give the area's IMD rank (1 = most deprived)"))
     return problems
 
