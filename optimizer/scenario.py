@@ -342,7 +342,7 @@ def canonical_dict(s: Scenario, *, with_solver: bool = False) -> dict[str, Any]:
 
 
 # Fields that are counts or labels and stay integers or strings in the canonical form.
-_INTEGER_FIELDS = {"schema_version", "horizon_years", "appraisal_years", "imd_decile", "imd_rank", "lag_years", "duration_years"}
+_INTEGER_FIELDS = {"schema_version", "horizon_years", "appraisal_years", "imd_decile", "imd_rank", "lag_years", "duration_years", "max_decile"}
 
 
 def _floats(value: Any, path: tuple[str, ...]) -> Any:

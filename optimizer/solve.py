@@ -85,6 +85,9 @@ def solve(
 
     if len(empty_rows_infeasible(prog)):
         raw = RawSolution(Status.INFEASIBLE, message="a rule needs spending where no pool may fund anything")
+    elif prog.A.shape[1] == 0:
+        # nothing can be funded at all (no pool may fund any area with eligible people): the optimum is to spend nothing
+        raw = RawSolution(Status.OPTIMAL, x=np.zeros(0), row_dual=np.zeros(prog.A.shape[0]), bound=0.0, message="nothing can be funded")
     else:
         raw = backend.solve(prog, options)
     info["solve_seconds"] = raw.seconds
@@ -96,7 +99,7 @@ def solve(
     if raw.status in (Status.UNBOUNDED, Status.ERROR) or raw.x is None:
         return Result(str(raw.status), raw.message, digest, solver=info)
 
-    broken = check_feasible(prog, raw.x)
+    broken = check_feasible(prog, raw.x, tol=max(FEAS_TOL, backend.tolerance))
     if broken:
         return Result("error", f"{name} returned a solution that breaks the programme: " + "; ".join(broken), digest, solver=info)
 

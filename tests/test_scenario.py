@@ -75,3 +75,13 @@ def test_hash_ignores_the_solver_block_but_not_the_name(tiny_data) -> None:
     assert scenario_hash(parse_scenario(other)) == base
     other["name"] = "Another name"
     assert scenario_hash(parse_scenario(other)) != base
+
+
+def test_canonical_form_parses_back_to_the_same_hash(tiny_data) -> None:
+    import json
+
+    from optimizer.scenario import canonical_json
+
+    s = parse_scenario(tiny_data)
+    again = parse_scenario(json.loads(canonical_json(s, with_solver=True)))
+    assert scenario_hash(again) == scenario_hash(s)

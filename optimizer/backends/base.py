@@ -39,6 +39,8 @@ class Options:
     mip_gap: float = 1e-4
     want_duals: bool = True
     threads: int | None = None
+    #: "auto" lets the back end choose what measured best for this model; "on" or "off" force it
+    presolve: str = "auto"
 
 
 @dataclass

@@ -1,0 +1,137 @@
+"""Regenerate the worked scenarios in this folder from the shipped data.
+
+    .venv/bin/python scenarios/build_scenarios.py            # all of them
+    .venv/bin/python scenarios/build_scenarios.py manchester  # one
+
+Each scenario is the default prevention template (optimizer/prevention.py) for
+one council's real LSOAs, with that council's policy settings below; the
+reasons for each choice are in scenarios/README.md. Files are written in
+canonical form (every default filled, keys sorted), so that a change in the
+data, a unit cost or the deflator shows up as a diff here.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from optimizer.geography import build_scenario, select
+from optimizer.prevention import default_template
+from optimizer.scenario import canonical_dict, parse_scenario
+
+HERE = Path(__file__).parent
+
+#: file stem -> (kind, code, place settings). Settings: policy (MODEL.md "Policy"),
+#: reinvest (pool -> rate), fixed_cost (intervention -> £), pool_interventions
+#: (pool -> ids it may fund), solver (MODEL.md "Solver").
+WORKED: dict[str, tuple[str, str | None, dict[str, Any]]] = {
+    "islington": (
+        "lad",
+        "E09000019",
+        {
+            "policy": {"community_wealth_fund": {"min_share": 0.3, "max_decile": 2}, "no_agency_worse_off": True},
+        },
+    ),
+    "manchester": (
+        "lad",
+        "E08000003",
+        {
+            "policy": {"community_wealth_fund": {"min_share": 0.3, "max_decile": 1}},
+        },
+    ),
+    "south_tyneside": (
+        "lad",
+        "E08000023",
+        {
+            "policy": {"community_wealth_fund": {"min_share": 0.3, "max_decile": 1, "per_capita_floor": 1.0}},
+        },
+    ),
+    "camden": (
+        "lad",
+        "E09000007",
+        {
+            "policy": {"community_wealth_fund": {"min_share": 0.3, "max_decile": 1, "basis": "local"}, "no_agency_worse_off": True},
+        },
+    ),
+    "wakefield": (
+        "lad",
+        "E08000036",
+        {
+            "policy": {"community_wealth_fund": {"min_share": 0.3, "max_decile": 1}, "equity_weights": {"1": 1.5, "2": 1.25}},
+        },
+    ),
+    "ealing": (
+        "lad",
+        "E09000009",
+        {
+            "policy": {"community_wealth_fund": {"min_share": 0.3, "max_decile": 2}, "no_agency_worse_off": True},
+            "reinvest": {"council": 0.5},
+            "fixed_cost": {"falls_prevention": 2000.0},
+        },
+    ),
+    "southwark": (
+        "lad",
+        "E09000028",
+        {
+            "policy": {"community_wealth_fund": {"min_share": 0.3, "max_decile": 2}},
+            "pool_interventions": {
+                "police": ["early_help", "youth_diversion", "domestic_abuse_support"],
+                "nhs": ["social_prescribing", "falls_prevention", "domestic_abuse_support", "early_help"],
+            },
+        },
+    ),
+    "england": (
+        "england",
+        None,
+        {
+            "policy": {"community_wealth_fund": {"min_share": 0.3, "max_decile": 1}},
+            "solver": {"time_limit": 900.0},
+        },
+    ),
+}
+
+
+def build(stem: str) -> dict[str, Any]:
+    """The canonical scenario dict of one worked scenario."""
+    kind, code, settings = WORKED[stem]
+    rows, place = select(kind, code)
+    template = default_template(
+        float(rows["pop_total"].sum()), name="{place} prevention pool (worked scenario, 2023/24 prices)", policy=settings["policy"]
+    )
+    for pool in template["pools"]:
+        if pool["id"] in settings.get("reinvest", {}):
+            pool["reinvest_rate"] = settings["reinvest"][pool["id"]]
+        if pool["id"] in settings.get("pool_interventions", {}):
+            pool["interventions"] = settings["pool_interventions"][pool["id"]]
+    for iv in template["interventions"]:
+        if iv["id"] in settings.get("fixed_cost", {}):
+            iv["fixed_cost"] = settings["fixed_cost"][iv["id"]]
+    if "solver" in settings:
+        template["solver"] = settings["solver"]
+    scenario = build_scenario(kind, code, template)
+    data = canonical_dict(parse_scenario(scenario), with_solver=True)
+    # canonical_dict writes max_decile as a float, which the strict parser refuses:
+    # keep it an integer so that the file round-trips (reported to the lead).
+    cwf = data["policy"]["community_wealth_fund"]
+    cwf["max_decile"] = int(cwf["max_decile"])
+    return data
+
+
+def text(data: dict[str, Any]) -> str:
+    """Canonical JSON text: keys sorted; indented unless it is the national file."""
+    compact = len(data["areas"]) > 5_000
+    layout: dict[str, Any] = {"separators": (",", ":")} if compact else {"indent": 1}
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False, **layout) + "\n"
+
+
+def main(stems: list[str]) -> None:
+    for stem in stems or list(WORKED):
+        path = HERE / f"{stem}.json"
+        path.write_text(text(build(stem)), encoding="utf-8")
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
