@@ -150,23 +150,16 @@ def export(
     typer.echo(f"wrote {mps}: {rows:,} rows, {cols:,} columns, {nnz:,} non-zeros ({formulation} formulation, maximise)")
 
 
-def _mount_optional() -> None:
+def _mount() -> None:
     """Sub-commands that live in their own modules."""
-    try:
-        from optimizer.cli_scenario import app as scenario_app
+    from optimizer.cli_forms import register
+    from optimizer.cli_scenario import app as scenario_app
 
-        app.add_typer(scenario_app, name="scenario", help="build scenarios from the shipped IoD2019 data")
-    except ImportError:  # pragma: no cover - the module is part of the package
-        pass
-    try:
-        from optimizer.cli_forms import register
-
-        register(app)
-    except ImportError:  # pragma: no cover
-        pass
+    app.add_typer(scenario_app, name="scenario", help="build scenarios from the shipped IoD2019 data")
+    register(app)
 
 
-_mount_optional()
+_mount()
 
 
 def main() -> None:

@@ -122,6 +122,7 @@ def summarise(prog: Programme, k: Coefficients, sol: Solution) -> tuple[dict[str
     by_decile = {str(dec): float(by_area[k.decile == dec].sum()) for dec in range(1, 11)}
     deprived = float(by_area[k.deprived].sum())
     benefit = float(np.einsum("ph,ph->", n, k.objective_per_participant[prog.pair_area, prog.pair_iv, :]))
+    by_intervention = _by_intervention(prog, k, sol, pair_spend, d)
     objective = benefit - discounted
     summary = {
         "total_spending": total,
@@ -133,11 +134,33 @@ def summarise(prog: Programme, k: Coefficients, sol: Solution) -> tuple[dict[str
         "benefit_cost_ratio": float(savings.sum() / discounted) if discounted > SPEND_EPS else None,
         "deprived_share": deprived / total if total > SPEND_EPS else None,
         "spending_by_decile": by_decile,
+        "by_intervention": by_intervention,
         "spending_by_pool_year": [
             {"pool": pool, "year": t + 1, "spend": float(sol.pool_year_spend[p, t])} for p, pool in enumerate(k.pool_ids) for t in range(H)
         ],
     }
     return summary, objective
+
+
+def _by_intervention(prog: Programme, k: Coefficients, sol: Solution, pair_spend: np.ndarray, d: np.ndarray) -> dict[str, dict[str, Any]]:
+    """Per intervention: spending (fixed costs included), discounted spending, discounted savings and their ratio."""
+    n_i = len(k.intervention_ids)
+    spend = np.zeros(n_i)
+    np.add.at(spend, prog.pair_iv, pair_spend.sum(axis=1))
+    spend_d = np.zeros(n_i)
+    np.add.at(spend_d, prog.pair_iv, pair_spend @ d)
+    for launch in sol.launches:
+        i = k.intervention_ids.index(launch["intervention"])
+        fixed = sum(launch["fixed_cost_by_pool"].values())
+        spend[i] += fixed
+        spend_d[i] += fixed
+    savings = np.zeros(n_i)
+    np.add.at(savings, prog.pair_iv, np.einsum("ph,phg->p", sol.participants, k.value[prog.pair_iv]))
+    return {
+        iv: {"spending": float(spend[i]), "spending_discounted": float(spend_d[i]), "savings": float(savings[i]),
+             "benefit_cost_ratio": float(savings[i] / spend_d[i]) if spend_d[i] > SPEND_EPS else None}
+        for i, iv in enumerate(k.intervention_ids)
+    }
 
 
 @dataclass
