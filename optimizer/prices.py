@@ -17,6 +17,8 @@ from optimizer.scenario import Scenario
 
 #: a row is binding when its slack is below this share of its scale
 BIND_TOL = 1e-7
+#: and, where duals are known, when its price is above this (pounds per unit)
+PRICE_EPS = 1e-9
 
 
 def _money(v: float) -> str:
@@ -25,7 +27,12 @@ def _money(v: float) -> str:
     return f"{sign}£{v:,.2f}" if v < 100 else f"{sign}£{v:,.0f}"
 
 
-def _slack(prog: Programme, activity: np.ndarray, block_name: str) -> tuple[np.ndarray, np.ndarray]:
+def _slack(prog: Programme, activity: np.ndarray, block_name: str, duals: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of a family that bind: at their bound and, where duals are known, with a non-zero price.
+
+    A pool can spend its whole budget without the budget binding (another pool had room to pay
+    instead): then one pound more or less changes nothing, and the rule is not reported.
+    """
     block = prog.rows[block_name]
     r = np.arange(block.start, block.start + block.count)
     lo, up = prog.row_lower[r], prog.row_upper[r]
@@ -33,7 +40,10 @@ def _slack(prog: Programme, activity: np.ndarray, block_name: str) -> tuple[np.n
     slack = np.where(np.isfinite(up), up - act, act - lo)
     scale = 1.0 + np.abs(np.where(np.isfinite(up), up, lo)) + np.abs(act)
     # a rule with nothing on either side (no spending, zero bound) binds nothing worth reporting
-    return r, (slack <= BIND_TOL * scale + 1e-6) & (scale > 1.0 + 1e-6)
+    tight = (slack <= BIND_TOL * scale + 1e-6) & (scale > 1.0 + 1e-6)
+    if duals is not None:
+        tight &= np.abs(duals[r]) > PRICE_EPS
+    return r, tight
 
 
 def shadow_prices(s: Scenario, prog: Programme, k: Coefficients, duals: np.ndarray | None, total_spend: float, integers_fixed: bool) -> dict[str, Any] | None:
@@ -68,13 +78,14 @@ def shadow_prices(s: Scenario, prog: Programme, k: Coefficients, duals: np.ndarr
     return {"budgets": budgets, "rules": rules, "integers_fixed": integers_fixed}
 
 
-def binding_rules(s: Scenario, prog: Programme, k: Coefficients, x: np.ndarray, prices: dict[str, Any] | None) -> list[dict[str, Any]]:
+def binding_rules(s: Scenario, prog: Programme, k: Coefficients, x: np.ndarray, prices: dict[str, Any] | None,
+                  duals: np.ndarray | None = None) -> list[dict[str, Any]]:
     """The rules that hold with equality at the solution, each with a sentence a board member can read."""
     activity = prog.A @ x
     pool_names = {p.id: p.name for p in s.pools}
     budget_value = {(b["pool"], b["year"]): b["value"] for b in (prices or {}).get("budgets", [])}
     out: list[dict[str, Any]] = []
-    r, tight = _slack(prog, activity, "budget")
+    r, tight = _slack(prog, activity, "budget", duals)
     block = prog.rows["budget"]
     for j in np.nonzero(tight)[0]:
         pool, year = k.pool_ids[block.keys["pool"][j]], int(block.keys["year"][j]) + 1
@@ -84,7 +95,7 @@ def binding_rules(s: Scenario, prog: Programme, k: Coefficients, x: np.ndarray, 
                     "message": f"The {pool_names[pool]} pool's year {year} budget is fully used{tail}."})
     cwf = s.policy.community_wealth_fund
     if "community_wealth_fund" in prog.rows:
-        _, tight = _slack(prog, activity, "community_wealth_fund")
+        _, tight = _slack(prog, activity, "community_wealth_fund", duals)
         if tight[0]:
             price = next((p["value"] for p in (prices or {}).get("rules", []) if p["rule"] == "community_wealth_fund.min_share"), None)
             tail = f"; raising it by one percentage point changes net value by {_money(price)}" if price is not None else ""
@@ -93,22 +104,37 @@ def binding_rules(s: Scenario, prog: Programme, k: Coefficients, x: np.ndarray, 
     for name, label in (("per_capita_floor", "the per-capita floor"), ("area_cap", "the area cap")):
         if name in prog.rows:
             block = prog.rows[name]
-            _, tight = _slack(prog, activity, name)
+            _, tight = _slack(prog, activity, name, duals)
             for j in np.nonzero(tight)[0]:
                 area, year = k.area_ids[block.keys["area"][j]], int(block.keys["year"][j]) + 1
                 out.append({"rule": f"community_wealth_fund.{name}" if name == "per_capita_floor" else name, "area": area, "year": year,
                             "message": f"In area {area}, year {year}, spending is held at {label}."})
     if "no_agency_worse_off" in prog.rows:
         block = prog.rows["no_agency_worse_off"]
-        _, tight = _slack(prog, activity, "no_agency_worse_off")
+        _, tight = _slack(prog, activity, "no_agency_worse_off", duals)
         for j in np.nonzero(tight)[0]:
             pool = k.pool_ids[block.keys["pool"][j]]
             out.append({"rule": "no_agency_worse_off", "pool": pool,
                         "message": f"No agency worse off binds for {pool_names[pool]}: its spending equals the savings it receives."})
+    out += _coverage_limits(prog, k, x)
     if "capacity" in prog.rows:
         block = prog.rows["capacity"]
-        _, tight = _slack(prog, activity, "capacity")
+        _, tight = _slack(prog, activity, "capacity", duals)
         for j in np.nonzero(tight)[0]:
             iv, year = k.intervention_ids[block.keys["intervention"][j]], int(block.keys["year"][j]) + 1
             out.append({"rule": "capacity", "intervention": iv, "year": year, "message": f"{iv} is at full capacity in year {year}."})
+    return out
+
+
+def _coverage_limits(prog: Programme, k: Coefficients, x: np.ndarray) -> list[dict[str, Any]]:
+    """Per intervention: how many area-years run at their coverage limit (max_coverage x eligible people)."""
+    n = x[prog.cols["n"]].reshape(-1, prog.H)
+    upper = k.upper[prog.pair_area, prog.pair_iv][:, None]
+    full = (n >= upper * (1 - 1e-9) - 1e-9) & (upper > 0)
+    out = []
+    for i, iv in enumerate(k.intervention_ids):
+        count = int(full[prog.pair_iv == i].sum())
+        if count:
+            out.append({"rule": "coverage", "intervention": iv, "count": count,
+                        "message": f"{iv} reaches its maximum coverage in {count:,} area-years: a higher max_coverage (more of the eligible people reached) would add value."})
     return out

@@ -117,7 +117,7 @@ def solve(
     sol = read_solution(prog, k, raw.x)
     summary, objective = summarise(prog, k, sol)
     prices = shadow_prices(scenario, prog, k, duals, summary["total_spending"], integers_fixed=prog.is_mip)
-    binding = binding_rules(scenario, prog, k, raw.x, prices)
+    binding = binding_rules(scenario, prog, k, raw.x, prices, duals)
     info["read_seconds"] = time.perf_counter() - read_started
     bound = raw.bound if raw.bound is not None else None
     if raw.status == Status.OPTIMAL and not prog.is_mip:
