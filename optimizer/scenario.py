@@ -38,7 +38,8 @@ _STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=Tr
 
 # Identifiers: non-empty, printable, bounded. The pattern refuses control characters.
 Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[^\x00-\x1f\x7f]+$")]
-Label = Annotated[str, Field(max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
+# Labels may hold tabs and newlines, but no carriage return (no spreadsheet gives one back) or other control character.
+Label = Annotated[str, Field(max_length=500, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]*$")]
 Money = Annotated[float, Field(ge=0)]
 Count = Annotated[float, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
@@ -211,7 +212,9 @@ def _friendly(err: Mapping[str, Any]) -> str:
         return _FRIENDLY[kind]
     msg = str(err["msg"])
     if kind == "string_pattern_mismatch":
-        return "must not contain control characters (tabs, newlines, NUL): remove them"
+        return "must not contain control characters (such as NUL, carriage returns, or tabs and newlines in ids): remove them"
+    if kind == "too_short":
+        return f"must not be empty: give at least {err.get('ctx', {}).get('min_length', 1)} item(s)"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         return f"{msg}: got {err.get('input')!r}"
     if kind.endswith("_type") or kind.startswith("literal"):
@@ -336,6 +339,13 @@ def canonical_dict(s: Scenario, *, with_solver: bool = False) -> dict[str, Any]:
     for k, pool in enumerate(s.pools):
         data["pools"][k]["budget"] = s.budget(pool)
     data["policy"]["equity_weights"] = {d: s.equity_weight(int(d)) for d in DECILES}
+    for pool in data["pools"]:  # a footprint is a set: its order means nothing
+        for key in ("areas", "interventions"):
+            if pool[key] is not None:
+                pool[key] = sorted(pool[key])
+    for area in data["areas"]:  # an empty name is no name (a spreadsheet cannot tell them apart)
+        if area["name"] == "":
+            area["name"] = None
     if not with_solver:
         data.pop("solver")
     return _floats(data, ())
