@@ -51,7 +51,8 @@ _COLUMNS: dict[str, dict[str, str]] = {
     "areas": {"id": "id", "name": "label?", "imd_decile": "int", "imd_rank": "int", "population": "float"},
     "interventions": {"id": "id", "name": "label", "target_group": "id", "unit_cost": "float", "max_coverage": "float",
                       "fixed_cost": "float", "min_participants": "float", "capacity": "float"},
-    "effects": {"intervention": "id", "outcome": "id", "per_participant": "float", "lag_years": "int", "duration_years": "int"},
+    "effects": {"intervention": "id", "outcome": "id", "per_participant": "float", "lag_years": "int", "duration_years": "int",
+                "low": "float", "high": "float"},
 }
 _REQUIRED = {
     "scenario": ("key", "value"), "pools": ("id", "name"), "agencies": ("id", "name"), "outcomes": ("id", "name"),

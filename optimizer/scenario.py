@@ -88,12 +88,19 @@ class Area(_Model):
 
 
 class Effect(_Model):
-    """Occurrences of an outcome avoided per participant, from year t+L for D years."""
+    """Occurrences of an outcome avoided per participant, from year t+L for D years.
+
+    ``low`` and ``high`` (an extension of the contract, docs/model.md) bound the
+    uncertain effect for the Monte Carlo and robust analyses; absent means certain.
+    The programme itself always uses ``per_participant``.
+    """
 
     outcome: Id
     per_participant: Annotated[float, Field(ge=0)]
     lag_years: Annotated[int, Field(ge=0, le=MAX_APPRAISAL_YEARS)] = 0
     duration_years: Annotated[int, Field(ge=1, le=MAX_APPRAISAL_YEARS)] = 1
+    low: Annotated[float, Field(ge=0)] | None = None
+    high: Annotated[float, Field(ge=0)] | None = None
 
 
 class Intervention(_Model):
@@ -271,6 +278,10 @@ def _ids(items: list[dict[str, Any]], where: str, problems: list[Problem], taken
             taken[rid] = f"/{where}/{k}"
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _cross_check(data: dict[str, Any]) -> list[Problem]:
     """References, duplicates and lengths, checked on the plain data so they are found even when other fields are wrong."""
     problems: list[Problem] = []
@@ -316,6 +327,11 @@ def _cross_check(data: dict[str, Any]) -> list[Problem]:
             ref = eff.get("outcome")
             if isinstance(ref, str) and ref not in outcomes:
                 problems.append(Problem(f"/interventions/{k}/effects/{j}/outcome", f"unknown outcome id {ref!r}: use an id listed in /outcomes"))
+            mid, low, high = (eff.get(f) for f in ("per_participant", "low", "high"))
+            if _number(mid) and _number(low) and low > mid:
+                problems.append(Problem(f"/interventions/{k}/effects/{j}/low", f"must not exceed per_participant ({mid}); got {low}"))
+            if _number(mid) and _number(high) and high < mid:
+                problems.append(Problem(f"/interventions/{k}/effects/{j}/high", f"must be at least per_participant ({mid}); got {high}"))
 
     policy = data.get("policy") if isinstance(data.get("policy"), dict) else {}
     cwf = policy.get("community_wealth_fund") if isinstance(policy.get("community_wealth_fund"), dict) else {}
@@ -343,6 +359,11 @@ def canonical_dict(s: Scenario, *, with_solver: bool = False) -> dict[str, Any]:
         for key in ("areas", "interventions"):
             if pool[key] is not None:
                 pool[key] = sorted(pool[key])
+    for iv in data["interventions"]:  # extensions left out where unused, so they change no existing hash
+        for eff in iv["effects"]:
+            for key in EXTENSION_FIELDS:
+                if eff.get(key, 0) is None:
+                    del eff[key]
     for area in data["areas"]:  # an empty name is no name (a spreadsheet cannot tell them apart)
         if area["name"] == "":
             area["name"] = None
@@ -350,6 +371,9 @@ def canonical_dict(s: Scenario, *, with_solver: bool = False) -> dict[str, Any]:
         data.pop("solver")
     return _floats(data, ())
 
+
+#: optional fields added to the contract by this project (docs/model.md); absent when unused
+EXTENSION_FIELDS = ("low", "high")
 
 # Fields that are counts or labels and stay integers or strings in the canonical form.
 _INTEGER_FIELDS = {"schema_version", "horizon_years", "appraisal_years", "imd_decile", "imd_rank", "lag_years", "duration_years", "max_decile"}

@@ -85,3 +85,13 @@ def test_canonical_form_parses_back_to_the_same_hash(tiny_data) -> None:
     s = parse_scenario(tiny_data)
     again = parse_scenario(json.loads(canonical_json(s, with_solver=True)))
     assert scenario_hash(again) == scenario_hash(s)
+
+
+def test_uncertain_effects_must_bracket_the_central_value(tiny_data) -> None:
+    data = copy.deepcopy(tiny_data)
+    data["interventions"][0]["effects"][0].update(low=0.03, high=0.01)
+    found = problems(data)
+    assert {"/interventions/0/effects/0/low", "/interventions/0/effects/0/high"} <= set(found)
+    data["interventions"][0]["effects"][0].update(low=0.01, high=0.03)
+    certain = scenario_hash(parse_scenario(tiny_data))
+    assert scenario_hash(parse_scenario(data)) != certain  # the ranges are part of the scenario
