@@ -93,7 +93,7 @@ def solve(
     scenario: Annotated[Path, typer.Argument(help="scenario file (.json, .json.gz, .yaml, .xlsx or a folder of CSVs)")],
     solver: Annotated[str | None, typer.Option(help=f"back end: {', '.join(SOLVER_NAMES)} (default: the scenario's)")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="write the result JSON here")] = None,
-    formulation: Annotated[str, typer.Option(help="pooled (default) or full (the contract's programme literally)")] = "pooled",
+    formulation: Annotated[str, typer.Option(help="auto (default: merged where exact, else pooled), merged, pooled, or full (the contract's programme literally)")] = "auto",
     time_limit: Annotated[float | None, typer.Option(help="seconds (default: the scenario's)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")] = False,
 ) -> None:

@@ -17,10 +17,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from optimizer.backends import Options, RawSolution, Status, available, get_backend
+from optimizer.backends import Backend, Options, RawSolution, Status, available, get_backend
 from optimizer.coefficients import Coefficients, compute
 from optimizer.diagnosis import diagnose, empty_rows_infeasible
 from optimizer.errors import SolverUnavailable
+from optimizer.merge import merge, split, why_not
 from optimizer.prices import binding_rules, shadow_prices
 from optimizer.programme import Programme, build
 from optimizer.result import Result, read_solution, summarise
@@ -59,7 +60,7 @@ def solve(
     scenario: Scenario,
     solver: str | None = None,
     *,
-    formulation: str = "pooled",
+    formulation: str = "auto",
     time_limit: float | None = None,
     mip_gap: float | None = None,
     diagnose_infeasible: bool = True,
@@ -73,15 +74,37 @@ def solve(
     )
     started = time.perf_counter()
     k = compute(scenario)
-    prog = build(scenario, k, formulation=formulation)
+    used, merged = formulation, None
+    if formulation in ("auto", "merged"):
+        reason = why_not(scenario, k)
+        if reason is not None and formulation == "merged":
+            raise ValueError(f"areas cannot be merged for this scenario: {reason}; use formulation auto, pooled or full")
+        used = "merged" if reason is None else "pooled"
+    prog = build(scenario, k, formulation="full" if used == "full" else "pooled")
+    target = prog
+    if used == "merged":
+        k_small, area_class = merge(k)
+        target = build(scenario, k_small, formulation="pooled")
+        merged = (k_small, area_class)
     build_seconds = time.perf_counter() - started
     if prog.is_mip and not backend.supports_mip:
         raise SolverUnavailable(f"solver {name!r} solves linear programmes only, and this scenario has fixed costs or minimum participants "
                                 "(a mixed-integer programme): choose highs, cbc or ortools-scip")
-    info = {"name": name, "version": backend.version(), "formulation": formulation, "rows": int(prog.A.shape[0]),
-            "columns": int(prog.A.shape[1]), "nonzeros": int(prog.A.nnz), "mip": prog.is_mip,
+    info = {"name": name, "version": backend.version(), "formulation": used, "rows": int(target.A.shape[0]),
+            "columns": int(target.A.shape[1]), "nonzeros": int(target.A.nnz), "mip": prog.is_mip,
+            "area_classes": len(merged[0].area_ids) if merged else None,
             "build_seconds": build_seconds, "solve_seconds": 0.0, "read_seconds": 0.0, "gap": None, "integers_fixed_for_duals": False}
     digest = scenario_hash(scenario)
+
+    def run(on: Backend) -> RawSolution:
+        """Solve the target programme and give the answer in the terms of ``prog`` (split back out if merged)."""
+        found = on.solve(target, options)
+        if merged is not None and found.x is not None:
+            found.x = split(prog, target, k, merged[0], merged[1], found.x)
+            # the merged programme has the same rows, in the same order, as the unmerged one (optimizer/merge.py)
+            if [(b.name, b.count) for b in target.rows.values()] != [(b.name, b.count) for b in prog.rows.values()]:
+                raise AssertionError("merged programme's rows differ from the unmerged one's")  # pragma: no cover
+        return found
 
     if len(empty_rows_infeasible(prog)):
         raw = RawSolution(Status.INFEASIBLE, message="a rule needs spending where no pool may fund anything")
@@ -89,7 +112,7 @@ def solve(
         # nothing can be funded at all (no pool may fund any area with eligible people): the optimum is to spend nothing
         raw = RawSolution(Status.OPTIMAL, x=np.zeros(0), row_dual=np.zeros(prog.A.shape[0]), bound=0.0, message="nothing can be funded")
     else:
-        raw = backend.solve(prog, options)
+        raw = run(backend)
     info["solve_seconds"] = raw.seconds
 
     if raw.status == Status.INFEASIBLE:
@@ -111,7 +134,7 @@ def solve(
         info["integers_fixed_for_duals"] = duals is not None
     elif duals is None and raw.status == Status.OPTIMAL and options.want_duals:
         # a back end without duals (SCIP): the same LP again on a simplex back end, for its duals only
-        again = dual_backend.solve(prog, options)
+        again = run(dual_backend)
         duals = again.row_dual if again.status == Status.OPTIMAL else None
     info["duals_from"] = dual_backend.name if duals is not None else None
     sol = read_solution(prog, k, raw.x)
