@@ -22,7 +22,7 @@ import math
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from optimizer.errors import Problem, ScenarioError, pointer
 
@@ -40,9 +40,17 @@ _STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=Tr
 Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[^\x00-\x1f\x7f]+$")]
 # Labels may hold tabs and newlines, but no carriage return (no spreadsheet gives one back) or other control character.
 Label = Annotated[str, Field(max_length=500, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]*$")]
-Money = Annotated[float, Field(ge=0)]
-Count = Annotated[float, Field(ge=0)]
-Share = Annotated[float, Field(ge=0, le=1)]
+
+
+def _plus_zero(value: float) -> float:
+    """-0.0 becomes 0.0, so that equal amounts are written alike in the canonical form."""
+    return value + 0.0
+
+
+_NZ = AfterValidator(_plus_zero)
+Money = Annotated[float, Field(ge=0), _NZ]
+Count = Annotated[float, Field(ge=0), _NZ]
+Share = Annotated[float, Field(ge=0, le=1), _NZ]
 
 
 class _Model(BaseModel):
@@ -96,11 +104,11 @@ class Effect(_Model):
     """
 
     outcome: Id
-    per_participant: Annotated[float, Field(ge=0)]
+    per_participant: Annotated[float, Field(ge=0), _NZ]
     lag_years: Annotated[int, Field(ge=0, le=MAX_APPRAISAL_YEARS)] = 0
     duration_years: Annotated[int, Field(ge=1, le=MAX_APPRAISAL_YEARS)] = 1
-    low: Annotated[float, Field(ge=0)] | None = None
-    high: Annotated[float, Field(ge=0)] | None = None
+    low: Annotated[float, Field(ge=0), _NZ] | None = None
+    high: Annotated[float, Field(ge=0), _NZ] | None = None
 
 
 class Intervention(_Model):
@@ -109,8 +117,8 @@ class Intervention(_Model):
     id: Id
     name: Label
     target_group: Id
-    unit_cost: Annotated[float, Field(gt=0)]
-    max_coverage: Annotated[float, Field(gt=0, le=1)]
+    unit_cost: Annotated[float, Field(gt=0), _NZ]
+    max_coverage: Annotated[float, Field(gt=0, le=1), _NZ]
     effects: Annotated[list[Effect], Field(min_length=1)]
     fixed_cost: Money = 0.0
     min_participants: Count = 0.0
@@ -144,7 +152,7 @@ class Policy(_Model):
         bad = sorted(k for k in value if k not in DECILES)
         if bad:
             raise ValueError(f"keys must be deciles '1' to '10'; remove or rename {bad}")
-        return {d: float(value.get(d, 1.0)) for d in DECILES}
+        return {d: float(value.get(d, 1.0)) + 0.0 for d in DECILES}
 
 
 SOLVER_NAMES = ("highs", "cbc", "ortools-glop", "ortools-pdlp", "ortools-scip")
@@ -154,8 +162,8 @@ class SolverOptions(_Model):
     """Which back end solves the programme, and its limits."""
 
     name: Literal["highs", "cbc", "ortools-glop", "ortools-pdlp", "ortools-scip"] = "highs"
-    time_limit: Annotated[float, Field(gt=0, le=86_400)] = 60.0
-    mip_gap: Annotated[float, Field(ge=0, le=1)] = 1e-4
+    time_limit: Annotated[float, Field(gt=0, le=86_400), _NZ] = 60.0
+    mip_gap: Annotated[float, Field(ge=0, le=1), _NZ] = 1e-4
 
 
 class Scenario(_Model):
@@ -165,7 +173,7 @@ class Scenario(_Model):
     name: Label
     horizon_years: Annotated[int, Field(ge=1, le=10)]
     appraisal_years: Annotated[int, Field(ge=1, le=MAX_APPRAISAL_YEARS)] | None = None
-    discount_rate: Annotated[float, Field(ge=0, le=1)] = 0.035
+    discount_rate: Annotated[float, Field(ge=0, le=1), _NZ] = 0.035
     pools: Annotated[list[Pool], Field(min_length=1, max_length=MAX_POOLS)]
     agencies: list[Agency] = Field(default_factory=list, max_length=MAX_POOLS)
     outcomes: Annotated[list[Outcome], Field(min_length=1, max_length=1000)]
@@ -369,31 +377,12 @@ def canonical_dict(s: Scenario, *, with_solver: bool = False) -> dict[str, Any]:
             area["name"] = None
     if not with_solver:
         data.pop("solver")
-    return _floats(data, ())
+    # pydantic has already written every amount as a float (and -0.0 as 0.0) and every count as an int
+    return data
 
 
 #: optional fields added to the contract by this project (docs/model.md); absent when unused
 EXTENSION_FIELDS = ("low", "high")
-
-# Fields that are counts or labels and stay integers or strings in the canonical form.
-_INTEGER_FIELDS = {"schema_version", "horizon_years", "appraisal_years", "imd_decile", "imd_rank", "lag_years", "duration_years", "max_decile"}
-
-
-def _floats(value: Any, path: tuple[str, ...]) -> Any:
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, int):
-        return value if path and path[-1] in _INTEGER_FIELDS else float(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):  # pragma: no cover - refused by validation
-            raise ValueError("non-finite number in a validated scenario")
-        return value + 0.0  # normalises -0.0 to 0.0
-    if isinstance(value, dict):
-        return {k: _floats(v, (*path, k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_floats(v, path) for v in value]
-    raise TypeError(f"unexpected value {value!r}")  # pragma: no cover
-
 
 def canonical_json(s: Scenario, *, with_solver: bool = False) -> str:
     """Compact JSON with sorted keys: the text that is hashed."""

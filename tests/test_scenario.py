@@ -95,3 +95,19 @@ def test_uncertain_effects_must_bracket_the_central_value(tiny_data) -> None:
     data["interventions"][0]["effects"][0].update(low=0.01, high=0.03)
     certain = scenario_hash(parse_scenario(tiny_data))
     assert scenario_hash(parse_scenario(data)) != certain  # the ranges are part of the scenario
+
+
+def test_equivalent_numbers_hash_alike(tiny_data) -> None:
+    """100, 100.0 and -0.0 / 0.0: equal amounts written differently give one hash."""
+    base = scenario_hash(parse_scenario(tiny_data))
+    data = copy.deepcopy(tiny_data)
+    data["pools"][1]["budget"] = 20000  # was 20000 (int) in the file: as a float now
+    data["pools"][1]["budget"] = 20000.0
+    assert scenario_hash(parse_scenario(data)) == base
+    data["pools"][1]["budget"] = [20000, 20000.0]  # a list of the same figure every year
+    assert scenario_hash(parse_scenario(data)) == base
+    a = copy.deepcopy(tiny_data)
+    a["policy"]["social_value_weight"] = 0.0
+    b = copy.deepcopy(tiny_data)
+    b["policy"]["social_value_weight"] = -0.0
+    assert scenario_hash(parse_scenario(a)) == scenario_hash(parse_scenario(b)) == base
