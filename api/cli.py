@@ -1,15 +1,161 @@
-"""The ``totalplace`` command: the core's commands plus the service's (serve, worker, keys)."""
+"""The ``totalplace`` command: the core's commands plus the service's (serve, worker, keys).
+
+    totalplace serve [--host H] [--port P] [--workers N]   the API (embedded defaults, or PostgreSQL + Redis from the environment)
+    totalplace worker [--processes N] [--burst]            RQ workers for the queue in TOTALPLACE_REDIS_URL
+    totalplace keys create --tenant NAME [--label L]       a new API key, printed as the last line
+    totalplace keys list | keys revoke KEY_ID
+"""
 
 from __future__ import annotations
 
-from optimizer.cli import app, main as _core_main
+import logging
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from optimizer.cli import app
+from optimizer.cli import main as _core_main
+
+if TYPE_CHECKING:
+    from api.db import Database
+    from api.settings import Settings
 
 __all__ = ["app", "main"]
+
+keys_app = typer.Typer(add_completion=False, no_args_is_help=True, help="API keys of tenants (stored hashed).")
+app.add_typer(keys_app, name="keys")
+
+
+def _settings() -> Settings:
+    """Imported lazily: the core's commands must not pay for the web stack."""
+    from api.settings import get_settings
+
+    return get_settings()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on (0.0.0.0 in a container)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="API processes (PostgreSQL + Redis only; embedded mode runs one)")] = 1,
+) -> None:
+    """Run the HTTP API (docs at /docs). Settings come from TOTALPLACE_* variables (docs/api.md)."""
+    import uvicorn
+
+    settings = _settings()
+    if workers > 1 and not settings.uses_rq:
+        typer.echo("error: embedded mode (no TOTALPLACE_REDIS_URL) runs jobs inside the API process, so it runs one process: "
+                   "drop --workers, or set TOTALPLACE_DATABASE_URL and TOTALPLACE_REDIS_URL", err=True)
+        raise typer.Exit(2)
+    mode = "production: Redis cache, RQ jobs" if settings.uses_rq else "embedded: in-process cache and jobs"
+    typer.echo(f"totalplace API on http://{host}:{port} ({mode}; store {_safe_url(settings.database_url)})", err=True)
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level=settings.log_level.lower(),
+                proxy_headers=True)
+
+
+@app.command()
+def worker(
+    processes: Annotated[int, typer.Option(help="worker processes on this machine (each runs one job at a time)")] = 1,
+    burst: Annotated[bool, typer.Option(help="stop when the queue is empty")] = False,
+) -> None:
+    """Run RQ workers for the job queue (on this or any machine pointed at the same Redis and database)."""
+    settings = _settings()
+    if not settings.uses_rq:
+        typer.echo("error: set TOTALPLACE_REDIS_URL (and TOTALPLACE_DATABASE_URL) to the API's: "
+                   "in embedded mode the API runs its jobs itself and needs no worker", err=True)
+        raise typer.Exit(2)
+    import redis
+    from rq import Queue, Worker
+    from rq.worker_pool import WorkerPool
+
+    import api.runner  # noqa: F401 - loaded before forking, so each work horse starts warm
+    from api.db import Database
+
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if settings.create_tables:
+        Database(settings.database_url).create_tables()
+    assert settings.redis_url is not None
+    connection = redis.Redis.from_url(settings.redis_url)
+    typer.echo(f"totalplace worker: {processes} process(es) on queue '{settings.queue_name}' at {_safe_url(settings.redis_url)}", err=True)
+    if processes == 1:
+        Worker([Queue(settings.queue_name, connection=connection)], connection=connection).work(
+            burst=burst, logging_level=settings.log_level.upper())
+    else:
+        WorkerPool([settings.queue_name], connection=connection, num_workers=processes).start(
+            burst=burst, logging_level=settings.log_level.upper())
+
+
+@keys_app.command("create")
+def keys_create(
+    tenant: Annotated[str, typer.Option(help="the tenant's name, e.g. 'north-partnership-board' (created if new)")],
+    label: Annotated[str, typer.Option(help="a note on who holds the key")] = "",
+) -> None:
+    """Create an API key for a tenant; the key is printed once, as the last line."""
+    from api.auth import create_key
+
+    tenant = tenant.strip()
+    if not tenant or len(tenant) > 200:
+        typer.echo("error: --tenant must be 1 to 200 characters", err=True)
+        raise typer.Exit(2)
+    db = _database()
+    with db.session() as session:
+        key, row = create_key(session, tenant, label)
+        session.commit()
+        tenant_id = row.id
+    typer.echo(f"Created an API key for tenant '{tenant}' ({tenant_id}). Only its hash is stored: keep it now, it cannot be shown again.")
+    typer.echo(key)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List keys (their public ids, never the keys)."""
+    from api import crud
+
+    with _database().session() as session:
+        for key, tenant in crud.list_keys(session):
+            state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+            typer.echo(f"{key.id}  {tenant.name:30}  {state:18}  created {key.created_at:%Y-%m-%d %H:%M}  {key.label}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key's id (the part after 'tp_', as `keys list` shows it)")]) -> None:
+    """Revoke a key: requests with it get 401 from now on."""
+    from api import crud
+
+    with _database().session() as session:
+        if not crud.revoke_key(session, key_id):
+            typer.echo(f"error: no active key with id {key_id!r} (see `totalplace keys list`)", err=True)
+            raise typer.Exit(1)
+        session.commit()
+    typer.echo(f"revoked {key_id}")
+
+
+def _database() -> Database:
+    from api.db import Database
+
+    settings = _settings()
+    db = Database(settings.database_url)
+    if settings.create_tables:
+        db.create_tables()
+    return db
+
+
+def _safe_url(url: str) -> str:
+    """A URL without its password, for printing."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - redis URLs are not SQLAlchemy's; strip by hand
+        if "@" in url and "://" in url:
+            scheme, rest = url.split("://", 1)
+            return f"{scheme}://***@{rest.split('@', 1)[1]}"
+        return url
 
 
 def main() -> None:
     _core_main()
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover
     main()

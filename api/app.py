@@ -1,0 +1,98 @@
+"""The FastAPI application: ``create_app(settings)`` wires the components, routers and handlers.
+
+At start-up it creates missing tables, then reaps jobs left behind by a
+previous run (in embedded mode, re-submits the queued ones, whose threads
+died with the old process) and keeps reaping every
+``reaper_interval_seconds`` while it runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from api import crud, errors, jobs
+from api.context import Context
+from api.metrics import Metrics
+from api.middleware import BodyLimit, RequestContext
+from api.routes import health, results, scenarios, solve
+from api.routes import jobs as job_routes
+from api.settings import Settings, get_settings
+
+log = logging.getLogger("api")
+
+DESCRIPTION = """\
+**totalplace** decides how much of which prevention intervention to fund, in which neighbourhood, in which year,
+paid from which pool, so that a partnership gets the most value for the money it pools (see MODEL.md).
+
+Every `/v1` endpoint needs your tenant's key in `X-API-Key`. POSTs honour `Idempotency-Key`.
+Invalid scenarios get 422 with every problem located by a JSON pointer. Results are cached by
+scenario hash and solver options (`X-Cache: hit|miss`).
+"""
+
+
+async def _reap_forever(ctx: Context) -> None:
+    rounds = 0
+    while True:
+        await asyncio.sleep(ctx.settings.reaper_interval_seconds)
+        try:
+            await run_in_threadpool(jobs.reap, ctx)
+            rounds += 1
+            if rounds % 240 == 0:  # now and then, forget old idempotency keys
+                with ctx.db.session() as session:
+                    await run_in_threadpool(crud.forget_old_idempotency_records, session, ctx.settings.idempotency_ttl_seconds)
+        except Exception as exc:  # noqa: BLE001 - the reaper must outlive a database hiccup
+            log.warning("reaper pass failed: %s", exc)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """An app on ``settings`` (default: from the environment)."""
+    settings = settings or get_settings()
+    metrics = Metrics()
+    ctx = Context.build(settings, metrics=metrics)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.create_tables:
+            await run_in_threadpool(ctx.db.create_tables)
+        try:
+            await run_in_threadpool(jobs.reap, ctx, startup=True)
+        except Exception as exc:  # noqa: BLE001 - start anyway; the periodic pass retries
+            log.warning("start-up reaper pass failed: %s", exc)
+        reaper = asyncio.create_task(_reap_forever(ctx))
+        try:
+            yield
+        finally:
+            reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reaper
+            ctx.close()
+
+    app = FastAPI(
+        title="totalplace",
+        version="1",
+        summary="Pooled-budget (Total Place) allocation optimiser",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "solve", "description": "solve a scenario sent inline"},
+            {"name": "scenarios", "description": "stored, immutable scenario versions with lineage"},
+            {"name": "jobs", "description": "long solves in the background"},
+            {"name": "results", "description": "results by scenario hash, JSON or CSV"},
+            {"name": "operations", "description": "health, readiness and metrics (no key)"},
+        ],
+    )
+    app.state.ctx = ctx
+    app.state.settings = settings
+    errors.install(app)
+    for router in (solve.router, scenarios.router, job_routes.router, results.router, health.router):
+        app.include_router(router)
+    # added last = outermost: the size limit acts before anything reads the body
+    app.add_middleware(RequestContext, metrics=metrics)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app

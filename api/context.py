@@ -1,0 +1,52 @@
+"""The service's components, built once from the settings: store, cache, queue, metrics.
+
+The API builds one per app (``create_app``); an RQ worker process builds
+one from the environment the first time it runs a job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from api.cache import MemoryCache, RedisCache, ResultCache
+from api.db import Database
+from api.metrics import Metrics
+from api.queues import JobQueue, RQQueue, ThreadQueue
+from api.settings import Settings
+
+
+@dataclass
+class Context:
+    """Everything a request or a job needs besides its input."""
+
+    settings: Settings
+    db: Database
+    cache: ResultCache
+    queue: JobQueue
+    metrics: Metrics | None = None
+    closed: bool = field(default=False)
+
+    @classmethod
+    def build(cls, settings: Settings, *, metrics: Metrics | None = None) -> Context:
+        db = Database(settings.database_url)
+        cache: ResultCache
+        if settings.redis_url:
+            cache = RedisCache(settings.redis_url, settings.cache_prefix, settings.cache_ttl_seconds)
+        else:
+            cache = MemoryCache(settings.cache_prefix, settings.cache_ttl_seconds, settings.memory_cache_entries)
+        ctx = cls(settings, db, cache, JobQueue(), metrics)
+        if settings.uses_rq:
+            assert settings.redis_url is not None
+            ctx.queue = RQQueue(settings.redis_url, settings.queue_name, settings.job_hard_limit)
+        else:
+            from api.runner import run_job
+
+            ctx.queue = ThreadQueue(settings.embedded_job_threads, lambda job_id, attempt: run_job(ctx, job_id, attempt))
+        return ctx
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.queue.close()
+            self.cache.close()
+            self.db.dispose()

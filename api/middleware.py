@@ -1,0 +1,100 @@
+"""Pure ASGI middleware: request ids and latency metrics, and the request body size limit.
+
+Pure ASGI (not ``BaseHTTPMiddleware``) so that the body streams through
+untouched and an oversized body is refused while it arrives, whether or not
+it declared a Content-Length.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.metrics import Metrics
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestContext:
+    """Gives each request an id (``X-Request-ID``, taken from the client when sane) and times it by route."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics):
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        rid = given if _SAFE_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = rid
+        status = {"code": 500}
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                headers = [h for h in message.get("headers", []) if h[0].lower() != b"x-request-id"]
+                message = {**message, "headers": [*headers, (b"x-request-id", rid.encode())]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            self.metrics.request_latency.labels(scope["method"], template, str(status["code"])).observe(time.perf_counter() - started)
+
+
+class BodyLimit:
+    """Refuses a request body over ``max_bytes`` with 413, before or while it is read."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    def _refusal(self) -> tuple[dict[str, Any], bytes]:
+        body = json.dumps({"detail": f"request body too large: the limit is {self.max_bytes:,} bytes "
+                                     "(TOTALPLACE_MAX_BODY_BYTES): send fewer areas per scenario, or ask the operator to raise the limit"}).encode()
+        start = {"type": "http.response.start", "status": 413,
+                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close")]}
+        return start, body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            start, body = self._refusal()
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+            return
+        seen = {"bytes": 0, "over": False, "replaced": False}
+
+        async def counting_receive() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                seen["bytes"] += len(message.get("body", b""))
+                if seen["bytes"] > self.max_bytes:
+                    seen["over"] = True
+                    # FastAPI re-raises an HTTPException met while reading the body, so the endpoint never runs
+                    raise HTTPException(413, "request body too large")
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if seen["over"]:
+                if message["type"] == "http.response.start" and not seen["replaced"]:
+                    seen["replaced"] = True
+                    start, body = self._refusal()
+                    await send(start)
+                    await send({"type": "http.response.body", "body": body})
+                return  # whatever the app answered, the answer is 413 with the full explanation
+            await send(message)
+
+        await self.app(scope, counting_receive, guarded_send)
