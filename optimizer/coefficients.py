@@ -111,14 +111,14 @@ def compute(s: Scenario) -> Coefficients:
     social_cash = np.zeros((n_i, H, A))
     for k, iv in enumerate(s.interventions):
         for eff in iv.effects:
-            o = o_index[eff.outcome]
+            row = o_index[eff.outcome]
             for t in range(H):
                 first = t + eff.lag_years
                 last = min(t + eff.lag_years + eff.duration_years - 1, A - 1)
                 if first > last:
                     continue  # the benefit falls after the appraisal period
-                cash[k, t, :, first : last + 1] += eff.per_participant * unit[o, :, None]
-                social_cash[k, t, first : last + 1] += eff.per_participant * social_value[o]
+                cash[k, t, :, first : last + 1] += eff.per_participant * unit[row, :, None]
+                social_cash[k, t, first : last + 1] += eff.per_participant * social_value[row]
     value = np.einsum("itgu,u->itg", cash, discount)
     social = np.einsum("itu,u->it", social_cash, discount)
 

@@ -286,8 +286,15 @@ def _ids(items: list[dict[str, Any]], where: str, problems: list[Problem], taken
             taken[rid] = f"/{where}/{k}"
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+def _number(value: Any) -> float | None:
+    """The value as a finite number, or None if it is not one."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _cross_check(data: dict[str, Any]) -> list[Problem]:
@@ -335,15 +342,15 @@ def _cross_check(data: dict[str, Any]) -> list[Problem]:
             ref = eff.get("outcome")
             if isinstance(ref, str) and ref not in outcomes:
                 problems.append(Problem(f"/interventions/{k}/effects/{j}/outcome", f"unknown outcome id {ref!r}: use an id listed in /outcomes"))
-            mid, low, high = (eff.get(f) for f in ("per_participant", "low", "high"))
-            if _number(mid) and _number(low) and low > mid:
+            mid, low, high = (_number(eff.get(f)) for f in ("per_participant", "low", "high"))
+            if mid is not None and low is not None and low > mid:
                 problems.append(Problem(f"/interventions/{k}/effects/{j}/low", f"must not exceed per_participant ({mid}); got {low}"))
-            if _number(mid) and _number(high) and high < mid:
+            if mid is not None and high is not None and high < mid:
                 problems.append(Problem(f"/interventions/{k}/effects/{j}/high", f"must be at least per_participant ({mid}); got {high}"))
 
-    policy = data.get("policy") if isinstance(data.get("policy"), dict) else {}
-    cwf = policy.get("community_wealth_fund") if isinstance(policy.get("community_wealth_fund"), dict) else {}
-    active = any(isinstance(cwf.get(f), int | float) and cwf.get(f) > 0 for f in ("min_share", "per_capita_floor"))
+    policy = _mapping(data.get("policy"))
+    cwf = _mapping(policy.get("community_wealth_fund"))
+    active = any((_number(cwf.get(f)) or 0.0) > 0 for f in ("min_share", "per_capita_floor"))
     if cwf.get("basis") == "local" and active:
         for k, area in enumerate(areas_):
             if area.get("imd_rank") is None:

@@ -77,6 +77,7 @@ class HighsBackend(Backend):
         sol = h.getSolution()
         x = np.asarray(sol.col_value, dtype=float)
         duals = np.asarray(sol.row_dual, dtype=float) if (sol.dual_valid and not prog.is_mip) else None
+        bound: float | None
         if prog.is_mip:
             bound = float(info.mip_dual_bound)
         else:
