@@ -32,6 +32,7 @@ amounts in them). Plain loops over dicts: clarity over speed.
 
 from __future__ import annotations
 
+import csv
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -167,9 +168,19 @@ class _Solution:
     z: dict[tuple[str, str, str], float]  # (area, intervention, pool) -> share of the fixed cost
 
 
+def allocation_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The allocation rows, inline or from the CSV file the result points to (``allocations_file``)."""
+    pointer = result.get("allocations_file")
+    if result.get("allocations") is None and pointer:
+        with open(pointer["path"], newline="", encoding="utf-8") as fh:
+            return [dict(row, year=int(row["year"]), spend=float(row["spend"]), participants=float(row["participants"]))
+                    for row in csv.DictReader(fh)]
+    return list(result.get("allocations") or [])
+
+
 def _read(result: dict[str, Any]) -> _Solution:
     sol = _Solution(defaultdict(float), defaultdict(float), set(), defaultdict(float))
-    for row in result.get("allocations") or []:
+    for row in allocation_rows(result):
         a, i, p, t = row["area"], row["intervention"], row["pool"], int(row["year"])
         sol.x[(a, i, p, t)] += float(row["spend"])
         sol.n[(a, i, t)] += float(row["participants"])
@@ -285,7 +296,7 @@ def _check_rows(s: Scenario, result: dict[str, Any], tol: float) -> list[Violati
     ivs = {iv.id: iv for iv in s.interventions}
     pools = {p.id for p in s.pools}
     seen: set[tuple[str, str, str, int]] = set()
-    for k, row in enumerate(result.get("allocations") or []):
+    for k, row in enumerate(allocation_rows(result)):
         try:
             a, i, p, t = row["area"], row["intervention"], row["pool"], row["year"]
             spend, participants = float(row["spend"]), float(row["participants"])

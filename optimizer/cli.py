@@ -22,6 +22,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="totalplace: 
 
 EXIT_INPUT = 2
 EXIT_SOLVER = 3
+#: above this many allocation rows, --output keeps them in a CSV beside the JSON result
+LARGE_RESULT_ROWS = 100_000
 
 
 def load(path: Path) -> Scenario:
@@ -95,6 +97,8 @@ def solve(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="write the result JSON here")] = None,
     formulation: Annotated[str, typer.Option(help="auto (default: merged where exact, else pooled), merged, pooled, or full (the contract's programme literally)")] = "auto",
     time_limit: Annotated[float | None, typer.Option(help="seconds (default: the scenario's)")] = None,
+    allocations: Annotated[Path | None, typer.Option(help="write the allocations here as CSV (.csv or .csv.gz); "
+                                                        f"automatic beside --output above {LARGE_RESULT_ROWS:,} rows")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")] = False,
 ) -> None:
     """Solve a scenario, print a summary, and write the result."""
@@ -102,16 +106,24 @@ def solve(
 
     s = load(scenario)
     try:
-        result = run(s, solver, formulation=formulation, time_limit=time_limit).to_dict()
+        solved = run(s, solver, formulation=formulation, time_limit=time_limit)
     except SolverUnavailable as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_SOLVER) from None
+    pointer = None
+    if allocations is None and output is not None and solved.allocation_count > LARGE_RESULT_ROWS:
+        allocations = output.with_name(output.name.removesuffix(".json") + ".allocations.csv")
+    if allocations is not None:
+        pointer = solved.write_allocations(allocations)
+    result = solved.to_dict(allocations_file=pointer)
     if output is not None:
         write_result(result, output)
     if not quiet:
         print_summary(s, result)
         if output is not None:
             typer.echo(f"\nResult written to {output}")
+        if pointer is not None:
+            typer.echo(f"Allocations ({pointer['rows']:,} rows) written to {pointer['path']}")
 
 
 def write_result(result: dict[str, Any], path: Path) -> None:

@@ -8,6 +8,7 @@ recomputed the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,8 @@ from optimizer.programme import Programme
 
 #: Spending below this many pounds is solver noise and is not reported as an allocation.
 SPEND_EPS = 1e-6
+#: The columns of an allocation row, in order (the JSON keys and the CSV header).
+ALLOCATION_COLUMNS = ("area", "intervention", "pool", "year", "spend", "participants")
 
 
 @dataclass
@@ -183,21 +186,40 @@ class Result:
     def allocation_rows(self) -> list[dict[str, Any]]:
         if self.allocations is None or self.allocations.empty:
             return []
-        cols = ["area", "intervention", "pool", "year", "spend", "participants"]
+        cols = list(ALLOCATION_COLUMNS)
         frame = self.allocations[cols]
         return [
             {"area": a, "intervention": i, "pool": p, "year": int(y), "spend": float(s), "participants": float(n)}
             for a, i, p, y, s, n in zip(*(frame[c].to_numpy() for c in cols), strict=True)
         ]
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def allocation_count(self) -> int:
+        return 0 if self.allocations is None else len(self.allocations)
+
+    def write_allocations(self, path: str | Path) -> dict[str, Any]:
+        """Write the allocations as CSV (gzip-compressed if the name ends in .gz), straight from the one table held.
+
+        Returns the pointer that stands in the JSON result instead of the rows.
+        """
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame = self.allocations if self.allocations is not None else pd.DataFrame(columns=list(ALLOCATION_COLUMNS))
+        frame.to_csv(path, columns=list(ALLOCATION_COLUMNS), index=False, chunksize=100_000,
+                     compression="gzip" if path.suffix == ".gz" else None)
+        return {"path": str(path), "format": "csv.gz" if path.suffix == ".gz" else "csv", "rows": self.allocation_count,
+                "columns": list(ALLOCATION_COLUMNS)}
+
+    def to_dict(self, allocations_file: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The result as JSON-able data; with ``allocations_file`` the rows stay in that file and ``allocations`` is null."""
         return {
             "model_version": 1,
             "status": self.status,
             "message": self.message,
             "objective": self.objective,
             "bound": self.bound,
-            "allocations": self.allocation_rows(),
+            "allocations": None if allocations_file else self.allocation_rows(),
+            "allocations_file": allocations_file,
             "launches": self.launches,
             "summary": self.summary,
             "shadow_prices": self.shadow_prices,

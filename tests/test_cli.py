@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "scenarios" / "examples" / "tiny.json"
-RESULT_FIELDS = {"model_version", "status", "message", "objective", "bound", "allocations", "launches", "summary", "shadow_prices",
+RESULT_FIELDS = {"model_version", "status", "message", "objective", "bound", "allocations", "allocations_file", "launches", "summary", "shadow_prices",
                  "binding_rules", "diagnosis", "solver", "scenario_hash"}
 
 
@@ -90,3 +90,18 @@ def test_export_writes_the_programme_with_readable_names(tmp_path: Path) -> None
     assert proc.returncode == 0, proc.stderr
     text = mps.read_text()
     assert "budget[council,1]" in text and "n[E01000001,early_help,1]" in text
+
+
+def test_allocations_can_go_to_a_csv_file_the_result_points_to(tmp_path: Path) -> None:
+    from optimizer.check import check_result
+    from optimizer.forms import load_scenario
+
+    out, csv_path = tmp_path / "r.json", tmp_path / "alloc.csv"
+    proc = run("solve", str(TINY), "-o", str(out), "--allocations", str(csv_path), "-q")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(out.read_text())
+    assert result["allocations"] is None
+    assert result["allocations_file"]["path"] == str(csv_path) and result["allocations_file"]["rows"] > 0
+    assert csv_path.read_text().splitlines()[0] == "area,intervention,pool,year,spend,participants"
+    # the independent checker reads the file and finds the same valid, optimal allocation
+    assert check_result(load_scenario(TINY), result) == []
