@@ -164,11 +164,13 @@ def export(
 
 def _mount() -> None:
     """Sub-commands that live in their own modules."""
-    from optimizer.cli_forms import register
+    from optimizer.cli_analysis import register as register_analyses
+    from optimizer.cli_forms import register as register_forms
     from optimizer.cli_scenario import app as scenario_app
 
     app.add_typer(scenario_app, name="scenario", help="build scenarios from the shipped IoD2019 data")
-    register(app)
+    register_forms(app)
+    register_analyses(app)
 
 
 _mount()

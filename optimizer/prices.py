@@ -58,8 +58,9 @@ def shadow_prices(s: Scenario, prog: Programme, k: Coefficients, duals: np.ndarr
     rules: list[dict[str, Any]] = []
     if "community_wealth_fund" in prog.rows:
         dual = float(duals[prog.rows["community_wealth_fund"].start])
-        # envelope theorem: the row is sum (D - phi) spend >= 0, so d objective / d phi = -dual x all spending
-        rules.append({"rule": "community_wealth_fund.min_share", "value": -dual * total_spend * 0.01, "unit": "per percentage point of min_share"})
+        # the row is sum (D - phi) spend >= 0; raising phi by h is, at the optimum, the same as raising the
+        # row's lower bound by h x all spending, so d objective / d phi = dual x all spending (a cost: dual <= 0)
+        rules.append({"rule": "community_wealth_fund.min_share", "value": dual * total_spend * 0.01, "unit": "per percentage point of min_share"})
     if "per_capita_floor" in prog.rows:
         fb = prog.rows["per_capita_floor"]
         d = duals[fb.start : fb.start + fb.count]

@@ -134,3 +134,18 @@ def test_mip_shadow_prices_are_those_of_the_fixed_launch_lp() -> None:
         prog.row_upper[row] -= h
         slope = (float(prog.c @ up.x) - float(prog.c @ base.x)) / h
         assert slope <= price["value"] + 1e-5 * (1 + abs(price["value"]))
+
+
+def test_community_wealth_fund_price_is_the_change_per_percentage_point(tiny_data) -> None:
+    """Raise min_share by a tenth of a point and re-solve: the slope matches the reported price (a cost, so <= 0)."""
+    data = copy.deepcopy(tiny_data)
+    data["policy"]["community_wealth_fund"]["min_share"] = 0.8  # binding in the tiny scenario
+    r = solve(parse_scenario(data))
+    price = next(p["value"] for p in r.shadow_prices["rules"] if p["rule"] == "community_wealth_fund.min_share")
+    assert price < 0
+    h = 0.001
+    data["policy"]["community_wealth_fund"]["min_share"] = 0.8 + h
+    up = (solve(parse_scenario(data)).objective - r.objective) / (h * 100)
+    data["policy"]["community_wealth_fund"]["min_share"] = 0.8 - h
+    down = (r.objective - solve(parse_scenario(data)).objective) / (h * 100)
+    assert min(up, down) - 1e-3 * abs(price) <= price <= max(up, down) + 1e-3 * abs(price)

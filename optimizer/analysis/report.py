@@ -1,0 +1,97 @@
+"""The appraisal pack as one self-contained HTML page: headline, three charts (inline SVG) and two tables."""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from optimizer.analysis.charts import bar_chart
+from optimizer.analysis.common import money
+
+_CSS = """
+body{font-family:Helvetica,Arial,sans-serif;max-width:1100px;margin:24px auto;padding:0 16px;color:#222}
+h1{font-size:22px;margin-bottom:4px} h2{font-size:16px;margin:22px 0 6px}
+.sub{color:#666;margin-top:0} .lead li{margin:4px 0}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(340px,1fr));gap:12px}
+.charts svg{width:100%;height:auto;border:1px solid #eee}
+table{border-collapse:collapse;width:100%;font-size:13px} th,td{padding:4px 8px;border-bottom:1px solid #e4e4e4;text-align:right}
+th:first-child,td:first-child{text-align:left} th{background:#f4f6f8} .neg{color:#b8405e}
+.notes{font-size:12px;color:#555} @media print{.charts{grid-template-columns:1fr 1fr}}
+"""
+
+
+def _pct(v: float | None) -> str:
+    return "-" if v is None else f"{v:.0%}"
+
+
+def _cell(v: float | None) -> str:
+    cls = ' class="neg"' if v is not None and v < 0 else ""
+    return f"<td{cls}>{escape(money(v))}</td>"
+
+
+def _table(rows: list[dict[str, Any]], first: str, social: bool) -> str:
+    head = [first, "Spending", "Spending (disc.)", "Savings (disc.)"] + (["Social value"] if social else []) + [
+        "Net present value", "Return on £1", "Payback year", "Cashable savings"]
+    out = ["<table><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr></thead><tbody>"]
+    for r in rows:
+        cells = [f"<td>{escape(r['name'])}</td>", _cell(r["spending"]), _cell(r["spending_discounted"]), _cell(r["savings_discounted"])]
+        if social:
+            cells.append(_cell(r["social_value"]))
+        cells += [_cell(r["npv"]), f"<td>{_pct(r['roi'])}</td>", f"<td>{r['payback_year'] or '-'}</td>", _cell(r["cashable_savings"])]
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def charts(pack: dict[str, Any]) -> list[str]:
+    """The three charts: spending by deprivation decile, who pays and who gains, spending by year and pool."""
+    deciles = [str(d) for d in range(1, 11)]
+    by_decile = bar_chart(["1 most", *deciles[1:9], "10 least"], {"spending": [pack["spending_by_decile"][d] for d in deciles]},
+                          title="Spending by deprivation decile (1 = most deprived)", y_label="spending (undiscounted)", width=560, height=340)
+    agencies = pack["agencies"]
+    who = bar_chart([a["name"] if len(a["name"]) <= 16 else a["id"] for a in agencies], {"pays (discounted spending)": [a["spending_discounted"] for a in agencies],
+                                                         "gains (discounted savings)": [a["savings_discounted"] for a in agencies]},
+                    title="Who pays and who gains", y_label="pounds (discounted)", width=560, height=340)
+    years = sorted({r["year"] for r in pack["spending_by_pool_year"]})
+    pools = list(dict.fromkeys(r["pool"] for r in pack["spending_by_pool_year"]))
+    spend = {(r["pool"], r["year"]): r["spend"] for r in pack["spending_by_pool_year"]}
+    by_year = bar_chart([f"year {t}" for t in years], {p: [spend[(p, t)] for t in years] for p in pools}, stacked=True,
+                        title="Spending by year and pool", y_label="spending (undiscounted)", width=560, height=340)
+    return [by_decile, who, by_year]
+
+
+def html_page(pack: dict[str, Any]) -> str:
+    """The whole page as text: no external files, scripts or fonts."""
+    t = pack["total"]
+    social = any((r["social_value"] or 0) > 0 for r in pack["interventions"])
+    funded = [r for r in pack["interventions"] if r["spending"] > 0]
+    share = pack["deprived_share"]
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>Appraisal: {escape(pack['scenario'])}</title><style>{_CSS}</style></head><body>",
+        f"<h1>Appraisal: {escape(pack['scenario'])}</h1>",
+        f"<p class='sub'>Spending over {pack['horizon_years']} year(s), benefits counted over {pack['appraisal_years']} year(s), "
+        f"discounted at {pack['discount_rate']:.1%} a year (HM Treasury Green Book). Net value of the plan (the optimiser's objective): "
+        f"{escape(money(pack['objective']))}.</p>",
+        "<ul class='lead'>" + "".join(f"<li>{escape(m)}</li>" for m in pack["messages"]) + (
+            f"<li>{share:.0%} of spending goes to the deprived areas of the Community Wealth Fund rule.</li>" if share is not None else "") + "</ul>",
+        "<div class='charts'>" + "".join(charts(pack)) + "</div>",
+        f"<h2>By intervention ({len(funded)} funded)</h2>", _table(pack["interventions"] + [t], "Intervention", social),
+        "<h2>By agency</h2>", _table(pack["agencies"], "Agency", False),
+        "<div class='notes'><h2>How to read this</h2><ul>"
+        "<li><b>Discounted</b>: a pound next year counts as a little less than a pound today, by the discount rate.</li>"
+        "<li><b>Net present value</b>: discounted savings minus discounted spending (fiscal only; social value, where shown, is beside it).</li>"
+        "<li><b>Return on £1</b>: net present value per pound of discounted spending: 50 % means each pound comes back as £1.50.</li>"
+        "<li><b>Payback year</b>: the first year in which discounted savings so far reach discounted spending so far; "
+        "'-' when that does not happen within the appraisal years.</li>"
+        "<li><b>Cashable savings</b>: the cash the avoided events would have cost, in the years it falls, not discounted.</li>"
+        "<li>An agency's spending is its pool's; agencies without a pool gain without paying.</li></ul></div>",
+        "</body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def write_html(pack: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html_page(pack), encoding="utf-8")

@@ -1,0 +1,193 @@
+"""``totalplace split | frontier | sensitivity | montecarlo | appraisal``: the analyses boards ask for.
+
+The lead's CLI mounts them with :func:`register`. Every analysis is planned,
+run (on ``--workers`` local processes, with a progress bar on stderr) and
+combined by :mod:`optimizer.analysis`. Exit codes follow ``optimizer/cli.py``:
+0 when the report is written; 2 when the input is not a valid scenario, the
+analysis cannot run on it (the message says why), or an output cannot be
+written; 3 when the solver is missing. Never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from optimizer.analysis.common import AnalysisError, money
+from optimizer.errors import ScenarioError, SolverUnavailable
+from optimizer.scenario import Scenario
+
+EXIT_INPUT = 2
+EXIT_SOLVER = 3
+
+ScenarioArg = Annotated[Path, typer.Argument(help="scenario file (.json, .json.gz, .yaml, .xlsx or a folder of CSVs)")]
+Workers = Annotated[int, typer.Option("--workers", "-w", min=1, max=64, help="local worker processes")]
+
+
+def _fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _load(path: Path) -> Scenario:
+    from optimizer.forms import load_scenario
+
+    try:
+        return load_scenario(path)
+    except ScenarioError as exc:
+        typer.echo(f"{path}: not a valid scenario ({len(exc.problems)} problem(s)):", err=True)
+        for problem in exc.problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+
+
+def _execute(kind: str, s: Scenario, workers: int, label: str, **options: Any) -> dict[str, Any]:
+    """Plan, run with a progress bar on stderr, and combine; errors become messages and exit codes."""
+    from optimizer.analysis.runner import module, run_local
+
+    mod = module(kind)
+    try:
+        tasks = mod.plan(s, **options)
+        with typer.progressbar(length=len(tasks), label=label, file=sys.stderr, show_pos=True) as bar:
+            def progress(done: int, total: int) -> None:
+                bar.update(done - bar.pos)
+
+            results = run_local(tasks, workers=workers, progress=progress)
+        return mod.combine(s, results)
+    except AnalysisError as exc:
+        raise _fail(str(exc)) from None
+    except SolverUnavailable as exc:
+        raise _fail(str(exc), EXIT_SOLVER) from None
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"cannot write {path}: {exc}") from None
+
+
+def _write_json(report: dict[str, Any], path: Path | None) -> None:
+    if path is not None:
+        _write(path, json.dumps(report, indent=1, allow_nan=False) + "\n")
+        typer.echo(f"\nReport written to {path}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the analysis commands to ``app``."""
+
+    @app.command("split")
+    def split_command(scenario: ScenarioArg,
+                      output: Annotated[Path, typer.Option("--output", "-o", help="write the report (JSON) here")],
+                      workers: Workers = 1) -> None:
+        """A fair split between agencies: every coalition's value, Shapley values, fair contributions and the core."""
+        s = _load(scenario)
+        report = _execute("split", s, workers, f"coalitions ({2 ** len(s.pools) - 1})")
+        typer.echo(f"\nValue of all pools together: {money(report['grand_value'])}\n")
+        typer.echo("  " + "agency".ljust(16) + "".join(h.rjust(15) for h in ("alone", "fair share", "net position", "fair contrib.", "spends")))
+        for a in report["agencies"]:
+            pay = a["contribution_funding_all_spending"] if a["contribution_funding_all_spending"] is not None else a["contribution"]
+            typer.echo("  " + a["agency"][:16].ljust(16) + "".join(money(v).rjust(15) for v in (
+                a["standalone_value"], a["shapley"], a["net_position"], pay, a["spending"])))
+        typer.echo("")
+        for line in report["messages"] + [f"warning: {w}" for w in report["warnings"]]:
+            typer.echo(f"- {line}")
+        _write_json(report, output)
+
+    @app.command("frontier")
+    def frontier_command(scenario: ScenarioArg,
+                         output: Annotated[Path, typer.Option("--output", "-o", help="write the report (JSON) here")],
+                         points: Annotated[int, typer.Option("--points", "-n", min=2, max=201, help="shares swept from 0 to the largest")] = 11,
+                         chart: Annotated[Path | None, typer.Option("--chart", help="write the frontier chart here (.svg)")] = None,
+                         workers: Workers = 1) -> None:
+        """The price of the Community Wealth Fund rule: net value as the share for deprived areas rises."""
+        from optimizer.analysis.frontier import chart_svg
+
+        if chart is not None and chart.suffix.lower() != ".svg":
+            raise _fail(f"charts are written as SVG (matplotlib, which PNG would need, is not a dependency): name the chart file .svg, not {chart.name}")
+        s = _load(scenario)
+        report = _execute("frontier", s, workers, f"shares ({points} points)", points=points)
+        typer.echo("\n  " + "share".rjust(7) + "net value".rjust(16) + "  status")
+        for p in report["points"]:
+            typer.echo(f"  {p['min_share']:7.0%}{money(p['objective']).rjust(16)}  {p['status']}")
+        typer.echo("")
+        for line in report["messages"]:
+            typer.echo(f"- {line}")
+        if chart is not None:
+            _write(chart, chart_svg(report, f"What targeting deprived areas costs: {s.name}"))
+            typer.echo(f"\nChart written to {chart}")
+        _write_json(report, output)
+
+    @app.command("sensitivity")
+    def sensitivity_command(scenario: ScenarioArg,
+                            output: Annotated[Path | None, typer.Option("--output", "-o", help="also write the report (JSON) here")] = None,
+                            workers: Workers = 1) -> None:
+        """What one more pound (or a looser rule) would buy, and how far that holds, in sentences."""
+        s = _load(scenario)
+        report = _execute("sensitivity", s, workers, "prices and ranges")
+        typer.echo("")
+        for line in report["sentences"]:
+            typer.echo(f"- {line}")
+        _write_json(report, output)
+
+    @app.command("montecarlo")
+    def montecarlo_command(scenario: ScenarioArg,
+                           output: Annotated[Path, typer.Option("--output", "-o", help="write the report (JSON) here")],
+                           samples: Annotated[int, typer.Option("--samples", "-n", min=1, max=100_000, help="sampled scenarios")] = 100,
+                           seed: Annotated[int, typer.Option("--seed", min=0, help="seed: the same seed gives the same samples")] = 0,
+                           distribution: Annotated[str, typer.Option(help="triangular (mode = per_participant) or uniform")] = "triangular",
+                           robust: Annotated[bool, typer.Option("--robust", help="also optimise against every effect's low value")] = False,
+                           workers: Workers = 1) -> None:
+        """How sure are we: the objective's distribution over uncertain effects, and each area-intervention's chance of funding."""
+        s = _load(scenario)
+        report = _execute("montecarlo", s, workers, f"Monte Carlo ({samples:,} samples)", samples=samples, seed=seed,
+                          distribution=distribution, robust=robust)
+        typer.echo("")
+        for line in report["messages"] + [f"warning: {w}" for w in report["warnings"]]:
+            typer.echo(f"- {line}")
+        unsure = [f for f in report["funded"] if 0.1 <= f["probability"] <= 0.9]
+        if unsure:
+            typer.echo(f"- {len(unsure):,} area-interventions are funded in between 10 % and 90 % of samples (the choices that depend "
+                       "most on the uncertain effects); see 'funded' in the report.")
+        _write_json(report, output)
+
+    @app.command("appraisal")
+    def appraisal_command(scenario: ScenarioArg,
+                          csv: Annotated[Path | None, typer.Option("--csv", help="write the appraisal table (CSV) here")] = None,
+                          html: Annotated[Path | None, typer.Option("--html", help="write the one-page report (HTML) here")] = None,
+                          result: Annotated[Path | None, typer.Option("--result", help="appraise this result (JSON) instead of solving")] = None) -> None:
+        """The appraisal pack: spending, savings, NPV, return, payback and cashable savings per intervention and agency."""
+        from optimizer.analysis.appraisal import appraise, table
+        from optimizer.analysis.report import html_page
+        from optimizer.scenario import scenario_hash
+
+        if csv is None and html is None:
+            raise _fail("say where to write the pack: --csv FILE and/or --html FILE")
+        s = _load(scenario)
+        given = None
+        if result is not None:
+            try:
+                given = json.loads(result.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise _fail(f"cannot read the result {result}: {exc}") from None
+            if not isinstance(given, dict) or given.get("scenario_hash") != scenario_hash(s):
+                raise _fail(f"{result} is not a result of this scenario (its scenario_hash differs): solve the scenario again")
+        try:
+            pack = appraise(s, given)
+        except AnalysisError as exc:
+            raise _fail(str(exc)) from None
+        except SolverUnavailable as exc:
+            raise _fail(str(exc), EXIT_SOLVER) from None
+        for line in pack["messages"]:
+            typer.echo(f"- {line}")
+        if csv is not None:
+            _write(csv, table(pack).to_csv(index=False))
+            typer.echo(f"Table written to {csv}")
+        if html is not None:
+            _write(html, html_page(pack))
+            typer.echo(f"Report written to {html}")
