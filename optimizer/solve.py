@@ -114,6 +114,7 @@ def solve(
     else:
         raw = run(backend)
     info["solve_seconds"] = raw.seconds
+    info["message"] = raw.message
 
     if raw.status == Status.INFEASIBLE:
         diagnosis = diagnose(scenario, k, time_limit=options.time_limit) if diagnose_infeasible else None

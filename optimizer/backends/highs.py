@@ -72,6 +72,13 @@ class HighsBackend(Backend):
             return RawSolution(Status.UNBOUNDED, seconds=seconds, message="HiGHS found the programme unbounded")
         elif has_solution:
             status = Status.FEASIBLE
+        elif model_status == MS.kSolveError and prog.is_mip and len(h.getSolution().col_value) == prog.A.shape[1]:
+            # HiGHS's MIP solver can claim optimality and then, finding primal infeasibilities of about 1e-6
+            # in its own check, call it a solve error (seen at ICS scale). Its last incumbent is handed on as
+            # merely feasible, with no bound: the caller checks it against every row before believing it.
+            sol = h.getSolution()
+            return RawSolution(Status.FEASIBLE, x=np.asarray(sol.col_value, dtype=float), bound=None, seconds=seconds,
+                               message="HiGHS flagged small infeasibilities in its final solution; it passed totalplace's own check")
         else:
             return RawSolution(Status.ERROR, seconds=seconds, message=f"HiGHS stopped with no solution: {h.modelStatusToString(model_status)}")
         sol = h.getSolution()
