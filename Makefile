@@ -1,12 +1,14 @@
 # One Makefile that local use and CI share.
 #   make demo   set up, then solve the Manchester scenario on embedded defaults
 #   make test   set up, then run the whole test suite (what CI runs)
+#   make reliability   the long reliability set: 10,000+ fuzzed requests, every fault three times, 10x the properties (docs/reliability.md)
+#   make audit  the installed dependencies against the known vulnerabilities (pip-audit; .ci/audit.py)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench clean reliability audit
 
 setup: $(STAMP)
 
@@ -28,6 +30,13 @@ lint: setup
 
 bench: setup
 	$(BIN)/python -m benchmarks.run
+
+reliability: setup
+	TOTALPLACE_RELIABILITY=long $(BIN)/python -m pytest -q tests/test_hypothesis_core.py tests/api/test_api_hostile.py \
+		tests/api/test_api_security.py tests/api/test_api_contract.py tests/api/test_api_faults.py tests/api/test_api_fuzz.py
+
+audit: setup
+	$(BIN)/python .ci/audit.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis

@@ -13,11 +13,13 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from api import crud, errors, jobs
+from api import crud, errors, jobs, openapi
 from api.context import Context
+from api.deps import known_query_only
 from api.metrics import Metrics
 from api.middleware import BodyLimit, RequestContext
 from api.routes import health, results, scenarios, solve
@@ -91,7 +93,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     for router in (solve.router, scenarios.router, job_routes.router, results.router, health.router):
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(known_query_only)])
+    openapi.install(app)
+    if settings.cors_origins:  # closed unless configured: browsers on other sites may not call the service
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
+                           allow_headers=["X-API-Key", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+                           expose_headers=["X-Cache", "X-Scenario-Hash", "X-Request-ID", "Location", "Content-Location", "Retry-After"],
+                           max_age=600)
     # added last = outermost: the size limit acts before anything reads the body
     app.add_middleware(RequestContext, metrics=metrics)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -12,6 +12,7 @@ from api.cache import MemoryCache, RedisCache, ResultCache
 from api.db import Database
 from api.metrics import Metrics
 from api.queues import JobQueue, RQQueue, ThreadQueue
+from api.ratelimit import RateLimiter
 from api.settings import Settings
 
 
@@ -24,17 +25,20 @@ class Context:
     cache: ResultCache
     queue: JobQueue
     metrics: Metrics | None = None
+    limiter: RateLimiter | None = None
     closed: bool = field(default=False)
 
     @classmethod
     def build(cls, settings: Settings, *, metrics: Metrics | None = None) -> Context:
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, settings.db_timeout_seconds)
         cache: ResultCache
         if settings.redis_url:
             cache = RedisCache(settings.redis_url, settings.cache_prefix, settings.cache_ttl_seconds)
         else:
             cache = MemoryCache(settings.cache_prefix, settings.cache_ttl_seconds, settings.memory_cache_entries)
-        ctx = cls(settings, db, cache, JobQueue(), metrics)
+        limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst, redis_url=settings.redis_url,
+                              prefix=settings.cache_prefix)
+        ctx = cls(settings, db, cache, JobQueue(), metrics, limiter)
         if settings.uses_rq:
             assert settings.redis_url is not None
             ctx.queue = RQQueue(settings.redis_url, settings.queue_name, settings.job_hard_limit)
@@ -49,4 +53,6 @@ class Context:
             self.closed = True
             self.queue.close()
             self.cache.close()
+            if self.limiter is not None:
+                self.limiter.close()
             self.db.dispose()

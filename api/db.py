@@ -9,6 +9,7 @@ that was hashed is the text that is stored and served.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import uuid
@@ -164,8 +165,9 @@ class IdempotencyRecord(Base):
 class Database:
     """An engine and a session factory; re-created after ``fork()`` (RQ work horses fork)."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, timeout: float = 5.0):
         self.url = url
+        self.timeout = timeout  # connecting, or waiting for a pooled connection: past it, an error (503), not a hang
         self._lock = threading.Lock()
         self._pid = -1
         self._engine: Engine | None = None
@@ -178,7 +180,7 @@ class Database:
                 if self._engine is None or self._pid != os.getpid():
                     if self._engine is not None:  # inherited over fork: leave the parent's connections alone
                         self._engine.dispose(close=False)
-                    self._engine = _make_engine(self.url)
+                    self._engine = _make_engine(self.url, self.timeout)
                     self._sessions = sessionmaker(self._engine, expire_on_commit=False)
                     self._pid = os.getpid()
         return self._engine
@@ -206,7 +208,7 @@ class Database:
         self._engine = None
 
 
-def _make_engine(url: str) -> Engine:
+def _make_engine(url: str, timeout: float = 5.0) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -222,4 +224,6 @@ def _make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # libpq's connect_timeout is whole seconds, at least 2
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=timeout,
+                         connect_args={"connect_timeout": max(2, math.ceil(timeout))})

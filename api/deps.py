@@ -9,7 +9,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 
-from api.auth import authenticate
+from api.auth import authenticate, key_id_of
 from api.context import Context
 
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="your tenant's key, from `totalplace keys create`")
@@ -30,13 +30,43 @@ def get_session(ctx: ContextDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_tenant(session: SessionDep, key: Annotated[str | None, Depends(_api_key)]) -> str:
+def get_tenant(ctx: ContextDep, session: SessionDep, key: Annotated[str | None, Depends(_api_key)]) -> str:
+    """The tenant of a valid key (else 401), once the key's rate limit allows the request (else 429)."""
     tenant_id = authenticate(session, key)
     if tenant_id is None:
         raise HTTPException(401, "missing or invalid API key: send your tenant's key in the X-API-Key header "
                                  "(an operator creates one with `totalplace keys create --tenant NAME`)",
                             headers={"WWW-Authenticate": "ApiKey"})
+    if ctx.limiter is not None:
+        assert key is not None
+        decision = ctx.limiter.take(key_id_of(key) or "")
+        if not decision.allowed:
+            if ctx.metrics is not None:
+                ctx.metrics.rate_limited.inc()
+            s = ctx.settings
+            raise HTTPException(429, f"too many requests with this API key: at most {s.rate_limit_burst} at once and "
+                                     f"{s.rate_limit_per_second:g} per second after that; retry after the Retry-After seconds",
+                                headers={"Retry-After": str(decision.retry_after)})
     return tenant_id
 
 
 TenantDep = Annotated[str, Depends(get_tenant)]
+
+
+def known_query_only(request: Request) -> None:
+    """Refuse query parameters the route does not take (422): ``?asyc=true`` must not silently solve at once."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or not request.query_params:
+        return
+    known: set[str] = set()
+    todo = [dependant]
+    while todo:  # the route's own query parameters and its dependencies'
+        current = todo.pop()
+        known |= {param.alias for param in current.query_params}
+        todo.extend(current.dependencies)
+    unknown = sorted({name for name in request.query_params if name not in known})
+    if unknown:
+        takes = ", ".join(sorted(known)) or "none"
+        raise HTTPException(422, [{"loc": "/" + name.replace("~", "~0").replace("/", "~1"),
+                                   "msg": f"unknown query parameter: this endpoint takes {takes}", "in": "query"} for name in unknown])

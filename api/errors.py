@@ -1,8 +1,13 @@
 """Turning every failure into a response a client can act on, and never into a stack trace.
 
     422  {"detail": [{"loc": JSON pointer, "msg": ..., "in": "body"|"query"|...}]}   invalid scenario or request
-    401/404/409/413/503  {"detail": "one sentence saying what to do"}
+    401/404/405/409/413/429/503  {"detail": "one sentence saying what to do"}
+    503  also when the database cannot be reached (with Retry-After), never a hang or a 500
     500  {"detail": "...", "request_id": ...}                                       logged with the traceback
+
+A body that cannot be parsed at all (not UTF-8, nested too deeply for the
+parser, a number with thousands of digits) is a 422 at the body's root, like
+any other invalid JSON, not FastAPI's bare 400.
 
 An invalid scenario is refused with every problem at once, in the very words
 of the command line (both come from ``optimizer.parse_scenario``).
@@ -11,11 +16,13 @@ of the command line (both come from ``optimizer.parse_scenario``).
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from optimizer import ScenarioError, SolverFailure, SolverUnavailable
@@ -52,6 +59,40 @@ def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=422)
 
 
+#: Errors that mean the database cannot be reached now (down, restarting, pool exhausted): 503, not 500.
+DATABASE_DOWN = (sa.OperationalError, sa.InterfaceError, sa.DisconnectionError, sa.TimeoutError)
+DATABASE_RETRY_SECONDS = 5
+
+
+def unparsable_body(cause: BaseException) -> str:
+    """Why a body could not be parsed, in words to act on (FastAPI only says "error parsing the body")."""
+    if isinstance(cause, RecursionError):
+        return "the body is not valid JSON: it is nested too deeply (a scenario needs a few levels, not thousands)"
+    if isinstance(cause, UnicodeDecodeError):
+        return f"the body is not valid JSON: it is not UTF-8 text (byte {cause.start}): send UTF-8"
+    if isinstance(cause, ValueError) and "digits" in str(cause):
+        return "the body is not valid JSON: a number has too many digits (Python reads at most 4,300): write amounts as ordinary numbers"
+    return f"the body is not valid JSON: {type(cause).__name__}"
+
+
+def allowed_methods(request: Request, given: str | None) -> str | None:
+    """Every method the document gives this path (Starlette's 405 lists only the first route's); HEAD wherever GET."""
+    patterns = getattr(request.app.state, "method_patterns", None)
+    if patterns is None:
+        patterns = [(re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(path)) + "$"), {m.upper() for m in methods})
+                    for path, methods in request.app.openapi()["paths"].items()]
+        request.app.state.method_patterns = patterns
+    methods: set[str] = set()
+    for pattern, found in patterns:
+        if pattern.match(request.url.path):
+            methods |= found
+    if not methods:
+        return given  # a route outside the document (/docs): Starlette knows
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
@@ -73,7 +114,29 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        if exc.status_code == 400 and exc.__cause__ is not None:  # FastAPI could not parse the body
+            problem = {"loc": "", "msg": unparsable_body(exc.__cause__), "in": "body"}
+            return JSONResponse({"detail": [problem]}, status_code=422)
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            allow = allowed_methods(request, headers.get("Allow"))
+            if allow:
+                headers["Allow"] = allow
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers or None)
+
+    @app.exception_handler(RecursionError)
+    async def _too_deep(request: Request, exc: RecursionError) -> JSONResponse:
+        return JSONResponse({"detail": [{"loc": "", "msg": unparsable_body(exc), "in": "body"}]}, status_code=422)
+
+    for kind in DATABASE_DOWN:
+        @app.exception_handler(kind)
+        async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+            rid = request_id(request)
+            log.warning("database unavailable (request %s) on %s %s: %s", rid, request.method, request.url.path,
+                        str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            body = {"detail": "the database is unavailable: retry after the Retry-After seconds, with the same "
+                              "Idempotency-Key if you sent one (an operator should check the database)", "request_id": rid}
+            return JSONResponse(body, status_code=503, headers={"Retry-After": str(DATABASE_RETRY_SECONDS), "X-Request-ID": rid})
 
     @app.exception_handler(SolverFailure)
     async def _solver_failed(request: Request, exc: SolverFailure) -> JSONResponse:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, cast
@@ -27,6 +28,12 @@ from api.db import IdempotencyRecord, utcnow
 
 KEPT_HEADERS = ("location", "x-scenario-hash", "x-cache")
 MAX_KEY_LENGTH = 200
+_KEY = re.compile(r"^[\x20-\x7e]{1," + str(MAX_KEY_LENGTH) + r"}$")  # printable ASCII: what a UUID or a ledger reference is
+
+
+def _problem(msg: str) -> list[dict[str, str]]:
+    """A 422 detail in the service's shape, located at the header."""
+    return [{"loc": "/Idempotency-Key", "msg": msg, "in": "header"}]
 
 
 def fingerprint(request: Request, body: Any) -> str:
@@ -72,13 +79,13 @@ def idempotent(ctx: Context, request: Request, tenant_id: str, body: Any, produc
     key = request.headers.get("idempotency-key")
     if key is None:
         return produce()
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise HTTPException(422, f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters (a UUID is ideal)")
+    if not _KEY.match(key):
+        raise HTTPException(422, _problem(f"must be 1 to {MAX_KEY_LENGTH} printable ASCII characters (a UUID is ideal)"))
     print_ = fingerprint(request, body)
     record = _reserve(ctx, tenant_id, key, print_)
     if record is not None:
         if record.fingerprint != print_:
-            raise HTTPException(422, "this Idempotency-Key was already used for a different request: use a new key for a new request")
+            raise HTTPException(422, _problem("was already used for a different request: use a new key for a new request"))
         if record.status_code is None:
             raise HTTPException(409, "a request with this Idempotency-Key is still being processed: retry in a moment",
                                 headers={"Retry-After": "1"})

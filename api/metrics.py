@@ -32,6 +32,7 @@ class Metrics:
         self.queue_depth = Gauge("totalplace_queue_depth", "Jobs waiting in the queue", registry=r)
         self.jobs = Gauge("totalplace_jobs", "Jobs in the store by status", ["status"], registry=r)
         self.workers = Gauge("totalplace_workers", "Workers registered on the queue", registry=r)
+        self.rate_limited = Counter("totalplace_rate_limited_total", "Requests refused with 429 by the per-key rate limit", registry=r)
 
     def count_cache(self, outcome: str) -> None:
         self.cache.labels("error" if outcome == "bypass" else outcome).inc()

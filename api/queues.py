@@ -69,7 +69,10 @@ class ThreadQueue(JobQueue):
         self._guard = threading.Lock()
 
     def submit(self, job_id: str, attempt: int) -> str:
-        future = self._pool.submit(self._runner, job_id, attempt)
+        try:
+            future = self._pool.submit(self._runner, job_id, attempt)
+        except RuntimeError as exc:  # the pool is shut down: the API is stopping
+            raise QueueUnavailable(f"the job threads are stopped (the service is shutting down): {exc}") from exc
         with self._guard:
             self._pending.add(future)
         future.add_done_callback(self._done)

@@ -10,9 +10,10 @@ switches the same service to PostgreSQL, a Redis cache and RQ jobs.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -43,6 +44,16 @@ class Settings(BaseSettings):
 
     # -- requests --------------------------------------------------------------
     max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="larger request bodies get 413")
+    max_cells: int = Field(10_000_000, ge=1, description="largest areas x interventions x years accepted at all (stored or solved): "
+                                                         "bounds a solve's memory (about 1.3 GB at the default)")
+    db_timeout_seconds: float = Field(5.0, gt=0, description="longest wait to connect to the database or for a pooled connection; "
+                                                             "past it the request gets 503")
+    # Per API key, a token bucket: `rate_limit_burst` requests at once, refilled at `rate_limit_per_second`.
+    # Generous by default: it stops a runaway client, not a busy one (a finance system's batch, the test suites).
+    rate_limit_per_second: float = Field(20.0, ge=0, description="requests per second per API key, sustained; 0 turns the limit off")
+    rate_limit_burst: int = Field(200, ge=1, description="requests per API key at once, before the sustained rate applies")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="origins allowed to call from a browser, comma-separated; unset: CORS closed")
     idempotency_ttl_seconds: int = Field(24 * 3600, ge=60, description="how long an Idempotency-Key is remembered")
     create_tables: bool = Field(True, description="create missing tables at start-up (no migrations yet)")
     log_level: str = Field("info", description="log level of the service")
@@ -55,6 +66,22 @@ class Settings(BaseSettings):
             if url.startswith(plain):
                 return "postgresql+psycopg://" + url[len(plain):]
         return url
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_are_exact(cls, origins: list[str]) -> list[str]:
+        """An origin is ``scheme://host[:port]``; ``*`` would open the service to every site, so it is refused."""
+        for origin in origins:
+            if origin == "*" or "://" not in origin or origin.endswith("/"):
+                raise ValueError(f"{origin!r} is not an origin: give scheme://host[:port] of each site, comma-separated (no '*')")
+        return origins
 
     @field_validator("redis_url")
     @classmethod

@@ -4,27 +4,29 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 
 from api import crud, examples, jobs
 from api.deps import ContextDep, SessionDep, TenantDep
+from api.routes.common import ID_PATTERN, MAX_OFFSET
 from api.schemas import JobList, JobOut
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 NOT_FOUND = "no such job for this tenant: list yours with GET /v1/jobs"
+JobId = Annotated[str, Path(pattern=ID_PATTERN, description="a job's id, job_...")]
 _JOB = JobOut.model_json_schema()["examples"][0]
 
 
 @router.get("", summary="List your jobs, newest first", response_model=JobList, responses={401: examples.COMMON[401]})
 def list_jobs(session: SessionDep, tenant_id: TenantDep,
-              limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> JobList:
+              limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> JobList:
     return JobList(items=[JobOut.of(r) for r in crud.list_jobs(session, tenant_id, limit, offset)], limit=limit, offset=offset)
 
 
 @router.get("/{job_id}", summary="A job's status, progress and result location", response_model=JobOut,
             responses={200: examples.json_example("the job", _JOB), 404: examples.error(NOT_FOUND), 401: examples.COMMON[401]})
-def get_job(job_id: str, ctx: ContextDep, session: SessionDep, tenant_id: TenantDep) -> JobOut:
+def get_job(job_id: JobId, ctx: ContextDep, session: SessionDep, tenant_id: TenantDep) -> JobOut:
     """``result_url`` is set once the job has finished. A job whose worker died is retried or failed here, with the reason."""
     if crud.get_job(session, tenant_id, job_id) is None:
         raise HTTPException(404, NOT_FOUND)
@@ -39,7 +41,7 @@ def get_job(job_id: str, ctx: ContextDep, session: SessionDep, tenant_id: Tenant
                responses={200: examples.json_example("cancelled", _JOB | {"status": "cancelled", "stage": "cancelled"}),
                           404: examples.error(NOT_FOUND), 409: examples.error("job already finished: nothing to cancel"),
                           401: examples.COMMON[401]})
-def cancel_job(job_id: str, ctx: ContextDep, session: SessionDep, tenant_id: TenantDep) -> JobOut:
+def cancel_job(job_id: JobId, ctx: ContextDep, session: SessionDep, tenant_id: TenantDep) -> JobOut:
     """A queued job is taken off the queue; a running one is stopped (RQ) or its result discarded (embedded mode)."""
     row = crud.get_job(session, tenant_id, job_id)
     if row is None:

@@ -20,7 +20,7 @@ NOT_FOUND = "no result for this scenario hash for this tenant: solve it first (P
 ALLOCATION_COLUMNS = ("area", "intervention", "pool", "year", "spend", "participants")
 
 HashPath = Annotated[str, Path(pattern=HASH_PATTERN, description="the scenario_hash of a solved scenario")]
-SolverQuery = Annotated[str | None, Query(max_length=32, description="which solver options (from a job's result_url); default: latest")]
+SolverQuery = Annotated[str | None, Query(pattern=r"^[0-9a-f]{1,32}$", description="which solver options (from a job's result_url); default: latest")]
 
 
 def _find(session: SessionDep, tenant_id: str, scenario_hash: str, solver_key: str | None) -> ResultRow:

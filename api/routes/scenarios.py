@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import delete
 
@@ -15,7 +15,7 @@ from api.deps import ContextDep, SessionDep, TenantDep
 from api.errors import ScenarioRefused
 from api.idempotency import idempotent
 from api.queues import QueueUnavailable
-from api.routes.common import parse_or_refuse, result_response
+from api.routes.common import ID_PATTERN, MAX_OFFSET, parse_or_refuse, result_response
 from api.schemas import JobOut, ScenarioCreate, ScenarioDetail, ScenarioList, ScenarioOut
 from api.solving import plan, result_status, solve_cached
 from optimizer import Problem, ScenarioError
@@ -23,6 +23,7 @@ from optimizer import Problem, ScenarioError
 router = APIRouter(prefix="/v1/scenarios", tags=["scenarios"])
 
 NOT_FOUND = "no such scenario for this tenant: list yours with GET /v1/scenarios"
+ScenarioId = Annotated[str, Path(pattern=ID_PATTERN, description="a stored scenario's id, sc_...")]
 
 
 def _not_found() -> HTTPException:
@@ -39,7 +40,7 @@ def create_scenario(request: Request, ctx: ContextDep, tenant_id: TenantDep, bod
     """
 
     def produce() -> Response:
-        scenario = parse_or_refuse(body.scenario, "/scenario")
+        scenario = parse_or_refuse(body.scenario, "/scenario", max_cells=ctx.settings.max_cells)
         with ctx.db.session() as session:
             if body.parent_id is not None and crud.get_scenario(session, tenant_id, body.parent_id) is None:
                 raise ScenarioRefused(ScenarioError([Problem("/parent_id", f"unknown scenario id {body.parent_id!r}: "
@@ -49,19 +50,20 @@ def create_scenario(request: Request, ctx: ContextDep, tenant_id: TenantDep, bod
             out = ScenarioOut.of(row, ctx.settings.sync_max_cells)
         return JSONResponse(out.model_dump(mode="json"), status_code=201, headers={"Location": f"/v1/scenarios/{out.id}"})
 
-    return idempotent(ctx, request, tenant_id, body.model_dump(mode="json"), produce)
+    # the request as sent (a plain dict): pydantic's serialiser gives up on deeply nested values
+    return idempotent(ctx, request, tenant_id, {"scenario": body.scenario, "parent_id": body.parent_id}, produce)
 
 
 @router.get("", summary="List your stored scenarios, newest first", response_model=ScenarioList, responses={401: examples.COMMON[401]})
 def list_scenarios(session: SessionDep, tenant_id: TenantDep, ctx: ContextDep,
-                   limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> ScenarioList:
+                   limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> ScenarioList:
     rows, total = crud.list_scenarios(session, tenant_id, limit, offset)
     return ScenarioList(items=[ScenarioOut.of(r, ctx.settings.sync_max_cells) for r in rows], total=total, limit=limit, offset=offset)
 
 
 @router.get("/{scenario_id}", summary="Read a stored scenario", response_model=ScenarioDetail,
             responses={404: examples.error(NOT_FOUND), 401: examples.COMMON[401]})
-def get_scenario(scenario_id: str, session: SessionDep, tenant_id: TenantDep, ctx: ContextDep) -> ScenarioDetail:
+def get_scenario(scenario_id: ScenarioId, session: SessionDep, tenant_id: TenantDep, ctx: ContextDep) -> ScenarioDetail:
     row = crud.get_scenario(session, tenant_id, scenario_id)
     if row is None:
         raise _not_found()
@@ -82,7 +84,7 @@ def get_scenario(scenario_id: str, session: SessionDep, tenant_id: TenantDep, ct
     },
 )
 def solve_scenario(
-    scenario_id: str,
+    scenario_id: ScenarioId,
     request: Request,
     ctx: ContextDep,
     tenant_id: TenantDep,
@@ -98,7 +100,7 @@ def solve_scenario(
     s = ctx.settings
 
     def produce() -> Response:
-        scenario = parse_or_refuse(json.loads(stored.canonical_json))
+        scenario = parse_or_refuse(json.loads(stored.canonical_json), max_cells=s.max_cells)
         if not run_async:
             small = stored.cells <= s.sync_max_cells
             p = plan(scenario, ctx.cache, s.sync_time_limit if small else s.job_time_limit)
@@ -123,7 +125,7 @@ def solve_scenario(
             with ctx.db.session() as db:  # nothing stays behind from a refused request
                 db.execute(delete(JobRow).where(JobRow.id == job_id))
                 db.commit()
-            raise HTTPException(503, f"{exc}. Retry later; an operator should check Redis", headers={"Retry-After": "30"}) from None
+            raise HTTPException(503, f"{exc}. Retry after the Retry-After seconds", headers={"Retry-After": "30"}) from None
         with ctx.db.session() as db:
             row = db.get(JobRow, job_id)
             assert row is not None

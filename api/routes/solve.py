@@ -44,7 +44,7 @@ def solve_inline(
     """
 
     def produce() -> Response:
-        p = plan(parse_or_refuse(scenario), ctx.cache, ctx.settings.sync_time_limit)
+        p = plan(parse_or_refuse(scenario, max_cells=ctx.settings.max_cells), ctx.cache, ctx.settings.sync_time_limit)
         text, outcome = solve_cached(p, ctx.cache, ctx.metrics, mode="sync")
         with ctx.db.session() as session:
             crud.save_result(session, tenant_id, p.scenario_hash, p.solver_key, text, result_status(text))

@@ -83,7 +83,9 @@ def env_of(settings: Settings) -> dict[str, str]:
     """The environment that gives a subprocess the same settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TOTALPLACE_")}
     for name, value in settings.model_dump().items():
-        if value is not None:
+        if isinstance(value, list):
+            env[f"TOTALPLACE_{name.upper()}"] = ",".join(value)
+        elif value is not None:
             env[f"TOTALPLACE_{name.upper()}"] = str(value)
     env["PYTHONUNBUFFERED"] = "1"
     return env

@@ -78,7 +78,8 @@ def test_idempotency_key_replays_the_first_response_and_creates_nothing_twice(pr
         assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
         assert again.headers["location"] == first.headers["location"]
         other = client.post("/v1/scenarios", json={"scenario": {**TINY, "name": "other"}}, headers=once)
-        assert other.status_code == 422 and "different request" in other.json()["detail"]
+        assert other.status_code == 422 and "different request" in other.json()["detail"][0]["msg"]
+        assert other.json()["detail"][0]["loc"] == "/Idempotency-Key" and other.json()["detail"][0]["in"] == "header"
         # a refused request releases its key: the client can correct the body and retry with it
         bad = client.post("/v1/scenarios", json={"scenario": {**TINY, "horizon_years": 0}}, headers={**headers, "Idempotency-Key": "k2"})
         assert bad.status_code == 422
