@@ -33,6 +33,7 @@ MAX_INTERVENTIONS = 200
 MAX_POOLS = 20
 MAX_ID_LENGTH = 200
 MAX_APPRAISAL_YEARS = 60
+MIN_UNIT_COST = 0.01
 
 _STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
 
@@ -117,7 +118,8 @@ class Intervention(_Model):
     id: Id
     name: Label
     target_group: Id
-    unit_cost: Annotated[float, Field(gt=0), _NZ]
+    # at least a penny: solvers drop matrix coefficients below about 1e-9, and a cost that small is a typing error
+    unit_cost: Annotated[float, Field(ge=MIN_UNIT_COST), _NZ]
     max_coverage: Annotated[float, Field(gt=0, le=1), _NZ]
     effects: Annotated[list[Effect], Field(min_length=1)]
     fixed_cost: Money = 0.0
