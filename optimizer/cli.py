@@ -128,9 +128,8 @@ def solve(
 
 def write_result(result: dict[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as fh:
-        json.dump(result, fh, indent=1, allow_nan=False)
-        fh.write("\n")
+    # compact: json.dumps without indent runs in the C encoder, three times faster on a large result
+    path.write_text(json.dumps(result, allow_nan=False) + "\n", encoding="utf-8")
 
 
 @app.command()
