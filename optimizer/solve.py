@@ -22,6 +22,7 @@ from optimizer.coefficients import Coefficients, compute
 from optimizer.diagnosis import diagnose, empty_rows_infeasible
 from optimizer.errors import SolverUnavailable
 from optimizer.merge import merge, split, why_not
+from optimizer.scaling import scale, unscale
 from optimizer.prices import binding_rules, shadow_prices
 from optimizer.programme import Programme, build
 from optimizer.result import Result, read_solution, summarise
@@ -98,7 +99,7 @@ def solve(
 
     def run(on: Backend) -> RawSolution:
         """Solve the target programme and give the answer in the terms of ``prog`` (split back out if merged)."""
-        found = on.solve(target, options)
+        found = solve_in_thousands(on, target, options)
         if merged is not None and found.x is not None:
             found.x = split(prog, target, k, merged[0], merged[1], found.x)
             # the merged programme has the same rows, in the same order, as the unmerged one (optimizer/merge.py)
@@ -162,8 +163,14 @@ def _duals_with_integers_fixed(prog: Programme, x: np.ndarray, backend, options:
     ints = np.nonzero(prog.integer)[0]
     fixed.col_lower[ints] = np.round(x[ints])
     fixed.col_upper[ints] = np.round(x[ints])
-    raw = backend.solve(fixed, replace(options, want_duals=True))
+    raw = solve_in_thousands(backend, fixed, replace(options, want_duals=True))
     return raw.row_dual if raw.status == Status.OPTIMAL else None
+
+
+def solve_in_thousands(backend: Backend, prog: Programme, options: Options) -> RawSolution:
+    """Solve with money in thousands of pounds (optimizer/scaling.py) and answer in pounds."""
+    scaled, factors = scale(prog)
+    return unscale(backend.solve(scaled, options), factors)
 
 
 def _message(status: str, objective: float, summary: dict) -> str:

@@ -113,7 +113,7 @@ def scenario_docs(draw: Any) -> dict[str, Any]:
             optional(draw, effect, "duration_years", st.integers(1, 5))
             effects.append(effect)
         iv = {"id": iid, "name": draw(LABEL), "target_group": draw(st.sampled_from(groups) | ID), "effects": effects,
-              "unit_cost": draw(st.floats(1e-6, 1e6)), "max_coverage": draw(st.floats(1e-9, 1))}
+              "unit_cost": draw(st.floats(0.01, 1e6)), "max_coverage": draw(st.floats(1e-9, 1))}
         for key in ("fixed_cost", "min_participants"):
             optional(draw, iv, key, MONEY)
         optional(draw, iv, "capacity", st.none() | MONEY)
