@@ -22,10 +22,10 @@ from optimizer.coefficients import Coefficients, compute
 from optimizer.diagnosis import diagnose, empty_rows_infeasible
 from optimizer.errors import SolverUnavailable
 from optimizer.merge import merge, split, why_not
-from optimizer.scaling import scale, unscale
 from optimizer.prices import binding_rules, shadow_prices
 from optimizer.programme import Programme, build
 from optimizer.result import Result, read_solution, summarise
+from optimizer.scaling import scale, unscale
 from optimizer.scenario import Scenario, scenario_hash
 
 __all__ = ["available_solvers", "solve", "check_feasible"]
