@@ -132,6 +132,11 @@ class JobRow(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # analyses (POST /v1/scenarios/{id}/analyses/{kind}); a plain solve has kind "solve" and none of the rest
+    kind: Mapped[str] = mapped_column(String(16), default="solve")
+    options_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    tasks_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    report_json: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ResultRow(Base):

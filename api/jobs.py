@@ -45,6 +45,28 @@ def create(session: Session, tenant_id: str, scenario: ScenarioRow, plan: SolveP
     return row
 
 
+def create_analysis(session: Session, tenant_id: str, scenario: ScenarioRow, kind: str, options: dict[str, Any]) -> JobRow:
+    """A job running analysis ``kind`` (options validated) on a stored scenario; its report is kept on the row."""
+    import json
+
+    row = JobRow(id=new_id("job"), tenant_id=tenant_id, scenario_id=scenario.id, scenario_hash=scenario.scenario_hash,
+                 solver_key=kind, kind=kind, options_json=json.dumps(options, sort_keys=True), status="queued", stage="queued",
+                 progress=0.0, attempts=1, result_key=None)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def set_tasks(ctx: Context, job_id: str, attempt: int, total: int) -> bool:
+    return _change(ctx, job_id, [JobRow.status == "running", JobRow.attempts == attempt], tasks_total=total,
+                   stage="running tasks", progress=0.0, heartbeat_at=utcnow())
+
+
+def finish_analysis(ctx: Context, job_id: str, attempt: int, report: str) -> bool:
+    return _change(ctx, job_id, [JobRow.status == "running", JobRow.attempts == attempt], status="finished", stage="finished",
+                   progress=1.0, report_json=report, result_key=f"job:{job_id}", finished_at=utcnow(), error=None)
+
+
 def _change(ctx: Context, job_id: str, when: list[Any], **values: object) -> bool:
     with ctx.db.session() as session:
         done = cast(CursorResult[Any], session.execute(update(JobRow).where(JobRow.id == job_id, *when).values(**values))).rowcount

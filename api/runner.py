@@ -13,12 +13,13 @@ import logging
 import threading
 from functools import lru_cache
 
-from api import crud, jobs
+from api import analyses, crud, jobs
 from api.context import Context
 from api.db import JobRow, ScenarioRow
 from api.settings import get_settings
 from api.solving import plan, result_status, solve_cached
-from optimizer import ScenarioError, SolverFailure, SolverUnavailable, parse_scenario
+from optimizer import Scenario, ScenarioError, SolverFailure, SolverUnavailable, parse_scenario
+from optimizer.analysis import AnalysisError
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,25 @@ class _Heartbeat:
         self._stop.set()
 
 
+def _run_analysis(ctx: Context, job_id: str, attempt: int, kind: str, scenario: Scenario, options: dict[str, object]) -> str:
+    try:
+        report = analyses.run(ctx, job_id, attempt, kind, scenario, options)
+    except analyses.Cancelled:
+        return "discarded"
+    except AnalysisError as exc:
+        return "failed" if jobs.fail(ctx, job_id, attempt, f"the analysis cannot run on this scenario: {exc}") else "discarded"
+    text = json.dumps(report, allow_nan=False, default=_plain)
+    return "finished" if jobs.finish_analysis(ctx, job_id, attempt, text) else "discarded"
+
+
+def _plain(value: object) -> object:
+    """numpy scalars and the like in a report, as JSON numbers."""
+    item = getattr(value, "item", None)
+    if callable(item):
+        return item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
 def _reason(exc: BaseException, ctx: Context, job_id: str) -> str:
     if type(exc).__name__ == "JobTimeoutException":  # RQ's, raised in the work horse at job_timeout
         return f"stopped: ran past its time limit ({ctx.settings.job_hard_limit:.0f} s)"
@@ -72,7 +92,10 @@ def run_job(ctx: Context, job_id: str, attempt: int) -> str:
                 stored = session.get(ScenarioRow, row.scenario_id)
                 assert stored is not None
                 tenant_id, document = row.tenant_id, stored.canonical_json
+                kind, options = row.kind, json.loads(row.options_json or "{}")
             scenario = parse_scenario(json.loads(document))
+            if kind != "solve":
+                return _run_analysis(ctx, job_id, attempt, kind, scenario, options)
             p = plan(scenario, ctx.cache, ctx.settings.job_time_limit)
             jobs.progress(ctx, job_id, attempt, "solving", 0.2)
             text, _outcome = solve_cached(p, ctx.cache, ctx.metrics, mode="job")

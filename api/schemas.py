@@ -66,12 +66,13 @@ class JobOut(BaseModel):
         "id": "job_6a1e0c2b9d8f4e3a8b7c6d5e4f3a2b1c", "status": "finished", "stage": "finished", "progress": 1.0, "error": None,
         "scenario_id": "sc_0f5c2d9a6e8b4c1f9a7d3e2b1c0a9f8e", "scenario_hash": examples.HASH, "solver_key": examples.SOLVER_KEY,
         "attempts": 1, "result_url": f"/v1/results/{examples.HASH}?solver_key={examples.SOLVER_KEY}",
-        "created_at": _NOW, "started_at": _NOW, "finished_at": _NOW}]})
+        "created_at": _NOW, "started_at": _NOW, "finished_at": _NOW, "kind": "solve", "tasks": None}]})
 
     id: str
     status: JobStatus
     stage: str = Field(description="queued, loading, solving, storing, finished, failed or cancelled")
-    progress: float = Field(ge=0, le=1, description="by stage: the solver reports no finer progress")
+    progress: float = Field(ge=0, le=1, description="a solve: by stage (the solver reports no finer progress); "
+                                                    "an analysis: finished tasks / tasks")
     error: str | None = Field(description="why it failed or was retried, in words to act on")
     scenario_id: str
     scenario_hash: str
@@ -81,11 +82,15 @@ class JobOut(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    kind: str = Field("solve", description="solve, or the analysis it runs (split, frontier, sensitivity, montecarlo, appraisal)")
+    tasks: int | None = Field(None, description="an analysis: how many tasks it was planned as (known once it runs)")
 
     @classmethod
     def of(cls, row: JobRow) -> JobOut:
-        url = f"/v1/results/{row.scenario_hash}?solver_key={row.solver_key}" if row.status == "finished" else None
-        return cls(id=row.id, status=cast(JobStatus, row.status), stage=row.stage, progress=row.progress, error=row.error, scenario_id=row.scenario_id,
+        url = None
+        if row.status == "finished":
+            url = f"/v1/results/{row.scenario_hash}?solver_key={row.solver_key}" if row.kind == "solve" else f"/v1/jobs/{row.id}/result"
+        return cls(kind=row.kind, tasks=row.tasks_total, id=row.id, status=cast(JobStatus, row.status), stage=row.stage, progress=row.progress, error=row.error, scenario_id=row.scenario_id,
                    scenario_hash=row.scenario_hash, solver_key=row.solver_key, attempts=row.attempts, result_url=url,
                    created_at=row.created_at, started_at=row.started_at, finished_at=row.finished_at)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query, Response
 
 from api import crud, examples, jobs
 from api.deps import ContextDep, SessionDep, TenantDep
@@ -55,3 +55,20 @@ def cancel_job(job_id: JobId, ctx: ContextDep, session: SessionDep, tenant_id: T
     row = crud.get_job(session, tenant_id, job_id)
     assert row is not None
     return JobOut.of(row)
+
+
+@router.get("/{job_id}/result", summary="An analysis job's report",
+            responses={200: {"description": "the analysis's report (as optimizer.analysis gives it)",
+                             "content": {"application/json": {"example": {"kind": "montecarlo", "samples": 200, "messages": ["..."]}}}},
+                       404: examples.error(NOT_FOUND), 409: examples.error("job is running: no report yet; poll GET /v1/jobs/{id}"),
+                       401: examples.COMMON[401]})
+def get_job_result(job_id: JobId, session: SessionDep, tenant_id: TenantDep) -> Response:
+    """The report of a finished analysis job. A solve job's result is at its ``result_url`` (``/v1/results/...``)."""
+    row = crud.get_job(session, tenant_id, job_id)
+    if row is None:
+        raise HTTPException(404, NOT_FOUND)
+    if row.kind == "solve":
+        raise HTTPException(409, "this job is a solve: its result is at the job's result_url (/v1/results/...)")
+    if row.status != "finished" or row.report_json is None:
+        raise HTTPException(409, f"job is {row.status}: no report" + (" yet; poll GET /v1/jobs/{id}" if row.status in ("queued", "running") else ""))
+    return Response(row.report_json, media_type="application/json")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, Body, HTTPException, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from sqlalchemy import delete
 
-from api import crud, examples, jobs
+from api import analyses, crud, examples, jobs
 from api.db import JobRow
 from api.deps import ContextDep, SessionDep, TenantDep
 from api.errors import ScenarioRefused
@@ -133,3 +135,67 @@ def solve_scenario(
         return JSONResponse(out.model_dump(mode="json"), status_code=202, headers={"Location": f"/v1/jobs/{job_id}"})
 
     return idempotent(ctx, request, tenant_id, None, produce)
+
+
+_ANALYSIS_JOB = JobOut.model_json_schema()["examples"][0] | {"status": "queued", "stage": "queued", "progress": 0.0, "kind": "montecarlo",
+                                                              "solver_key": "montecarlo", "result_url": None, "started_at": None,
+                                                              "finished_at": None}
+
+
+@router.post(
+    "/{scenario_id}/analyses/{kind}",
+    status_code=202,
+    summary="Run an analysis of a stored scenario as a job",
+    responses={
+        202: {"description": "a job; poll Location, then read the report at its result_url (/v1/jobs/{id}/result)",
+              "content": {"application/json": {"example": _ANALYSIS_JOB}}},
+        404: examples.error(NOT_FOUND),
+        503: examples.error("the job queue (Redis) is unavailable: retry later"),
+        **examples.COMMON,
+    },
+)
+def run_analysis(
+    scenario_id: ScenarioId,
+    kind: Annotated[analyses.Kind, Path(description="split, frontier, sensitivity, montecarlo or appraisal")],
+    request: Request,
+    ctx: ContextDep,
+    tenant_id: TenantDep,
+    session: SessionDep,
+    options: Annotated[dict[str, Any] | None, Body(openapi_examples={
+        "montecarlo": {"summary": "montecarlo", "value": {"samples": 200, "seed": 7, "robust": True}},
+        "frontier": {"summary": "frontier", "value": {"points": 11}},
+        "sensitivity": {"summary": "sensitivity", "value": {"cap_fraction": 1.0}},
+        "split or appraisal": {"summary": "split or appraisal (no options)", "value": {}}},
+        description="the analysis's options (all optional): frontier `points` 2..101; montecarlo `samples` 1..10000, `seed`, "
+                    "`distribution` (triangular|uniform), `robust`; sensitivity `cap_fraction`")] = None,
+) -> Response:
+    """Always a job (202, ``Location: /v1/jobs/{id}``). Its ``progress`` is finished tasks / tasks while it runs; once
+    finished, ``result_url`` (``/v1/jobs/{id}/result``) serves the report. On the production queue the tasks are shared
+    out among the workers."""
+    try:
+        checked = analyses.OPTIONS[kind].model_validate(options or {}).model_dump(mode="json")
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]) from None
+    stored = crud.get_scenario(session, tenant_id, scenario_id)
+    if stored is None:
+        raise _not_found()
+
+    def produce() -> Response:
+        with ctx.db.session() as db:
+            job = jobs.create_analysis(db, tenant_id, stored, kind, checked)
+            db.commit()
+            job_id = job.id
+        try:
+            jobs.enqueue(ctx, job_id, 1)
+        except QueueUnavailable as exc:
+            with ctx.db.session() as db:
+                db.execute(delete(JobRow).where(JobRow.id == job_id))
+                db.commit()
+            raise HTTPException(503, f"{exc}. Retry after the Retry-After seconds", headers={"Retry-After": "30"}) from None
+        with ctx.db.session() as db:
+            row = db.get(JobRow, job_id)
+            assert row is not None
+            out = JobOut.of(row)
+        return JSONResponse(out.model_dump(mode="json"), status_code=202, headers={"Location": f"/v1/jobs/{job_id}"})
+
+    return idempotent(ctx, request, tenant_id, checked, produce)

@@ -32,7 +32,7 @@ def _mine(client: Any, board: dict[str, str]) -> dict[str, str]:
     assert client.post(f"/v1/scenarios/{stored['id']}/solve", headers=board).status_code == 200
     job = client.post(f"/v1/scenarios/{stored['id']}/solve?async=true", headers=board)
     assert job.status_code == 202
-    return {"scenario_id": stored["id"], "scenario_hash": stored["scenario_hash"], "job_id": job.json()["id"]}
+    return {"scenario_id": stored["id"], "scenario_hash": stored["scenario_hash"], "job_id": job.json()["id"], "kind": "split"}
 
 
 #: (method, path template) -> how another tenant's request is made and what it must get. Every operation of the document is here.
@@ -42,9 +42,11 @@ PROBES: dict[tuple[str, str], dict[str, Any]] = {
     ("get", "/v1/scenarios"): {"status": 200, "empty": "items"},
     ("get", "/v1/scenarios/{scenario_id}"): {"status": 404},
     ("post", "/v1/scenarios/{scenario_id}/solve"): {"status": 404},
+    ("post", "/v1/scenarios/{scenario_id}/analyses/{kind}"): {"json": {}, "status": 404},
     ("get", "/v1/jobs"): {"status": 200, "empty": "items"},
     ("get", "/v1/jobs/{job_id}"): {"status": 404},
     ("delete", "/v1/jobs/{job_id}"): {"status": 404},
+    ("get", "/v1/jobs/{job_id}/result"): {"status": 404},
     ("get", "/v1/results/{scenario_hash}"): {"status": 404},
     ("get", "/v1/results/{scenario_hash}/allocations.csv"): {"status": 404},
     ("get", "/healthz"): {"status": 200, "public": True},
@@ -84,7 +86,7 @@ def test_no_route_lets_a_tenant_reach_another_tenant_s_things(prod_settings: Set
         assert client.get(f"/v1/scenarios/{theirs['scenario_id']}", headers=board).status_code == 200
 
 
-NOWHERE = {"scenario_id": "sc_" + "0" * 32, "job_id": "job_" + "0" * 32, "scenario_hash": "0" * 64}
+NOWHERE = {"scenario_id": "sc_" + "0" * 32, "job_id": "job_" + "0" * 32, "scenario_hash": "0" * 64, "kind": "split"}
 
 
 def _without(text_: str, ids: dict[str, str]) -> str:
