@@ -15,28 +15,14 @@ from typing import Annotated, Any
 
 import typer
 
-from optimizer.errors import ScenarioError, SolverUnavailable
+from optimizer.cli_common import EXIT_SOLVER, load
+from optimizer.errors import SolverUnavailable
 from optimizer.scenario import SOLVER_NAMES, Scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="totalplace: what to fund, where, when, and who pays.")
 
-EXIT_INPUT = 2
-EXIT_SOLVER = 3
 #: above this many allocation rows, --output keeps them in a CSV beside the JSON result
 LARGE_RESULT_ROWS = 100_000
-
-
-def load(path: Path) -> Scenario:
-    """Read a scenario in any supported form, or exit 2 listing every problem."""
-    from optimizer.forms import load_scenario
-
-    try:
-        return load_scenario(path)
-    except ScenarioError as exc:
-        typer.echo(f"{path}: not a valid scenario ({len(exc.problems)} problem(s)):", err=True)
-        for problem in exc.problems:
-            typer.echo(f"  {problem}", err=True)
-        raise typer.Exit(EXIT_INPUT) from None
 
 
 def _money(v: float | None) -> str:

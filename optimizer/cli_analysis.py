@@ -18,11 +18,9 @@ from typing import Annotated, Any
 import typer
 
 from optimizer.analysis.common import AnalysisError, money
-from optimizer.errors import ScenarioError, SolverUnavailable
+from optimizer.cli_common import EXIT_INPUT, EXIT_SOLVER, load
+from optimizer.errors import SolverUnavailable
 from optimizer.scenario import Scenario
-
-EXIT_INPUT = 2
-EXIT_SOLVER = 3
 
 ScenarioArg = Annotated[Path, typer.Argument(help="scenario file (.json, .json.gz, .yaml, .xlsx or a folder of CSVs)")]
 Workers = Annotated[int, typer.Option("--workers", "-w", min=1, max=64, help="local worker processes")]
@@ -31,18 +29,6 @@ Workers = Annotated[int, typer.Option("--workers", "-w", min=1, max=64, help="lo
 def _fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
-
-
-def _load(path: Path) -> Scenario:
-    from optimizer.forms import load_scenario
-
-    try:
-        return load_scenario(path)
-    except ScenarioError as exc:
-        typer.echo(f"{path}: not a valid scenario ({len(exc.problems)} problem(s)):", err=True)
-        for problem in exc.problems:
-            typer.echo(f"  {problem}", err=True)
-        raise typer.Exit(EXIT_INPUT) from None
 
 
 def _execute(kind: str, s: Scenario, workers: int, label: str, **options: Any) -> dict[str, Any]:
@@ -86,7 +72,7 @@ def register(app: typer.Typer) -> None:
                       output: Annotated[Path, typer.Option("--output", "-o", help="write the report (JSON) here")],
                       workers: Workers = 1) -> None:
         """A fair split between agencies: every coalition's value, Shapley values, fair contributions and the core."""
-        s = _load(scenario)
+        s = load(scenario)
         report = _execute("split", s, workers, f"coalitions ({2 ** len(s.pools) - 1})")
         typer.echo(f"\nValue of all pools together: {money(report['grand_value'])}\n")
         typer.echo("  " + "agency".ljust(16) + "".join(h.rjust(15) for h in ("alone", "fair share", "net position", "fair contrib.", "spends")))
@@ -110,7 +96,7 @@ def register(app: typer.Typer) -> None:
 
         if chart is not None and chart.suffix.lower() != ".svg":
             raise _fail(f"charts are written as SVG (matplotlib, which PNG would need, is not a dependency): name the chart file .svg, not {chart.name}")
-        s = _load(scenario)
+        s = load(scenario)
         report = _execute("frontier", s, workers, f"shares ({points} points)", points=points)
         typer.echo("\n  " + "share".rjust(7) + "net value".rjust(16) + "  status")
         for p in report["points"]:
@@ -128,7 +114,7 @@ def register(app: typer.Typer) -> None:
                             output: Annotated[Path | None, typer.Option("--output", "-o", help="also write the report (JSON) here")] = None,
                             workers: Workers = 1) -> None:
         """What one more pound (or a looser rule) would buy, and how far that holds, in sentences."""
-        s = _load(scenario)
+        s = load(scenario)
         report = _execute("sensitivity", s, workers, "prices and ranges")
         typer.echo("")
         for line in report["sentences"]:
@@ -144,7 +130,7 @@ def register(app: typer.Typer) -> None:
                            robust: Annotated[bool, typer.Option("--robust", help="also optimise against every effect's low value")] = False,
                            workers: Workers = 1) -> None:
         """How sure are we: the objective's distribution over uncertain effects, and each area-intervention's chance of funding."""
-        s = _load(scenario)
+        s = load(scenario)
         report = _execute("montecarlo", s, workers, f"Monte Carlo ({samples:,} samples)", samples=samples, seed=seed,
                           distribution=distribution, robust=robust)
         typer.echo("")
@@ -168,7 +154,7 @@ def register(app: typer.Typer) -> None:
 
         if csv is None and html is None:
             raise _fail("say where to write the pack: --csv FILE and/or --html FILE")
-        s = _load(scenario)
+        s = load(scenario)
         given = None
         if result is not None:
             try:
