@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import delete
 
 from api import analyses, crud, examples, jobs
+from api.context import Context
 from api.db import JobRow
 from api.deps import ContextDep, SessionDep, TenantDep
 from api.errors import ScenarioRefused
@@ -121,18 +122,7 @@ def solve_scenario(
             job = jobs.create(db, tenant_id, stored, p)
             db.commit()
             job_id = job.id
-        try:
-            jobs.enqueue(ctx, job_id, 1)
-        except QueueUnavailable as exc:
-            with ctx.db.session() as db:  # nothing stays behind from a refused request
-                db.execute(delete(JobRow).where(JobRow.id == job_id))
-                db.commit()
-            raise HTTPException(503, f"{exc}. Retry after the Retry-After seconds", headers={"Retry-After": "30"}) from None
-        with ctx.db.session() as db:
-            row = db.get(JobRow, job_id)
-            assert row is not None
-            out = JobOut.of(row)
-        return JSONResponse(out.model_dump(mode="json"), status_code=202, headers={"Location": f"/v1/jobs/{job_id}"})
+        return _enqueued(ctx, job_id)
 
     return idempotent(ctx, request, tenant_id, None, produce)
 
@@ -185,17 +175,22 @@ def run_analysis(
             job = jobs.create_analysis(db, tenant_id, stored, kind, checked)
             db.commit()
             job_id = job.id
-        try:
-            jobs.enqueue(ctx, job_id, 1)
-        except QueueUnavailable as exc:
-            with ctx.db.session() as db:
-                db.execute(delete(JobRow).where(JobRow.id == job_id))
-                db.commit()
-            raise HTTPException(503, f"{exc}. Retry after the Retry-After seconds", headers={"Retry-After": "30"}) from None
-        with ctx.db.session() as db:
-            row = db.get(JobRow, job_id)
-            assert row is not None
-            out = JobOut.of(row)
-        return JSONResponse(out.model_dump(mode="json"), status_code=202, headers={"Location": f"/v1/jobs/{job_id}"})
+        return _enqueued(ctx, job_id)
 
     return idempotent(ctx, request, tenant_id, checked, produce)
+
+
+def _enqueued(ctx: Context, job_id: str) -> JSONResponse:
+    """Queue a job just stored and answer 202 with it; if the queue is down, remove it (nothing stays behind) and answer 503."""
+    try:
+        jobs.enqueue(ctx, job_id, 1)
+    except QueueUnavailable as exc:
+        with ctx.db.session() as db:
+            db.execute(delete(JobRow).where(JobRow.id == job_id))
+            db.commit()
+        raise HTTPException(503, f"{exc}. Retry after the Retry-After seconds", headers={"Retry-After": "30"}) from None
+    with ctx.db.session() as db:
+        row = db.get(JobRow, job_id)
+        assert row is not None
+        out = JobOut.of(row)
+    return JSONResponse(out.model_dump(mode="json"), status_code=202, headers={"Location": f"/v1/jobs/{job_id}"})
