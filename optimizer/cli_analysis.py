@@ -1,6 +1,6 @@
 """``totalplace split | frontier | sensitivity | montecarlo | appraisal``: the analyses boards ask for.
 
-The lead's CLI mounts them with :func:`register`. Every analysis is planned,
+optimizer/cli.py mounts them with :func:`register`. Every analysis is planned,
 run (on ``--workers`` local processes, with a progress bar on stderr) and
 combined by :mod:`optimizer.analysis`. Exit codes follow ``optimizer/cli.py``:
 0 when the report is written; 2 when the input is not a valid scenario, the

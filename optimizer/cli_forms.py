@@ -1,6 +1,6 @@
 """``totalplace convert SRC DST``: a scenario from one form to another (JSON, JSON.gz, YAML, .xlsx, CSV folder).
 
-The lead's CLI mounts it with :func:`register`. Exit codes follow ``optimizer/cli.py``:
+optimizer/cli.py mounts it with :func:`register`. Exit codes follow ``optimizer/cli.py``:
 0 when written; 2 when the input is not a valid scenario (every problem listed on
 stderr, ``loc: msg``) or the destination cannot be written in the form asked for.
 """

@@ -5,7 +5,7 @@
     totalplace scenario build --england --output england.json.gz
     totalplace scenario places lad
 
-The lead mounts :data:`app` on the main CLI as ``scenario``. Every error ends
+optimizer/cli.py mounts :data:`app` on the main CLI as ``scenario``. Every error ends
 with a clear message on stderr and a non-zero exit code, never a traceback.
 """
 

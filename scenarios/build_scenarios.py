@@ -113,7 +113,7 @@ def build(stem: str) -> dict[str, Any]:
     scenario = build_scenario(kind, code, template)
     data = canonical_dict(parse_scenario(scenario), with_solver=True)
     # canonical_dict writes max_decile as a float, which the strict parser refuses:
-    # keep it an integer so that the file round-trips (reported to the lead).
+    # keep it an integer so that the file round-trips.
     cwf = data["policy"]["community_wealth_fund"]
     cwf["max_decile"] = int(cwf["max_decile"])
     return data

@@ -148,9 +148,9 @@ def test_nothing_fundable(backend, formulation):
     No allowed triple has a positive coverage: the programme has nothing to decide.
     Spending is never forced, so this is optimal with objective 0 (not an error).
 
-    Known failure (reported to the lead): the programme has no columns; HiGHS answers
-    model status "Empty", which the highs back end reports as error, and PDLP stops
-    with code 6 (invalid input: an empty constraint matrix).
+    Regression: the programme has no columns; HiGHS answers model status "Empty" and
+    PDLP stops with code 6 (an empty constraint matrix), so the core answers optimal 0
+    without calling a back end.
     """
     data = scenario(areas=[area("A1"), area("A2", older=100)], pools=[pool("council", 1000, areas=["A2"])])
     result = run(data, backend, formulation, 0.0)
@@ -385,10 +385,9 @@ def test_fixed_costs(mip_backend, formulation):
     2 x 3 x 200 - 1,500 = -300 < 0, not launched (it would be, were the fixed cost absent;
     were it charged every year, A1 would give 17,000). Optimum 18,500.
 
-    Known failure (reported to the lead): highs + pooled returns 18,200 labelled optimal
-    with dual bound 18,200 (A2 launched too). The pooled programme is right (SCIP and CBC
-    solve it to 18,500; HiGHS with presolve off too): HiGHS 1.14.0's MIP presolve is wrong
-    here. Do not weaken this test; the core must guard against it.
+    Regression: HiGHS 1.14.0 with its MIP presolve returned 18,200 labelled optimal
+    (A2 launched too), while SCIP, CBC and HiGHS without presolve give 18,500; the highs
+    back end therefore runs MIPs with presolve off. Do not weaken this test.
     """
     data = scenario(
         H=2,
