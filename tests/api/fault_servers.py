@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from service_testing import ROOT, env_of, free_port, unavailable, wait_for
+from service_testing import ROOT, env_of, free_port, unavailable, wait_for, wait_until_healthy
 
 from api.settings import Settings
 
@@ -161,16 +161,8 @@ def served(settings: Settings, log: Path, port: int | None = None) -> Iterator[t
         proc = subprocess.Popen([sys.executable, "-m", "api", "serve", "--port", str(port)],
                                 env=env_of(settings), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        assert proc.poll() is None, log.read_text()[-3000:]
-        try:
-            return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
-        except httpx.TransportError:
-            return False
-
     try:
-        wait_for(up, 30, "the API to start")
+        wait_until_healthy(base, proc, log)
         yield base, proc
     finally:
         stop(proc)

@@ -174,21 +174,25 @@ def free_port() -> int:
 @contextmanager
 def api_server(settings: Settings, log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A real ``totalplace serve`` (uvicorn) process; yields its base URL once /healthz answers."""
-    import httpx
-
     port = free_port()
     with process(["serve", "--port", str(port)], settings, log) as proc:
         base = f"http://127.0.0.1:{port}"
-
-        def up() -> bool:
-            assert proc.poll() is None, log.read_text()[-3000:]
-            try:
-                return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        wait_for(up, 30, "the API to start")
+        wait_until_healthy(base, proc, log)
         yield base, proc
+
+
+def wait_until_healthy(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    """Wait (30 s at most) for the API at ``base`` to answer /healthz; fail with its log if the process died."""
+    import httpx
+
+    def up() -> bool:
+        assert proc.poll() is None, log.read_text()[-3000:]
+        try:
+            return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    wait_for(up, 30, "the API to start")
 
 
 def slow_scenario(time_limit: float) -> dict[str, Any]:
