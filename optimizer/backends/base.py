@@ -11,6 +11,7 @@ convention (SOLVER-NOTES trap 2).
 from __future__ import annotations
 
 import functools
+import importlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from enum import StrEnum
@@ -80,6 +81,15 @@ class Backend(ABC):
     @abstractmethod
     def solve(self, prog: Programme, options: Options) -> RawSolution:
         """Solve ``prog`` (a maximisation) and return what was found."""
+
+
+def importable(module: str) -> bool:
+    """Whether ``module`` imports here (a back end's solver is installed)."""
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
 
 
 _REGISTRY: dict[str, type[Backend]] = {}

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from optimizer.backends.base import Backend, Options, RawSolution, Status, register
+from optimizer.backends.base import Backend, Options, RawSolution, Status, importable, register
 from optimizer.programme import Programme
 
 
@@ -19,11 +19,7 @@ class HighsBackend(Backend):
     @classmethod
     @functools.cache
     def is_available(cls) -> bool:
-        try:
-            import highspy  # noqa: F401
-        except ImportError:
-            return False
-        return True
+        return importable("highspy")
 
     @classmethod
     def version(cls) -> str:

@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from optimizer.backends.base import Backend, Options, RawSolution, Status, register
+from optimizer.backends.base import Backend, Options, RawSolution, Status, importable, register
 from optimizer.programme import Programme
 
 PDLP_EPS = 1e-8
@@ -26,10 +26,10 @@ class _OrToolsBackend(Backend):
     @classmethod
     @functools.cache
     def is_available(cls) -> bool:
-        try:
-            from ortools.linear_solver import pywraplp
-        except ImportError:
+        if not importable("ortools.linear_solver.pywraplp"):
             return False
+        from ortools.linear_solver import pywraplp
+
         return pywraplp.Solver.CreateSolver(cls.solver_id) is not None
 
     @classmethod

@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from optimizer.backends.base import Backend, Options, RawSolution, Status, register
+from optimizer.backends.base import Backend, Options, RawSolution, Status, importable, register
 from optimizer.programme import Programme
 
 
@@ -24,10 +24,10 @@ class CbcBackend(Backend):
     @classmethod
     @functools.cache
     def is_available(cls) -> bool:
-        try:
-            import pulp
-        except ImportError:
+        if not importable("pulp"):
             return False
+        import pulp
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             return bool(pulp.PULP_CBC_CMD(msg=False).available())
