@@ -8,7 +8,7 @@ from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
 REGRESSION = 0.20  # a ratio that falls by more than this is flagged
-RATIOS = ("vs_highs_full", "vs_pulp")
+RATIOS = ("vs_highs_full", "vs_pulp", "vs_highs_full_warm", "vs_pulp_warm")
 
 
 def _f(v: float | None, digits: int = 2) -> str:
@@ -37,11 +37,13 @@ def _table(head: list[str], rows: list[list[str]]) -> list[str]:
 
 def lp_table(rows: list[dict[str, Any]]) -> list[str]:
     head = ["scale", "backend", "status", "rows", "cols", "nnz", "start s", "read s", "build s", "solve s", "result s", "write s",
-            "other s", "total s", "peak MiB", "objective", "vs HiGHS-full", "vs PuLP+CBC", "obj. diff vs full"]
+            "other s", "total s", "warm s", "peak MiB", "objective", "vs HiGHS-full", "vs PuLP+CBC", "warm vs HiGHS-full",
+            "warm vs PuLP+CBC", "obj. diff vs full"]
     body = [[r["scale"], r["backend"], r["status"], f"{r['rows']:,}", f"{r['columns']:,}", f"{r['nonzeros']:,}", _f(r.get("start_s")),
              _f(r.get("read_s")), _f(r["build_s"]), _f(r["solve_s"]), _f(r["result_s"]), _f(r.get("write_s")), _f(r["other_s"]) if r.get("other_s") is not None and r["other_s"] >= 0 else "-",
-             _f(r["total_s"]),
-             _f(r["peak_mib"], 0), _obj(r["objective"]), _ratio(r, "vs_highs_full"), _ratio(r, "vs_pulp"), _rel(r.get("objective_diff"))]
+             _f(r["total_s"]), _f(r.get("warm_s"), 3),
+             _f(r["peak_mib"], 0), _obj(r["objective"]), _ratio(r, "vs_highs_full"), _ratio(r, "vs_pulp"), _ratio(r, "vs_highs_full_warm"),
+             _ratio(r, "vs_pulp_warm"), _rel(r.get("objective_diff"))]
             for r in rows]
     return _table(head, body)
 
@@ -76,11 +78,13 @@ def targets(run: dict[str, Any]) -> list[dict[str, Any]]:
                     "met": r["status"] == "optimal" and r["total_s"] <= limits[scale]})
         if scale == "national":
             out.append({"target": "national: peak memory <= 4 GiB", "value": f"{r['peak_mib']:,.0f} MiB", "met": r["peak_mib"] <= 4096})
-        if r.get("vs_highs_full") is not None:
-            out.append({"target": f"{scale}: >= 10x faster than HiGHS alone on the full programme", "value": _ratio(r, "vs_highs_full"),
-                        "met": r["vs_highs_full"] >= 10})
-        if scale == "ics" and r.get("vs_pulp") is not None:
-            out.append({"target": "ics: >= 50x faster than PuLP + CBC", "value": _ratio(r, "vs_pulp"), "met": r["vs_pulp"] >= 50})
+        for suffix, how in (("", "cold, the CLI's whole run"), ("_warm", "warm, timed as the peer is")):
+            if r.get("vs_highs_full" + suffix) is not None:
+                out.append({"target": f"{scale}: >= 10x faster than HiGHS alone on the full programme ({how})",
+                            "value": _ratio(r, "vs_highs_full" + suffix), "met": r["vs_highs_full" + suffix] >= 10})
+            if scale == "ics" and r.get("vs_pulp" + suffix) is not None:
+                out.append({"target": f"ics: >= 50x faster than PuLP + CBC ({how})", "value": _ratio(r, "vs_pulp" + suffix),
+                            "met": r["vs_pulp" + suffix] >= 50})
     return out
 
 
@@ -92,7 +96,10 @@ def markdown(run: dict[str, Any]) -> str:
              f"Command: `{run['command']}` (CLI runs: median of {run['settings']['repeat']}).", ""]
     if run["lp"]:
         lines += ["## LP, end to end through the CLI (scenario file to result file)", "",
-                  "Ratios: the peer's time over totalplace's total time (x faster), measured in this run.", ""]
+                  "Ratios: the peer's time over totalplace's (x faster), measured in this run. `total s` and the plain ratios are "
+                  "cold: the CLI's whole run in a fresh process, interpreter start-up and imports included (`start s`). `warm s` "
+                  "and the warm ratios time the same work (read the scenario, solve, write the result) in a process that has "
+                  "already started, which is how the peers' times are taken.", ""]
         lines += lp_table(run["lp"]) + [""]
     if run["peers"]:
         lines += ["## Peers", ""] + peer_table(run["peers"]) + [""]
