@@ -64,7 +64,7 @@ def deprived_count(scenario: dict[str, Any]) -> tuple[int, str]:
     max_decile, basis = int(cwf.get("max_decile", 1)), cwf.get("basis", "national")
     if basis == "local":
         return math.ceil(max_decile / 10 * len(scenario["areas"])), f"the locally most deprived {max_decile * 10} %"
-    return summarise(scenario["areas"], max_decile)["deprived_areas"], f"IMD decile <= {max_decile} nationally"
+    return int(summarise(scenario["areas"], max_decile)["deprived_areas"]), f"IMD decile <= {max_decile} nationally"
 
 
 @app.command()

@@ -53,7 +53,8 @@ class Coefficients:
     def objective_per_participant(self) -> np.ndarray:
         """(a, i, t): W[a] x (sum_g V[i,t,g] + lambda S[i,t]), the benefit side of the objective."""
         benefit = self.value.sum(axis=2) + self.social_weight * self.social
-        return self.weight[:, None, None] * benefit[None, :, :]
+        out: np.ndarray = self.weight[:, None, None] * benefit[None, :, :]
+        return out
 
 
 def deprived_set(s: Scenario) -> np.ndarray:

@@ -19,7 +19,7 @@ import numpy as np
 
 from optimizer.backends import Options, Status, get_backend
 from optimizer.coefficients import Coefficients
-from optimizer.programme import RELAXABLE, build
+from optimizer.programme import RELAXABLE, Programme, build
 from optimizer.scenario import Scenario
 
 SLACK_EPS = 1e-6
@@ -31,7 +31,7 @@ def _money(v: float) -> str:
     return f"£{v:,.2f}"
 
 
-def _describe(s: Scenario, k: Coefficients, prog, name: str, row: int, amount: float) -> dict[str, Any]:  # noqa: ANN001
+def _describe(s: Scenario, k: Coefficients, prog: Programme, name: str, row: int, amount: float) -> dict[str, Any]:
     block = prog.rows[name]
     j = row - block.start
     keys = {key: int(vals[j]) for key, vals in block.keys.items()}
@@ -72,7 +72,7 @@ def _describe(s: Scenario, k: Coefficients, prog, name: str, row: int, amount: f
             "message": f"allow {people:,.2f} more participants of {iv} in area {area}, year {year} (max_coverage)"}
 
 
-def _conflict(s: Scenario, k: Coefficients, prog, name: str, row: int) -> dict[str, Any]:  # noqa: ANN001
+def _conflict(s: Scenario, k: Coefficients, prog: Programme, name: str, row: int) -> dict[str, Any]:
     """One rule of the conflict, named in the scenario's terms with its amount."""
     block = prog.rows[name]
     j = row - block.start
@@ -152,7 +152,7 @@ def diagnose(s: Scenario, k: Coefficients, *, time_limit: float = 60.0) -> dict[
             "message": f"{head} The smallest change found (£{total:,.2f} in all): {fix}."}
 
 
-def empty_rows_infeasible(prog) -> np.ndarray:  # noqa: ANN001
+def empty_rows_infeasible(prog: Programme) -> np.ndarray:
     """Rows with no variable whose bounds exclude zero: infeasible before any solving."""
     counts = np.diff(prog.A.indptr)
     return np.nonzero((counts == 0) & ((prog.row_lower > 1e-9) | (prog.row_upper < -1e-9)))[0]

@@ -61,6 +61,11 @@ class AreaNotFound(TotalplaceError, LookupError):
         super().__init__(f"no {KIND_LABELS.get(kind, kind)} has the code or name {query!r}{hint}")
 
 
+def _records(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows as plain dicts keyed by column name (pandas types the keys as Hashable)."""
+    return [{str(k): v for k, v in r.items()} for r in rows.to_dict("records")]
+
+
 @cache
 def load_table() -> pd.DataFrame:
     """The shipped LSOA table (32,844 rows), read once."""
@@ -149,7 +154,7 @@ def build_areas(kind: str, code_or_name: str | None = None) -> list[dict[str, An
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
     rows, _ = select(kind, code_or_name)
-    return [area(r) for r in rows.to_dict("records")]
+    return [area(r) for r in _records(rows)]
 
 
 def summarise(areas: list[dict[str, Any]], max_decile: int = 1) -> dict[str, float]:
@@ -180,7 +185,7 @@ def build_scenario(
     Raises :class:`AreaNotFound` or :class:`~optimizer.errors.ScenarioError`.
     """
     rows, place = select(kind, code_or_name)
-    areas = [area(r) for r in rows.to_dict("records")]
+    areas = [area(r) for r in _records(rows)]
     if template is None:
         from optimizer.prevention import default_template  # local: prevention imports nothing from here
 

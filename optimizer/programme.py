@@ -88,10 +88,12 @@ class Programme:
         return self.A.shape[0], self.A.shape[1], self.A.nnz
 
     def n_col(self, pair: np.ndarray, t: np.ndarray | int) -> np.ndarray:
-        return self.cols["n"].start + pair * self.H + t
+        out: np.ndarray = self.cols["n"].start + pair * self.H + t
+        return out
 
     def x_col(self, cp: np.ndarray, t: np.ndarray | int) -> np.ndarray:
-        return self.cols["x"].start + cp * self.H + t
+        out: np.ndarray = self.cols["x"].start + cp * self.H + t
+        return out
 
 
 def names(prog: Programme, k: Coefficients) -> tuple[list[str], list[str]]:
@@ -272,7 +274,8 @@ def define_launches(b: _Builder, k: Coefficients, ix: _Index) -> None:
 
 
 def _n_cols(b: _Builder, pairs: np.ndarray, t: np.ndarray | int, H: int) -> np.ndarray:
-    return b.cols["n"].start + pairs * H + t
+    out: np.ndarray = b.cols["n"].start + pairs * H + t
+    return out
 
 
 def define_cost(b: _Builder, k: Coefficients, ix: _Index) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -157,7 +158,7 @@ def solve(
                   summary=summary, shadow_prices=prices, binding_rules=binding, solver=info)
 
 
-def _duals_with_integers_fixed(prog: Programme, x: np.ndarray, backend, options: Options) -> np.ndarray | None:  # noqa: ANN001
+def _duals_with_integers_fixed(prog: Programme, x: np.ndarray, backend: Backend, options: Options) -> np.ndarray | None:
     """Shadow prices of a MIP: the LP with every launch decision fixed at its solution (as the contract asks)."""
     fixed = replace(prog, col_lower=prog.col_lower.copy(), col_upper=prog.col_upper.copy(), integer=np.zeros_like(prog.integer))
     ints = np.nonzero(prog.integer)[0]
@@ -173,7 +174,7 @@ def solve_in_thousands(backend: Backend, prog: Programme, options: Options) -> R
     return unscale(backend.solve(scaled, options), factors)
 
 
-def _message(status: str, objective: float, summary: dict) -> str:
+def _message(status: str, objective: float, summary: dict[str, Any]) -> str:
     spend = summary["total_spending"]
     if spend <= 0:
         return "Nothing is worth funding: no intervention's value exceeds its cost under these rules."

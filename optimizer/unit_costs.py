@@ -71,7 +71,10 @@ def gmca_row(code: str) -> pd.Series:
     table = gmca_database()
     if code not in table.index:
         raise KeyError(f"cost_code {code!r} is not in the GMCA Unit Cost Database v1.4")
-    return table.loc[code]
+    row = table.loc[code]
+    if not isinstance(row, pd.Series):  # a code listed twice would give a frame
+        raise KeyError(f"cost_code {code!r} is listed more than once in the GMCA Unit Cost Database v1.4")
+    return row
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import time
+from typing import Any
 
 import numpy as np
 
@@ -88,7 +89,7 @@ class HighsBackend(Backend):
         return RawSolution(status, x=x, row_dual=duals, bound=bound, seconds=seconds, message=f"HiGHS: {h.modelStatusToString(model_status)}")
 
 
-def to_highs_lp(prog: Programme):  # -> highspy.HighsLp
+def to_highs_lp(prog: Programme) -> Any:  # highspy.HighsLp (highspy is untyped)
     """The programme as a HiGHS model, handed over as arrays (no object per variable)."""
     import highspy
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import time
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +39,7 @@ class _OrToolsBackend(Backend):
 
         return f"OR-Tools {ortools.__version__} {cls.solver_id}"
 
-    def configure(self, solver, options: Options) -> None:  # noqa: ANN001 - pywraplp types are untyped
+    def configure(self, solver: Any, options: Options) -> None:  # pywraplp's types are untyped
         """Solver-specific parameters; the default sets nothing."""
 
     def solve(self, prog: Programme, options: Options) -> RawSolution:
@@ -111,7 +112,7 @@ class PdlpBackend(_OrToolsBackend):
     exact = False
     tolerance = 1e-4
 
-    def configure(self, solver, options: Options) -> None:  # noqa: ANN001
+    def configure(self, solver: Any, options: Options) -> None:
         solver.SetSolverSpecificParametersAsString(
             "termination_criteria { simple_optimality_criteria { "
             f"eps_optimal_relative: {PDLP_EPS} eps_optimal_absolute: {PDLP_EPS} }} }}"
