@@ -520,6 +520,7 @@ def _check_figures(s: Scenario, result: dict[str, Any], sol: _Solution, tol: flo
         for row in got_py:
             stated_py[(row["pool"], int(row["year"]))] += float(row["spend"])
         want_py = {(r["pool"], r["year"]): r["spend"] for r in expected["spending_by_pool_year"]}
-        for key in set(stated_py) | set(want_py):
-            cmp("spending_by_pool_year", stated_py.get(key, 0.0), want_py.get(key, 0.0), pool=key[0], year=key[1])
+        for pool_year in set(stated_py) | set(want_py):
+            pool, year = pool_year
+            cmp("spending_by_pool_year", stated_py.get(pool_year, 0.0), want_py.get(pool_year, 0.0), pool=pool, year=year)
     return out

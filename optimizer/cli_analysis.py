@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import typer
 
@@ -43,7 +43,7 @@ def _execute(kind: str, s: Scenario, workers: int, label: str, **options: Any) -
                 bar.update(done - bar.pos)
 
             results = run_local(tasks, workers=workers, progress=progress)
-        return cast("dict[str, Any]", mod.combine(s, results))
+        return mod.combine(s, results)
     except AnalysisError as exc:
         raise _fail(str(exc)) from None
     except SolverUnavailable as exc:

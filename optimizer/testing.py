@@ -65,7 +65,7 @@ def random_scenario(seed: int, *, mip: bool = False, size: str = "small") -> dic
 
     # -- areas: mixed deciles, ranks roughly following deciles, sometimes tied; ids not in list order
     n_areas = rng.randint(a_lo, a_hi)
-    areas = []
+    areas: list[dict[str, Any]] = []
     for k in rng.sample(range(n_areas), n_areas):
         decile = rng.choice((1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10))
         groups = {g: float(rng.randint(5, 250)) for g in GROUPS if rng.random() < 0.8}

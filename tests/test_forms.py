@@ -1,4 +1,4 @@
-"""Scenario forms (optimizer/forms.py): round trips keep the scenario_hash; bad input is refused with its location."""
+"""Scenario forms (optimizer/forms/): round trips keep the scenario_hash; bad input is refused with its location."""
 
 from __future__ import annotations
 

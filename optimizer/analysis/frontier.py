@@ -120,7 +120,9 @@ def _price(phi0: float, probes: list[dict[str, Any]], here: dict[str, Any] | Non
     centre = here if here and solved(here) else None
 
     def slope(a: dict[str, Any], b: dict[str, Any]) -> float:
-        return (b["objective"] - a["objective"]) / ((b["min_share"] - a["min_share"]) * 100)
+        rise: float = b["objective"] - a["objective"]
+        apart: float = (b["min_share"] - a["min_share"]) * 100  # shares are fractions; the price is per percentage point
+        return rise / apart
 
     out: dict[str, Any] = {"min_share": phi0, "left_per_point": None, "right_per_point": None, "per_point": None, "smooth": None,
                            "core_shadow_price": centre["core_shadow_price"] if centre else None}

@@ -123,10 +123,13 @@ def run_task(task: Task) -> dict[str, Any]:
                                "funded": [list(p) for p in _funded(r)] if solved(r) else []}
         if role == "robust" and solved(r):
             out["plan"] = _weighted_participants(target, r).tolist()
-            out["spending_discounted"] = r.summary["total_spending_discounted"]
+            out["spending_discounted"] = (r.summary or {})["total_spending_discounted"]
         return out
     effects = uncertain_effects(s)
-    objectives, statuses, values, counts = [], [], [], {}
+    objectives: list[float | None] = []
+    statuses: list[str] = []
+    values: list[list[float]] = []
+    counts: dict[tuple[str, str], int] = {}  # (area, intervention) -> samples that fund it
     for index in task["indices"]:
         drawn = draw(task["seed"], index, effects, task["distribution"])
         r = solve(with_effects(s, effects, drawn), diagnose_infeasible=False)

@@ -15,9 +15,10 @@ import importlib
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from optimizer.analysis.common import AnalysisError, Task
+from optimizer.scenario import Scenario
 
 #: analysis name -> module (each has plan, run_task and combine)
 ANALYSES = {
@@ -31,11 +32,27 @@ ANALYSES = {
 Progress = Callable[[int, int], None]
 
 
-def module(kind: str) -> Any:
-    """The module of analysis ``kind``."""
+class Analysis(Protocol):
+    """What the module of every many-solve analysis provides (each of :data:`ANALYSES`)."""
+
+    def plan(self, scenario: Scenario, /, *args: Any, **options: Any) -> list[Task]: ...  # options differ by analysis
+
+    def run_task(self, task: Task, /) -> dict[str, Any]: ...
+
+    def combine(self, scenario: Scenario, results: list[dict[str, Any]], /) -> dict[str, Any]: ...
+
+
+if TYPE_CHECKING:  # each module of ANALYSES is an Analysis: checked here, as a module imported by name is not
+    from optimizer.analysis import frontier, montecarlo, sensitivity, split
+
+    _ANALYSES: tuple[Analysis, ...] = (frontier, montecarlo, sensitivity, split)
+
+
+def module(kind: str) -> Analysis:
+    """The module of analysis ``kind``, imported when first asked for (a worker imports only what it runs)."""
     if kind not in ANALYSES:
         raise AnalysisError(f"unknown analysis {kind!r}: choose one of {', '.join(ANALYSES)}")
-    return importlib.import_module(ANALYSES[kind])
+    return cast(Analysis, importlib.import_module(ANALYSES[kind]))
 
 
 def run_task(task: Task) -> dict[str, Any]:
@@ -55,15 +72,16 @@ def run_local(tasks: list[Task], *, workers: int = 1, progress: Progress | None 
     exception is raised here.
     """
     total = len(tasks)
-    results: list[dict[str, Any] | None] = [None] * total
     if progress:
         progress(0, total)
     if executor is None and (workers <= 1 or total <= 1):
+        here: list[dict[str, Any]] = []
         for j, task in enumerate(tasks):
-            results[j] = run_task(task)
+            here.append(run_task(task))
             if progress:
                 progress(j + 1, total)
-        return results  # type: ignore[return-value]
+        return here
+    results: dict[int, dict[str, Any]] = {}  # task index -> result, in the order the tasks finish
     own = executor is None
     pool = executor or ProcessPoolExecutor(max_workers=min(workers, total), mp_context=multiprocessing.get_context(start_method))
     pending: dict[Future[dict[str, Any]], int] = {}
@@ -87,7 +105,7 @@ def run_local(tasks: list[Task], *, workers: int = 1, progress: Progress | None 
         raise
     if own:
         pool.shutdown(wait=True)
-    return results  # type: ignore[return-value]
+    return [results[j] for j in range(total)]
 
 
 def run_analysis(kind: str, scenario: Any, *, workers: int = 1, progress: Progress | None = None, executor: Executor | None = None,

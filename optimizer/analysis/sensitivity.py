@@ -123,11 +123,14 @@ class _Probe:
         """The target's amount in the scenario (what the cap is a share of)."""
         rule, s = self.target["rule"], self.s
         if rule == "budget":
-            return s.budget(next(p for p in s.pools if p.id == self.target["pool"]))[self.target["year"] - 1]
+            year: int = self.target["year"]
+            return s.budget(next(p for p in s.pools if p.id == self.target["pool"]))[year - 1]
         if rule == "capacity":
             return float(next(iv for iv in s.interventions if iv.id == self.target["intervention"]).capacity or 0.0)
-        return {"community_wealth_fund.per_capita_floor": s.policy.community_wealth_fund.per_capita_floor, "area_cap": s.policy.area_cap or 0.0,
-                "community_wealth_fund.min_share": s.policy.community_wealth_fund.min_share, "no_agency_worse_off": 0.0}[rule]
+        amounts: dict[str, float] = {
+            "community_wealth_fund.per_capita_floor": s.policy.community_wealth_fund.per_capita_floor, "area_cap": s.policy.area_cap or 0.0,
+            "community_wealth_fund.min_share": s.policy.community_wealth_fund.min_share, "no_agency_worse_off": 0.0}
+        return amounts[rule]
 
     def at(self, delta: float) -> dict[str, Any]:
         """Solve with the amount raised by ``delta``: status, objective, price there and the rows' slack."""
@@ -185,16 +188,18 @@ def run_task(task: Task) -> dict[str, Any]:
 
 
 def _holds(rule: str, base: dict[str, Any]) -> Callable[[float, dict[str, Any]], bool]:
-    f0, price = base["objective"], base["price"]
+    f0: float = base["objective"]
+    price: float = base["price"]
     noise = REL_TOL * max(1.0, abs(f0))
     scale = 100.0 if rule == "community_wealth_fund.min_share" else 1.0
     tol = CWF_TOL if rule == "community_wealth_fund.min_share" else 0.0
 
     def holds(delta: float, point: dict[str, Any]) -> bool:
-        if point["objective"] is None:
+        objective: float | None = point["objective"]
+        if objective is None:
             return False
         line = price * scale * delta
-        return abs(point["objective"] - f0 - line) <= tol * abs(line) + noise
+        return abs(objective - f0 - line) <= tol * abs(line) + noise
 
     return holds
 
