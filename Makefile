@@ -24,10 +24,12 @@ demo: setup
 
 test: setup
 	$(BIN)/ruff check optimizer api tests benchmarks
+	$(BIN)/mypy optimizer api
 	$(BIN)/python -m pytest -q
 
 lint: setup
 	$(BIN)/ruff check optimizer api tests benchmarks
+	$(BIN)/mypy optimizer api
 
 bench: setup
 	$(BIN)/python -m benchmarks.run
