@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from api import crud, errors, jobs, openapi
 from api.context import Context
 from api.deps import known_query_only
+from api.fastpath import CacheHitFastPath
 from api.metrics import Metrics
 from api.middleware import BodyLimit, RequestContext
 from api.routes import health, results, scenarios, solve
@@ -73,6 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             reaper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reaper
+            fast = getattr(app.state, "fast_path", None)
+            if fast is not None:
+                await fast.close()
             ctx.close()
 
     app = FastAPI(
@@ -95,6 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (solve.router, scenarios.router, job_routes.router, results.router, health.router):
         app.include_router(router, dependencies=[Depends(known_query_only)])
     openapi.install(app)
+    if settings.redis_url and ctx.keys is not None:  # innermost: CORS, request ids, metrics and the body limit wrap it
+        app.add_middleware(CacheHitFastPath, ctx=ctx, api=app)
     if settings.cors_origins:  # closed unless configured: browsers on other sites may not call the service
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["X-API-Key", "Content-Type", "Idempotency-Key", "X-Request-ID"],

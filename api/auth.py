@@ -3,6 +3,14 @@
 The key id is public and indexes the row; the secret carries 256 bits of
 randomness, so a plain SHA-256 (not a slow password hash) is enough to make
 a leaked table useless, and the comparison is constant-time.
+
+``KeyCache`` lets an API process trust a key it has just found valid for a
+few seconds (``TOTALPLACE_KEY_CACHE_SECONDS``, off by default), so that a busy
+client does not cost a database round trip per request. The price is
+revocation: a revoked key keeps working in a process that cached it until
+its entry expires (at most that many seconds). Only valid keys are cached,
+under the key's SHA-256 (never the key itself), so a wrong key always reaches
+the store.
 """
 
 from __future__ import annotations
@@ -10,6 +18,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
@@ -56,3 +68,45 @@ def authenticate(session: Session, presented: str | None) -> str | None:
         hmac.compare_digest(hash_key(presented), "0" * 64)  # same work whether or not the id exists
         return None
     return row.tenant_id if hmac.compare_digest(hash_key(presented), row.key_hash) else None
+
+
+class KeyCache:
+    """SHA-256 of a valid key -> (its tenant id, when the entry expires); least recently used dropped past ``max_entries``."""
+
+    def __init__(self, ttl_seconds: float, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic):
+        self.ttl_seconds, self.max_entries, self.clock = ttl_seconds, max_entries, clock
+        self._entries: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self._guard = threading.Lock()
+
+    def get(self, digest: str) -> str | None:
+        with self._guard:
+            entry = self._entries.get(digest)
+            if entry is None:
+                return None
+            if entry[1] <= self.clock():
+                del self._entries[digest]
+                return None
+            self._entries.move_to_end(digest)
+            return entry[0]
+
+    def put(self, digest: str, tenant_id: str) -> None:
+        with self._guard:
+            self._entries[digest] = (tenant_id, self.clock() + self.ttl_seconds)
+            self._entries.move_to_end(digest)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+
+def authenticate_cached(sessions: Callable[[], Session], cache: KeyCache | None, presented: str | None) -> str | None:
+    """As :func:`authenticate`, answering from ``cache`` when it holds the key (a session is opened only otherwise)."""
+    if cache is None or not presented or len(presented) > 200:
+        with sessions() as session:
+            return authenticate(session, presented)
+    digest = hash_key(presented)
+    tenant_id = cache.get(digest)
+    if tenant_id is None:
+        with sessions() as session:
+            tenant_id = authenticate(session, presented)
+        if tenant_id is not None:
+            cache.put(digest, tenant_id)
+    return tenant_id

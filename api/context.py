@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from api.auth import KeyCache
 from api.cache import MemoryCache, RedisCache, ResultCache
+from api.crud import StoredResults
 from api.db import Database
 from api.metrics import Metrics
 from api.queues import JobQueue, RQQueue, ThreadQueue
@@ -26,6 +28,8 @@ class Context:
     queue: JobQueue
     metrics: Metrics | None = None
     limiter: RateLimiter | None = None
+    keys: KeyCache | None = None
+    stored: StoredResults = field(default_factory=StoredResults)
     closed: bool = field(default=False)
 
     @classmethod
@@ -38,7 +42,8 @@ class Context:
             cache = MemoryCache(settings.cache_prefix, settings.cache_ttl_seconds, settings.memory_cache_entries)
         limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst, redis_url=settings.redis_url,
                               prefix=settings.cache_prefix)
-        ctx = cls(settings, db, cache, JobQueue(), metrics, limiter)
+        keys = KeyCache(settings.key_cache_seconds) if settings.key_cache_seconds > 0 else None
+        ctx = cls(settings, db, cache, JobQueue(), metrics, limiter, keys)
         if settings.uses_rq:
             assert settings.redis_url is not None
             ctx.queue = RQQueue(settings.redis_url, settings.queue_name, settings.job_hard_limit)

@@ -6,6 +6,9 @@ A row of another tenant is indistinguishable from a missing one: both give
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
@@ -97,6 +100,46 @@ def save_result(session: Session, tenant_id: str, digest: str, solver: str, text
         except IntegrityError:  # a concurrent twin inserted it first: update that row instead
             session.rollback()
     raise RuntimeError("could not store the result")  # pragma: no cover
+
+
+class StoredResults:
+    """What this process has stored: (tenant, hash, solver key) -> a fingerprint of the result text it stored.
+
+    A cache hit of a tenant that already has that very result then needs no
+    database round trip (the row exists and rows are never deleted); a
+    different text (a re-solve after the cache expired) is stored again.
+    """
+
+    def __init__(self, max_entries: int = 100_000):
+        self.max_entries = max_entries
+        self._seen: OrderedDict[tuple[str, str, str], tuple[int, int]] = OrderedDict()
+        self._guard = threading.Lock()
+
+    @staticmethod
+    def fingerprint(text: str) -> tuple[int, int]:
+        return len(text), hash(text)  # within one process: the texts come from the service's own cache, not from clients
+
+    def known(self, key: tuple[str, str, str], text: str) -> bool:
+        with self._guard:
+            return self._seen.get(key) == self.fingerprint(text)
+
+    def remember(self, key: tuple[str, str, str], text: str) -> None:
+        with self._guard:
+            self._seen[key] = self.fingerprint(text)
+            self._seen.move_to_end(key)
+            while len(self._seen) > self.max_entries:
+                self._seen.popitem(last=False)
+
+
+def keep_result(sessions: Callable[[], Session], stored: StoredResults, tenant_id: str, digest: str, solver: str, text: str,
+                status: Callable[[str], str]) -> None:
+    """``save_result``, skipped when this process already stored this very text for this tenant."""
+    key = (tenant_id, digest, solver)
+    if stored.known(key, text):
+        return
+    with sessions() as session:
+        save_result(session, tenant_id, digest, solver, text, status(text))
+    stored.remember(key, text)
 
 
 def get_result(session: Session, tenant_id: str, digest: str, solver: str | None) -> ResultRow | None:

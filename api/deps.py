@@ -9,13 +9,13 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 
-from api.auth import authenticate, key_id_of
+from api.auth import authenticate_cached, key_id_of
 from api.context import Context
 
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="your tenant's key, from `totalplace keys create`")
 
 
-def get_context(request: Request) -> Context:
+async def get_context(request: Request) -> Context:  # async: no I/O, so no hop to the thread pool
     return request.app.state.ctx  # type: ignore[no-any-return]
 
 
@@ -30,9 +30,12 @@ def get_session(ctx: ContextDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_tenant(ctx: ContextDep, session: SessionDep, key: Annotated[str | None, Depends(_api_key)]) -> str:
-    """The tenant of a valid key (else 401), once the key's rate limit allows the request (else 429)."""
-    tenant_id = authenticate(session, key)
+def get_tenant(ctx: ContextDep, key: Annotated[str | None, Depends(_api_key)]) -> str:
+    """The tenant of a valid key (else 401), once the key's rate limit allows the request (else 429).
+
+    A session is opened only when the key is not in the process's key cache (``key_cache_seconds``).
+    """
+    tenant_id = authenticate_cached(ctx.db.session, ctx.keys, key)
     if tenant_id is None:
         raise HTTPException(401, "missing or invalid API key: send your tenant's key in the X-API-Key header "
                                  "(an operator creates one with `totalplace keys create --tenant NAME`)",
@@ -53,7 +56,7 @@ def get_tenant(ctx: ContextDep, session: SessionDep, key: Annotated[str | None, 
 TenantDep = Annotated[str, Depends(get_tenant)]
 
 
-def known_query_only(request: Request) -> None:
+async def known_query_only(request: Request) -> None:  # async: no I/O, so no hop to the thread pool
     """Refuse query parameters the route does not take (422): ``?asyc=true`` must not silently solve at once."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)

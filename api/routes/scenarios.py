@@ -114,8 +114,7 @@ def solve_scenario(
                     text, outcome = solve_cached(p, ctx.cache, ctx.metrics, mode="sync")
                 elif ctx.metrics is not None:
                     ctx.metrics.count_cache("hit")
-                with ctx.db.session() as db:
-                    crud.save_result(db, tenant_id, p.scenario_hash, p.solver_key, text, result_status(text))
+                crud.keep_result(ctx.db.session, ctx.stored, tenant_id, p.scenario_hash, p.solver_key, text, result_status)
                 return result_response(text, outcome, p)
         p = plan(scenario, ctx.cache, s.job_time_limit)
         with ctx.db.session() as db:

@@ -46,8 +46,7 @@ def solve_inline(
     def produce() -> Response:
         p = plan(parse_or_refuse(scenario, max_cells=ctx.settings.max_cells), ctx.cache, ctx.settings.sync_time_limit)
         text, outcome = solve_cached(p, ctx.cache, ctx.metrics, mode="sync")
-        with ctx.db.session() as session:
-            crud.save_result(session, tenant_id, p.scenario_hash, p.solver_key, text, result_status(text))
+        crud.keep_result(ctx.db.session, ctx.stored, tenant_id, p.scenario_hash, p.solver_key, text, result_status)
         return result_response(text, outcome, p)
 
     return idempotent(ctx, request, tenant_id, scenario, produce)
