@@ -108,6 +108,12 @@ def markdown(run: dict[str, Any]) -> str:
         if any(r["backend"] == "cbc" for r in run["mip"]):
             lines += ["cbc's `gap reached` is not a proven gap: the cbc back end reports its solution's objective as the bound "
                       "(PuLP does not return CBC's best bound); `optimal` means CBC stopped within the asked gap.", ""]
+    if run.get("floor"):
+        lines += ["## Start-up floor", "",
+                  "A fresh process's start-up and imports before any work (median of 5; `python -m benchmarks.floor`). "
+                  "No Python command line answers faster than the libraries every solve imports.", ""]
+        lines += _table(["start-up of a fresh process", "statement", "median s"],
+                        [[r["what"], f"`{r['statement']}`", _f(r["median_s"], 3)] for r in run["floor"]]) + [""]
     checked = targets(run)
     if checked:
         lines += ["## Targets (issue 5)", ""]

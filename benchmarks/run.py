@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import generate, report
+from benchmarks import floor, generate, report
 from benchmarks.measure import Measured, cli_command, log, machine, run_measured
 
 LP_BACKENDS = {"borough": ("highs", "ortools-glop", "cbc", "ortools-pdlp", "ortools-scip"),
@@ -208,6 +208,8 @@ def main(argv: list[str] | None = None) -> None:
                            "settings": {"repeat": args.repeat, "seed": args.seed, "lp_time_limit": args.lp_time_limit}, "lp": [], "peers": [],
                            "mip": []}
     log(f"machine: {run['machine']['cores']} cores, {run['machine']['cpu']}, {run['machine']['memory_gib']} GiB")
+    run["floor"] = floor.measure(5)
+    log("start-up floor: " + ", ".join(f"{r['what']} {r['median_s']:.3f} s" for r in run["floor"]))
     for scale in args.scales if not args.no_lp else []:
         path = generate.write(scale, args.seed)
         log(f"{scale} LP: {path.name}")
