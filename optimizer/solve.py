@@ -26,7 +26,7 @@ from optimizer.merge import merge, split, why_not
 from optimizer.prices import binding_rules, shadow_prices
 from optimizer.programme import Programme, build
 from optimizer.result import Result, read_solution, summarise
-from optimizer.scaling import scale, unscale
+from optimizer.scaling import MONEY_UNIT, scale, unscale
 from optimizer.scenario import Scenario, scenario_hash
 
 __all__ = ["available_solvers", "solve", "check_feasible"]
@@ -40,16 +40,22 @@ def available_solvers() -> tuple[str, ...]:
 
 
 def check_feasible(prog: Programme, x: np.ndarray, tol: float = FEAS_TOL) -> list[str]:
-    """Rows and bounds that ``x`` breaks by more than ``tol`` relative to their scale."""
+    """Rows and bounds that ``x`` breaks by more than ``tol`` relative to their scale.
+
+    A row's scale is the size of its terms plus MONEY_UNIT: the solvers count
+    money in thousands of pounds (optimizer/scaling.py), so a solution they call
+    feasible may leave a residual of ``tol`` thousand pounds in a row whose
+    terms are all near zero (a payment of 1e-6 pounds against no spending).
+    """
     problems = []
     act = prog.A @ x
-    scale = 1.0 + np.abs(prog.A) @ np.abs(x)
+    scale = MONEY_UNIT + np.abs(prog.A) @ np.abs(x)
     over = np.nonzero(act - prog.row_upper > tol * scale)[0]
     under = np.nonzero(prog.row_lower - act > tol * scale)[0]
     for r in np.concatenate([over, under])[:10]:
         name = next((b.name for b in prog.rows.values() if b.start <= r < b.start + b.count), "?")
         problems.append(f"row {r} ({name}): activity {act[r]:.6g} outside [{prog.row_lower[r]:.6g}, {prog.row_upper[r]:.6g}]")
-    col_scale = 1.0 + np.abs(x)
+    col_scale = MONEY_UNIT + np.abs(x)
     bad_cols = np.nonzero((x - prog.col_upper > tol * col_scale) | (prog.col_lower - x > tol * col_scale))[0]
     problems += [f"column {j}: value {x[j]:.6g} outside its bounds" for j in bad_cols[:10]]
     if prog.is_mip:

@@ -121,3 +121,16 @@ def test_a_falling_ratio_is_flagged() -> None:
     assert not changes["total_s"]["regression"]
     assert "vs_pulp" not in changes
     assert report.compare(run("2026-01-03", 24.0, 1.0), [old, new])[0]["since"] == "2026-01-02"
+
+
+@pytest.mark.slow
+def test_national_scale_solves_and_passes_the_feasibility_check() -> None:
+    """Every LSOA of England (about 6 s): the answer is optimal, not refused by the check for noise of a millionth of a pound.
+
+    The check once compared residuals with an absolute floor of 1e-6 pounds while
+    the solvers work in thousands of pounds, and the benchmark's national run came
+    back "error" (tests/test_feasibility_check.py tests the check itself).
+    """
+    result = solve(parse_scenario(generate.national(0)), "highs", diagnose_infeasible=False)
+    assert result.status == "optimal", result.message
+    assert result.objective is not None and result.objective > 0
