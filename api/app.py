@@ -1,6 +1,7 @@
 """The FastAPI application: ``create_app(settings)`` wires the components, routers and handlers.
 
-At start-up it creates missing tables, then reaps jobs left behind by a
+At start-up it upgrades the schema to the newest revision (``api/migrations``;
+``TOTALPLACE_CREATE_TABLES``), then reaps jobs left behind by a
 previous run (in embedded mode, re-submits the queued ones, whose threads
 died with the old process) and keeps reaping every
 ``reaper_interval_seconds`` while it runs.
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.create_tables:
-            await run_in_threadpool(ctx.db.create_tables)
+            await run_in_threadpool(ctx.db.upgrade_schema)
         try:
             await run_in_threadpool(jobs.reap, ctx, startup=True)
         except Exception as exc:  # noqa: BLE001 - start anyway; the periodic pass retries

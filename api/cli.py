@@ -4,12 +4,14 @@
     totalplace worker [--processes N] [--burst]            RQ workers for the queue in TOTALPLACE_REDIS_URL
     totalplace keys create --tenant NAME [--label L]       a new API key, printed as the last line
     totalplace keys list | keys revoke KEY_ID
+    totalplace db upgrade [REVISION] | db current | db stamp REVISION   the store's schema (Alembic revisions in api/migrations)
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -22,8 +24,13 @@ if TYPE_CHECKING:
 
 __all__ = ["app", "main"]
 
+T = TypeVar("T")
+
 keys_app = typer.Typer(add_completion=False, no_args_is_help=True, help="API keys of tenants (stored hashed).")
 app.add_typer(keys_app, name="keys")
+db_app = typer.Typer(add_completion=False, no_args_is_help=True,
+                     help="The store's schema: versioned migrations (TOTALPLACE_DATABASE_URL).")
+app.add_typer(db_app, name="db")
 
 
 def _settings() -> Settings:
@@ -73,7 +80,7 @@ def worker(
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if settings.create_tables:
-        Database(settings.database_url).create_tables()
+        Database(settings.database_url).upgrade_schema()
     assert settings.redis_url is not None
     connection = redis.Redis.from_url(settings.redis_url)
     typer.echo(f"totalplace worker: {processes} process(es) on queue '{settings.queue_name}' at {_safe_url(settings.redis_url)}", err=True)
@@ -130,13 +137,81 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key's id (the pa
     typer.echo(f"revoked {key_id}")
 
 
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="the revision to reach")] = "head") -> None:
+    """Upgrade the schema (what start-up does with TOTALPLACE_CREATE_TABLES); a database made before migrations is adopted first."""
+    from api import migrations
+
+    db = _bare_database()
+    try:
+        done = _migrating(lambda: migrations.upgrade(db.engine, revision))
+    finally:
+        db.dispose()
+    if done.adopted:
+        typer.echo(f"the tables had no revision and match {done.adopted}: stamped {done.adopted}", err=True)
+    typer.echo(f"database at {done.after or 'base'} (was {done.before or done.adopted or 'empty'})")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's revision, and whether it is the newest."""
+    from api import migrations
+
+    db = _bare_database()
+    try:
+        rev = _migrating(lambda: migrations.current(db.engine))
+    finally:
+        db.dispose()
+    head = migrations.head()
+    if rev is None:
+        typer.echo("none (no revision recorded: `totalplace db upgrade` builds an empty database, or adopts one an earlier version made)")
+    elif rev == head:
+        typer.echo(f"{rev} (head)")
+    else:
+        typer.echo(f"{rev} (head is {head}: run `totalplace db upgrade`)")
+
+
+@db_app.command("stamp")
+def db_stamp(revision: Annotated[str, typer.Argument(help="the revision the schema already is ('head', '0001', ...; 'base' forgets it)")]) -> None:
+    """Record the schema's revision without changing any table (for a database brought up to date by hand)."""
+    from api import migrations
+
+    db = _bare_database()
+    try:
+        _migrating(lambda: migrations.stamp(db.engine, revision))
+        rev = migrations.current(db.engine)
+    finally:
+        db.dispose()
+    typer.echo(f"database stamped {rev or 'base'}")
+
+
+def _bare_database() -> Database:
+    """The store without the start-up upgrade: the ``db`` commands decide what happens to the schema."""
+    from api.db import Database
+
+    return Database(_settings().database_url)
+
+
+def _migrating(step: Callable[[], T]) -> T:
+    """Run a schema step; Alembic's and the adoption's errors become a message and exit status 1."""
+    from alembic.util import CommandError
+
+    from api.migrations import UnknownSchema
+
+    try:
+        return step()
+    except (CommandError, UnknownSchema) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
 def _database() -> Database:
     from api.db import Database
 
     settings = _settings()
     db = Database(settings.database_url)
     if settings.create_tables:
-        db.create_tables()
+        db.upgrade_schema()
     return db
 
 

@@ -14,7 +14,7 @@ import os
 import threading
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Boolean,
@@ -33,6 +33,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from api.migrations import Upgrade
 
 JOB_STATUSES = ("queued", "running", "finished", "failed", "cancelled")
 JOB_DONE = ("finished", "failed", "cancelled")
@@ -195,13 +198,22 @@ class Database:
         assert self._sessions is not None
         return self._sessions()
 
+    def upgrade_schema(self) -> Upgrade:
+        """Bring the schema to the newest revision (Alembic's ``upgrade head``, scripts in ``api/migrations``).
+
+        Run at start-up by the API and the workers (``TOTALPLACE_CREATE_TABLES``):
+        on PostgreSQL under an advisory lock, as they start together; a database
+        made before migrations existed is first stamped with the revision its
+        tables match. Alembic is imported here, so a process that never
+        upgrades does not load it.
+        """
+        from api.migrations import upgrade
+
+        return upgrade(self.engine)
+
     def create_tables(self) -> None:
-        """Create missing tables; on PostgreSQL under an advisory lock, as API and workers start together."""
-        engine = self.engine
-        with engine.begin() as conn:
-            if engine.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(7361626)"))
-            Base.metadata.create_all(conn)
+        """The former name of ``upgrade_schema``, kept for callers that set up a store (tests, benchmarks)."""
+        self.upgrade_schema()
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

@@ -58,7 +58,8 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="origins allowed to call from a browser, comma-separated; unset: CORS closed")
     idempotency_ttl_seconds: int = Field(24 * 3600, ge=60, description="how long an Idempotency-Key is remembered")
-    create_tables: bool = Field(True, description="create missing tables at start-up (no migrations yet)")
+    create_tables: bool = Field(True, description="upgrade the schema to the newest revision at start-up "
+                                                  "(Alembic; API, workers and `keys`); off: run `totalplace db upgrade` yourself")
     log_level: str = Field("info", description="log level of the service")
 
     @field_validator("database_url")

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from service_testing import PG_ADMIN, REDIS, fast, unavailable
+from service_testing import REDIS, fast, fresh_database, unavailable
 from sqlalchemy import select, text
 
 from api.db import Base, Database, JobRow
@@ -29,18 +29,8 @@ def session_tag() -> str:
 @pytest.fixture(scope="session")
 def pg_url(session_tag: str) -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, dropped after it."""
-    import psycopg
-
-    name = f"totalplace_test_{session_tag}"
-    try:
-        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
-    except Exception as exc:  # noqa: BLE001
-        unavailable("PostgreSQL", exc)
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database(f"totalplace_test_{session_tag}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

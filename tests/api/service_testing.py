@@ -193,3 +193,22 @@ def slow_scenario(time_limit: float) -> dict[str, Any]:
     data = random_scenario(0, mip=True, size="large")
     data["solver"] = {"name": "highs", "time_limit": time_limit}
     return data
+
+
+@contextmanager
+def fresh_database(name: str) -> Iterator[str]:
+    """An empty PostgreSQL database of that name (dropped first if left over), dropped after use; its URL."""
+    import psycopg
+
+    try:
+        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
+    except Exception as exc:  # noqa: BLE001
+        unavailable("PostgreSQL", exc)
+    with admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
