@@ -26,7 +26,11 @@ LARGE_RESULT_ROWS = 100_000
 
 
 def _money(v: float | None) -> str:
-    return "-" if v is None else f"£{v:,.0f}"
+    """Whole pounds, the sign before the pound sign; -0.4 is £0, not £-0."""
+    if v is None:
+        return "-"
+    pounds = round(v)
+    return f"-£{-pounds:,}" if pounds < 0 else f"£{pounds:,}"
 
 
 def print_summary(s: Scenario, result: dict[str, Any]) -> None:

@@ -27,19 +27,25 @@ def _money(v: float) -> str:
     return f"{sign}£{v:,.2f}" if v < 100 else f"{sign}£{v:,.0f}"
 
 
-def _slack(prog: Programme, activity: np.ndarray, block_name: str, duals: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _slack(prog: Programme, activity: np.ndarray, terms: np.ndarray, block_name: str,
+           duals: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Rows of a family that bind: at their bound and, where duals are known, with a non-zero price.
 
-    A pool can spend its whole budget without the budget binding (another pool had room to pay
-    instead): then one pound more or less changes nothing, and the rule is not reported.
+    ``terms`` is the size of each row's terms, ``|A| @ |x|``. A row binds at its
+    bound whatever that bound is: the Community Wealth Fund share and "no agency
+    worse off" are rows with a bound of 0 whose terms cancel when they bind.
+    A row whose terms are all zero and whose bound is zero (no spending it could
+    limit) binds nothing worth reporting. A pool can spend its whole budget
+    without the budget binding (another pool had room to pay instead): then one
+    pound more or less changes nothing, and with duals known the rule is not
+    reported.
     """
     block = prog.rows[block_name]
     r = np.arange(block.start, block.start + block.count)
     lo, up = prog.row_lower[r], prog.row_upper[r]
     act = activity[r]
     slack = np.where(np.isfinite(up), up - act, act - lo)
-    scale = 1.0 + np.abs(np.where(np.isfinite(up), up, lo)) + np.abs(act)
-    # a rule with nothing on either side (no spending, zero bound) binds nothing worth reporting
+    scale = 1.0 + np.abs(np.where(np.isfinite(up), up, lo)) + terms[r]
     tight = (slack <= BIND_TOL * scale + 1e-6) & (scale > 1.0 + 1e-6)
     if duals is not None:
         tight &= np.abs(duals[r]) > PRICE_EPS
@@ -83,10 +89,11 @@ def binding_rules(s: Scenario, prog: Programme, k: Coefficients, x: np.ndarray, 
                   duals: np.ndarray | None = None) -> list[dict[str, Any]]:
     """The rules that hold with equality at the solution, each with a sentence a board member can read."""
     activity = prog.A @ x
+    terms = abs(prog.A) @ np.abs(x)
     pool_names = {p.id: p.name for p in s.pools}
     budget_value = {(b["pool"], b["year"]): b["value"] for b in (prices or {}).get("budgets", [])}
     out: list[dict[str, Any]] = []
-    r, tight = _slack(prog, activity, "budget", duals)
+    r, tight = _slack(prog, activity, terms, "budget", duals)
     block = prog.rows["budget"]
     for j in np.nonzero(tight)[0]:
         pool, year = k.pool_ids[block.keys["pool"][j]], int(block.keys["year"][j]) + 1
@@ -96,7 +103,7 @@ def binding_rules(s: Scenario, prog: Programme, k: Coefficients, x: np.ndarray, 
                     "message": f"The {pool_names[pool]} pool's year {year} budget is fully used{tail}."})
     cwf = s.policy.community_wealth_fund
     if "community_wealth_fund" in prog.rows:
-        _, tight = _slack(prog, activity, "community_wealth_fund", duals)
+        _, tight = _slack(prog, activity, terms, "community_wealth_fund", duals)
         if tight[0]:
             price = next((p["value"] for p in (prices or {}).get("rules", []) if p["rule"] == "community_wealth_fund.min_share"), None)
             tail = f"; raising it by one percentage point changes net value by {_money(price)}" if price is not None else ""
@@ -105,22 +112,24 @@ def binding_rules(s: Scenario, prog: Programme, k: Coefficients, x: np.ndarray, 
     for name, label in (("per_capita_floor", "the per-capita floor"), ("area_cap", "the area cap")):
         if name in prog.rows:
             block = prog.rows[name]
-            _, tight = _slack(prog, activity, name, duals)
+            _, tight = _slack(prog, activity, terms, name, duals)
             for j in np.nonzero(tight)[0]:
                 area, year = k.area_ids[block.keys["area"][j]], int(block.keys["year"][j]) + 1
                 out.append({"rule": f"community_wealth_fund.{name}" if name == "per_capita_floor" else name, "area": area, "year": year,
                             "message": f"In area {area}, year {year}, spending is held at {label}."})
     if "no_agency_worse_off" in prog.rows:
         block = prog.rows["no_agency_worse_off"]
-        _, tight = _slack(prog, activity, "no_agency_worse_off", duals)
+        _, tight = _slack(prog, activity, terms, "no_agency_worse_off", duals)
         for j in np.nonzero(tight)[0]:
             pool = k.pool_ids[block.keys["pool"][j]]
-            out.append({"rule": "no_agency_worse_off", "pool": pool,
-                        "message": f"No agency worse off binds for {pool_names[pool]}: its spending equals the savings it receives."})
+            price = next((p["value"] for p in (prices or {}).get("rules", []) if p["rule"] == "no_agency_worse_off" and p["pool"] == pool), None)
+            tail = f"; letting it spend £1 beyond them would add {_money(price)} of net value" if price is not None else ""
+            out.append({"rule": "no_agency_worse_off", "pool": pool, "value": price,
+                        "message": f"No agency worse off binds for {pool_names[pool]}: its spending equals the savings it receives{tail}."})
     out += _coverage_limits(prog, k, x)
     if "capacity" in prog.rows:
         block = prog.rows["capacity"]
-        _, tight = _slack(prog, activity, "capacity", duals)
+        _, tight = _slack(prog, activity, terms, "capacity", duals)
         for j in np.nonzero(tight)[0]:
             iv, year = k.intervention_ids[block.keys["intervention"][j]], int(block.keys["year"][j]) + 1
             out.append({"rule": "capacity", "intervention": iv, "year": year, "message": f"{iv} is at full capacity in year {year}."})

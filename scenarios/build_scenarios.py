@@ -4,7 +4,8 @@
     .venv/bin/python scenarios/build_scenarios.py manchester  # one
 
 Each scenario is the default prevention template (optimizer/prevention.py) for
-one council's real LSOAs, with that council's policy settings below; the
+one council's real LSOAs, with that council's policy settings below (a variant, such
+as manchester_tight, changes some of them and lives in a subfolder); the
 reasons for each choice are in scenarios/README.md. Files are written in
 canonical form (every default filled, keys sorted), so that a change in the
 data, a unit cost or the deflator shows up as a diff here.
@@ -25,7 +26,9 @@ HERE = Path(__file__).parent
 
 #: file stem -> (kind, code, place settings). Settings: policy (MODEL.md "Policy"),
 #: reinvest (pool -> rate), fixed_cost (intervention -> £), pool_interventions
-#: (pool -> ids it may fund), solver (MODEL.md "Solver").
+#: (pool -> ids it may fund), solver (MODEL.md "Solver"), per_resident (pool -> £ per
+#: resident a year, instead of the template's), name (the scenario's label, with {place}),
+#: folder (a subfolder to write the file in, for variants of a worked scenario).
 WORKED: dict[str, tuple[str, str | None, dict[str, Any]]] = {
     "islington": (
         "lad",
@@ -90,6 +93,18 @@ WORKED: dict[str, tuple[str, str | None, dict[str, Any]]] = {
             "solver": {"time_limit": 900.0},
         },
     ),
+    # Manchester again, with the money short: half the prevention slice, "no agency worse off",
+    # and a Community Wealth Fund share above what the optimum meets for free (scenarios/README.md).
+    "manchester_tight": (
+        "lad",
+        "E08000003",
+        {
+            "policy": {"community_wealth_fund": {"min_share": 0.8, "max_decile": 1}, "no_agency_worse_off": True},
+            "per_resident": {"council": 6.0, "police": 1.5, "nhs": 3.0},
+            "name": "{place} prevention pool, tight budgets (worked scenario, 2023/24 prices)",
+            "folder": "tight",
+        },
+    ),
 }
 
 
@@ -98,7 +113,10 @@ def build(stem: str) -> dict[str, Any]:
     kind, code, settings = WORKED[stem]
     rows, place = select(kind, code)
     template = default_template(
-        float(rows["pop_total"].sum()), name="{place} prevention pool (worked scenario, 2023/24 prices)", policy=settings["policy"]
+        float(rows["pop_total"].sum()),
+        name=settings.get("name", "{place} prevention pool (worked scenario, 2023/24 prices)"),
+        per_resident=settings.get("per_resident"),
+        policy=settings["policy"],
     )
     for pool in template["pools"]:
         if pool["id"] in settings.get("reinvest", {}):
@@ -126,9 +144,15 @@ def text(data: dict[str, Any]) -> str:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False, **layout) + "\n"
 
 
+def file_of(stem: str) -> Path:
+    """Where a worked scenario's file lives: this folder, or the subfolder its settings name."""
+    return HERE / WORKED[stem][2].get("folder", ".") / f"{stem}.json"
+
+
 def main(stems: list[str]) -> None:
     for stem in stems or list(WORKED):
-        path = HERE / f"{stem}.json"
+        path = file_of(stem)
+        path.parent.mkdir(exist_ok=True)
         path.write_text(text(build(stem)), encoding="utf-8")
         print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
 
