@@ -95,3 +95,19 @@ def test_chart_is_well_formed_svg(report: dict[str, Any]) -> None:
 def test_bad_points_is_refused(tiny90: dict[str, Any]) -> None:
     with pytest.raises(AnalysisError, match="at least 2"):
         plan(parse_scenario(tiny90), points=1)
+
+
+def test_the_free_share_is_the_end_of_the_flat_start(report: dict[str, Any]) -> None:
+    """The first sentence names the largest share tried that costs nothing: flat up to it, lower just after it."""
+    import re
+
+    match = re.search(r"at least (\d+)% of their spending", report["messages"][0])
+    assert match, report["messages"][0]
+    free = int(match[1]) / 100
+    points = report["points"]
+    top = points[0]["objective"]
+    at = next(p for p in points if p["min_share"] == pytest.approx(free))
+    assert at["objective"] == pytest.approx(top, rel=1e-7)
+    after = [p for p in points if p["min_share"] > free + 1e-9]
+    if after:
+        assert after[0]["objective"] < top * (1 - 1e-7)

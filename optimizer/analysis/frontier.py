@@ -148,8 +148,12 @@ def _price(phi0: float, probes: list[dict[str, Any]], here: dict[str, Any] | Non
 def _messages(phi0: float, points: list[dict[str, Any]], price: dict[str, Any], cost: float | None, base: dict[str, Any] | None) -> list[str]:
     out = []
     if base and solved(base):
-        out.append(f"Without the Community Wealth Fund rule the best plan yields {money(base['objective'])} of net value, "
-                   f"with {(base['deprived_share'] or 0):.0%} of its spending in deprived areas.")
+        # the plan the solver returns without the rule is one of many equally good ones, so its own share says little;
+        # the flat start of the frontier says how far targeting is free
+        top = base["objective"]
+        free = max((p["min_share"] for p in points if solved(p) and top - p["objective"] <= NOISE * max(1.0, abs(top))), default=0.0)
+        out.append(f"Without the Community Wealth Fund rule the best plan yields {money(top)} of net value, and plans of that value "
+                   f"can put at least {free:.0%} of their spending in deprived areas (the largest share tried that costs nothing).")
     if cost == 0 and phi0 > 0:
         out.append(f"Asking for at least {phi0:.0%} costs nothing: the best plan meets it anyway.")
     elif cost is not None and phi0 > 0:
