@@ -20,9 +20,9 @@ import hmac
 import secrets
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 
+from cachetools import TTLCache
 from sqlalchemy.orm import Session
 
 from api import crud
@@ -71,30 +71,19 @@ def authenticate(session: Session, presented: str | None) -> str | None:
 
 
 class KeyCache:
-    """SHA-256 of a valid key -> (its tenant id, when the entry expires); least recently used dropped past ``max_entries``."""
+    """SHA-256 of a valid key -> its tenant id, for ``ttl_seconds``; least recently used dropped past ``max_entries``."""
 
     def __init__(self, ttl_seconds: float, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic):
-        self.ttl_seconds, self.max_entries, self.clock = ttl_seconds, max_entries, clock
-        self._entries: OrderedDict[str, tuple[str, float]] = OrderedDict()
-        self._guard = threading.Lock()
+        self._entries: TTLCache[str, str] = TTLCache(max_entries, ttl_seconds, timer=clock)
+        self._guard = threading.Lock()  # cachetools' caches are not thread-safe
 
     def get(self, digest: str) -> str | None:
         with self._guard:
-            entry = self._entries.get(digest)
-            if entry is None:
-                return None
-            if entry[1] <= self.clock():
-                del self._entries[digest]
-                return None
-            self._entries.move_to_end(digest)
-            return entry[0]
+            return self._entries.get(digest)
 
     def put(self, digest: str, tenant_id: str) -> None:
         with self._guard:
-            self._entries[digest] = (tenant_id, self.clock() + self.ttl_seconds)
-            self._entries.move_to_end(digest)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self._entries[digest] = tenant_id
 
 
 def authenticate_cached(sessions: Callable[[], Session], cache: KeyCache | None, presented: str | None) -> str | None:

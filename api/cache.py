@@ -28,11 +28,12 @@ import logging
 import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from cachetools import TTLCache
 
 from optimizer import MODEL_VERSION
 
@@ -214,27 +215,16 @@ class MemoryCache(ResultCache):
 
     def __init__(self, prefix: str, ttl_seconds: int, max_entries: int = 256):
         super().__init__(prefix, ttl_seconds)
-        self.max_entries = max_entries
-        self._data: OrderedDict[str, tuple[float, str]] = OrderedDict()
-        self._guard = threading.Lock()
+        self._data: TTLCache[str, str] = TTLCache(max_entries, ttl_seconds)
+        self._guard = threading.Lock()  # cachetools' caches are not thread-safe
 
     def _get(self, key: str) -> str | None:
         with self._guard:
-            item = self._data.get(key)
-            if item is None:
-                return None
-            if item[0] < time.monotonic():
-                del self._data[key]
-                return None
-            self._data.move_to_end(key)
-            return item[1]
+            return self._data.get(key)
 
     def _set(self, key: str, text: str) -> None:
         with self._guard:
-            self._data[key] = (time.monotonic() + self.ttl_seconds, text)
-            self._data.move_to_end(key)
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
+            self._data[key] = text
 
     def _try_lock(self, key: str, ttl: float) -> str | None:
         return "local"  # one process: the per-key lock already serialises

@@ -7,10 +7,10 @@ A row of another tenant is indistinguishable from a missing one: both give
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import timedelta
 
+from cachetools import LRUCache
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -111,8 +111,7 @@ class StoredResults:
     """
 
     def __init__(self, max_entries: int = 100_000):
-        self.max_entries = max_entries
-        self._seen: OrderedDict[tuple[str, str, str], tuple[int, int]] = OrderedDict()
+        self._seen: LRUCache[tuple[str, str, str], tuple[int, int]] = LRUCache(max_entries)
         self._guard = threading.Lock()
 
     @staticmethod
@@ -126,9 +125,6 @@ class StoredResults:
     def remember(self, key: tuple[str, str, str], text: str) -> None:
         with self._guard:
             self._seen[key] = self.fingerprint(text)
-            self._seen.move_to_end(key)
-            while len(self._seen) > self.max_entries:
-                self._seen.popitem(last=False)
 
 
 def keep_result(sessions: Callable[[], Session], stored: StoredResults, tenant_id: str, digest: str, solver: str, text: str,

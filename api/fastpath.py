@@ -34,9 +34,9 @@ import hashlib
 import logging
 import re
 import time
-from collections import OrderedDict
 from typing import Any
 
+from cachetools import LRUCache
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import hash_key, key_id_of
@@ -69,7 +69,7 @@ class CacheHitFastPath:
         self._no_script = NoScriptError
         self._take_sha = hashlib.sha1(_TAKE.encode()).hexdigest()
         self._loaded = False
-        self._plans: OrderedDict[bytes, tuple[str, str]] = OrderedDict()  # body digest -> (scenario hash, solver key)
+        self._plans: LRUCache[bytes, tuple[str, str]] = LRUCache(MEMO_ENTRIES)  # body digest -> (scenario hash, solver key)
         self._down_until = 0.0
         self.answered = 0  # requests answered here (the rest went to the route)
 
@@ -147,8 +147,6 @@ class CacheHitFastPath:
                 match = _LOCATION.match(found.decode("latin-1"))
                 if match:
                     self._plans[digest] = (match[1], match[2])
-                    while len(self._plans) > MEMO_ENTRIES:
-                        self._plans.popitem(last=False)
             await send(message)
 
         return learn
