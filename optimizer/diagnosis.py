@@ -9,6 +9,10 @@ coverage are priced at their unit cost), is found. Rules with slack are the
 conflict; the slacks are the smallest change (in that L1 sense) that makes
 the scenario feasible. Each family is then relaxed alone as well, to offer
 the board alternatives ("or raise budgets by ..., or lower the floor by ...").
+
+The elastic programmes are solved like every other (:func:`optimizer.session.solve_programme`:
+money in thousands, the solution checked against the rows) on the back end
+the registry chooses for duals (:func:`optimizer.backends.for_duals`).
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from optimizer.backends import Options, Status, get_backend
+from optimizer.backends import Options, Status, for_duals
 from optimizer.coefficients import Coefficients
 from optimizer.programme import RELAXABLE, Programme, build
 from optimizer.scenario import Scenario
+from optimizer.session import solve_programme
 
 SLACK_EPS = 1e-6
 #: rows that define the model's quantities rather than a rule a board could change
@@ -101,7 +106,8 @@ def _conflict(s: Scenario, k: Coefficients, prog: Programme, name: str, row: int
 def _elastic(s: Scenario, k: Coefficients, relax: tuple[str, ...], time_limit: float) -> tuple[float, list[dict[str, Any]], list[dict[str, Any]]] | None:
     """Least total slack with ``relax`` relaxed: (total, changes, rules in conflict) or None if still infeasible."""
     prog = build(s, k, formulation="pooled", relax=relax)
-    raw = get_backend("highs").solve(prog, Options(time_limit=time_limit, want_duals=True))
+    # the conflict is read from the duals: an exact back end that gives them, through the one entry point (money scaled, checked)
+    raw = solve_programme(for_duals(), prog, Options(time_limit=time_limit, want_duals=True))
     if raw.status not in (Status.OPTIMAL, Status.FEASIBLE) or raw.x is None:
         return None
     # the rows with a non-zero dual are those that press on the slack: together they are the conflict

@@ -16,6 +16,8 @@ import pandas as pd
 
 from optimizer.coefficients import Coefficients
 from optimizer.programme import Programme
+from optimizer.scenario import MODEL_VERSION
+from optimizer.status import Status
 
 #: Spending below this many pounds is solver noise and is not reported as an allocation.
 SPEND_EPS = 1e-6
@@ -168,9 +170,13 @@ def _by_intervention(prog: Programme, k: Coefficients, sol: Solution, pair_spend
 
 @dataclass
 class Result:
-    """The result of the contract (docs/result-format.md)."""
+    """The result of the contract (docs/result-format.md).
 
-    status: str
+    ``status`` is a :class:`~optimizer.status.Status` (a string enum: it serialises as the same strings);
+    a plain string given here is turned into one.
+    """
+
+    status: Status
     message: str
     scenario_hash: str
     objective: float | None = None
@@ -182,6 +188,9 @@ class Result:
     binding_rules: list[dict[str, Any]] = field(default_factory=list)
     diagnosis: dict[str, Any] | None = None
     solver: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.status = Status(self.status)
 
     def allocation_rows(self) -> list[dict[str, Any]]:
         if self.allocations is None or self.allocations.empty:
@@ -204,16 +213,31 @@ class Result:
         """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        frame = self.allocations if self.allocations is not None else pd.DataFrame(columns=list(ALLOCATION_COLUMNS))
+        frame = self.allocations_in_pence()
         frame.to_csv(path, columns=list(ALLOCATION_COLUMNS), index=False, chunksize=100_000,
                      compression="gzip" if path.suffix == ".gz" else None)
         return {"path": str(path), "format": "csv.gz" if path.suffix == ".gz" else "csv", "rows": self.allocation_count,
                 "columns": list(ALLOCATION_COLUMNS)}
 
+    def allocations_in_pence(self) -> pd.DataFrame:
+        """The allocation table as written out: spend in pence (each pool-year adding up, optimizer/money.py), participants to 9 figures."""
+        from optimizer.money import COUNT_FIGURES, allocation_pence, significant
+
+        if self.allocations is None or self.allocations.empty:
+            return pd.DataFrame({c: pd.Series(dtype=object if c in ("area", "intervention", "pool") else float) for c in ALLOCATION_COLUMNS})
+        frame = self.allocations[list(ALLOCATION_COLUMNS)].copy()
+        frame["spend"] = allocation_pence(frame) / 100
+        frame["participants"] = significant(frame["participants"].to_numpy(), COUNT_FIGURES)
+        return frame
+
     def to_dict(self, allocations_file: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The result as JSON-able data; with ``allocations_file`` the rows stay in that file and ``allocations`` is null."""
+        """The result as JSON-able data, at full precision; with ``allocations_file`` the rows stay in that file and ``allocations`` is null.
+
+        What is written out goes through :func:`optimizer.money.in_pence` (amounts in pence); the
+        independent checker is given this unrounded document.
+        """
         return {
-            "model_version": 1,
+            "model_version": MODEL_VERSION,
             "status": self.status,
             "message": self.message,
             "objective": self.objective,

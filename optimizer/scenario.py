@@ -24,6 +24,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from optimizer.backends.registry import SolverName, backend_names
 from optimizer.errors import Problem, ScenarioError, pointer
 
 MODEL_VERSION = 1
@@ -157,13 +158,14 @@ class Policy(_Model):
         return {d: float(value.get(d, 1.0)) + 0.0 for d in DECILES}
 
 
-SOLVER_NAMES = ("highs", "cbc", "ortools-glop", "ortools-pdlp", "ortools-scip")
+#: the solver names a scenario may ask for: the registry's (optimizer/backends/registry.py)
+SOLVER_NAMES = tuple(backend_names())
 
 
 class SolverOptions(_Model):
     """Which back end solves the programme, and its limits."""
 
-    name: Literal["highs", "cbc", "ortools-glop", "ortools-pdlp", "ortools-scip"] = "highs"
+    name: SolverName = "highs"
     time_limit: Annotated[float, Field(gt=0, le=86_400), _NZ] = 60.0
     mip_gap: Annotated[float, Field(ge=0, le=1), _NZ] = 1e-4
 

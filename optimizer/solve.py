@@ -5,9 +5,16 @@ returns a :class:`~optimizer.result.Result` whatever the scenario's fate:
 infeasible, unbounded and time-limited scenarios are statuses. Exceptions
 are for a solver that is missing or cannot handle the programme.
 
-Every solution a back end returns is checked against the programme's rows
-and bounds before it is believed (SOLVER-NOTES trap 6): a solution that
+Every programme goes to a back end through :func:`optimizer.session.solve_programme`,
+which scales money and checks the solution against the programme's rows and
+bounds before it is believed (docs/model.md, "Solvers"): a solution that
 breaks a row is reported as ``error`` with the row named, never as optimal.
+
+The steps, in order: build the programme (merged where areas allow), solve
+it, diagnose it if infeasible, find the duals (a MIP's with its launches
+fixed), read the solution in the scenario's terms, and assemble the result.
+A stage that works on the optimum (after the solution is read, before the
+result is assembled) goes in :func:`solve` between those last two steps.
 """
 
 from __future__ import annotations
@@ -18,50 +25,23 @@ from typing import Any
 
 import numpy as np
 
-from optimizer.backends import Backend, Options, RawSolution, Status, available, get_backend
-from optimizer.coefficients import Coefficients, compute
+from optimizer.backends import Backend, Options, RawSolution, Status, available, for_duals, get_backend, mip_names
+from optimizer.coefficients import compute
 from optimizer.diagnosis import diagnose, empty_rows_infeasible
 from optimizer.errors import SolverUnavailable
 from optimizer.merge import merge, split, why_not
 from optimizer.prices import binding_rules, shadow_prices
 from optimizer.programme import Programme, build
 from optimizer.result import Result, read_solution, summarise
-from optimizer.scaling import MONEY_UNIT, scale, unscale
 from optimizer.scenario import Scenario, scenario_hash
+from optimizer.session import FEAS_TOL, check_feasible, solve_programme
 
-__all__ = ["available_solvers", "solve", "check_feasible"]
-
-FEAS_TOL = 1e-6
+__all__ = ["FEAS_TOL", "available_solvers", "check_feasible", "solve"]
 
 
 def available_solvers() -> tuple[str, ...]:
     """The back ends installed here."""
     return available()
-
-
-def check_feasible(prog: Programme, x: np.ndarray, tol: float = FEAS_TOL) -> list[str]:
-    """Rows and bounds that ``x`` breaks by more than ``tol`` relative to their scale.
-
-    A row's scale is the size of its terms plus MONEY_UNIT: the solvers count
-    money in thousands of pounds (optimizer/scaling.py), so a solution they call
-    feasible may leave a residual of ``tol`` thousand pounds in a row whose
-    terms are all near zero (a payment of 1e-6 pounds against no spending).
-    """
-    problems = []
-    act = prog.A @ x
-    scale = MONEY_UNIT + np.abs(prog.A) @ np.abs(x)
-    over = np.nonzero(act - prog.row_upper > tol * scale)[0]
-    under = np.nonzero(prog.row_lower - act > tol * scale)[0]
-    for r in np.concatenate([over, under])[:10]:
-        name = next((b.name for b in prog.rows.values() if b.start <= r < b.start + b.count), "?")
-        problems.append(f"row {r} ({name}): activity {act[r]:.6g} outside [{prog.row_lower[r]:.6g}, {prog.row_upper[r]:.6g}]")
-    col_scale = MONEY_UNIT + np.abs(x)
-    bad_cols = np.nonzero((x - prog.col_upper > tol * col_scale) | (prog.col_lower - x > tol * col_scale))[0]
-    problems += [f"column {j}: value {x[j]:.6g} outside its bounds" for j in bad_cols[:10]]
-    if prog.is_mip:
-        frac = np.abs(x[prog.integer] - np.round(x[prog.integer]))
-        problems += [f"integer column has fractional value {v:.3g}" for v in frac[frac > 1e-5][:10]]
-    return problems
 
 
 def solve(
@@ -97,22 +77,26 @@ def solve(
     build_seconds = time.perf_counter() - started
     if prog.is_mip and not backend.supports_mip:
         raise SolverUnavailable(f"solver {name!r} solves linear programmes only, and this scenario has fixed costs or minimum participants "
-                                "(a mixed-integer programme): choose highs, cbc or ortools-scip")
+                                f"(a mixed-integer programme): choose {', '.join(mip_names()[:-1])} or {mip_names()[-1]}")
     info = {"name": name, "version": backend.version(), "formulation": used, "rows": int(target.A.shape[0]),
             "columns": int(target.A.shape[1]), "nonzeros": int(target.A.nnz), "mip": prog.is_mip,
             "area_classes": len(merged[0].area_ids) if merged else None,
             "build_seconds": build_seconds, "solve_seconds": 0.0, "read_seconds": 0.0, "gap": None, "integers_fixed_for_duals": False}
     digest = scenario_hash(scenario)
 
+    def expand(x: np.ndarray) -> np.ndarray:
+        """A solution of the merged programme split back out over its areas (a solution of ``prog``)."""
+        assert merged is not None
+        # the merged programme has the same rows, in the same order, as the unmerged one (optimizer/merge.py)
+        if [(b.name, b.count) for b in target.rows.values()] != [(b.name, b.count) for b in prog.rows.values()]:
+            raise AssertionError("merged programme's rows differ from the unmerged one's")  # pragma: no cover
+        return split(prog, target, k, merged[0], merged[1], x)
+
     def run(on: Backend) -> RawSolution:
-        """Solve the target programme and give the answer in the terms of ``prog`` (split back out if merged)."""
-        found = solve_in_thousands(on, target, options)
-        if merged is not None and found.x is not None:
-            found.x = split(prog, target, k, merged[0], merged[1], found.x)
-            # the merged programme has the same rows, in the same order, as the unmerged one (optimizer/merge.py)
-            if [(b.name, b.count) for b in target.rows.values()] != [(b.name, b.count) for b in prog.rows.values()]:
-                raise AssertionError("merged programme's rows differ from the unmerged one's")  # pragma: no cover
-        return found
+        """Solve the target programme and give the answer, checked, in the terms of ``prog``."""
+        if merged is None:
+            return solve_programme(on, prog, options)
+        return solve_programme(on, target, options, answer_in=prog, expand=expand)
 
     if len(empty_rows_infeasible(prog)):
         raw = RawSolution(Status.INFEASIBLE, message="a rule needs spending where no pool may fund anything")
@@ -123,26 +107,26 @@ def solve(
         raw = run(backend)
     info["solve_seconds"] = raw.seconds
     info["message"] = raw.message
+    info["limit"] = raw.limit
 
     if raw.status == Status.INFEASIBLE:
         diagnosis = diagnose(scenario, k, time_limit=options.time_limit) if diagnose_infeasible else None
         message = diagnosis["message"] if diagnosis else "The scenario is infeasible."
-        return Result("infeasible", message, digest, diagnosis=diagnosis, solver=info)
+        return Result(Status.INFEASIBLE, message, digest, diagnosis=diagnosis, solver=info)
     if raw.status in (Status.UNBOUNDED, Status.ERROR) or raw.x is None:
-        return Result(str(raw.status), raw.message, digest, solver=info)
-
-    broken = check_feasible(prog, raw.x, tol=max(FEAS_TOL, backend.tolerance))
-    if broken:
-        return Result("error", f"{name} returned a solution that breaks the programme: " + "; ".join(broken), digest, solver=info)
+        # an error is also what a solution that breaks the programme's rows becomes (optimizer/session.py)
+        return Result(raw.status, raw.message, digest, solver=info)
 
     read_started = time.perf_counter()
     duals = raw.row_dual
-    dual_backend = backend if backend.gives_duals else get_backend("ortools-glop" if "ortools-glop" in available() else "highs")
+    # an LP's duals come from its own back end where it gives them; a MIP's re-solve with its launches fixed, and an
+    # LP's on a back end without duals (SCIP), from one chosen by capability (gives duals, exact: optimizer/backends/registry.py)
+    dual_backend = backend if backend.gives_duals and not prog.is_mip else for_duals(backend)
     if prog.is_mip and options.want_duals:
         duals = _duals_with_integers_fixed(prog, raw.x, dual_backend, options)
         info["integers_fixed_for_duals"] = duals is not None
     elif duals is None and raw.status == Status.OPTIMAL and options.want_duals:
-        # a back end without duals (SCIP): the same LP again on a simplex back end, for its duals only
+        # a back end without duals (SCIP): the same LP again on the back end chosen for duals, for its duals only
         again = run(dual_backend)
         duals = again.row_dual if again.status == Status.OPTIMAL else None
     info["duals_from"] = dual_backend.name if duals is not None else None
@@ -158,7 +142,7 @@ def solve(
         info["gap"] = abs(bound - objective) / max(1.0, abs(bound))
     elif raw.status == Status.OPTIMAL:
         info["gap"] = 0.0
-    status = "optimal" if raw.status == Status.OPTIMAL else "feasible"
+    status = Status.OPTIMAL if raw.status == Status.OPTIMAL else Status.FEASIBLE
     message = _message(status, objective, summary)
     return Result(status, message, digest, objective=objective, bound=bound, allocations=sol.allocations, launches=sol.launches,
                   summary=summary, shadow_prices=prices, binding_rules=binding, solver=info)
@@ -170,24 +154,19 @@ def _duals_with_integers_fixed(prog: Programme, x: np.ndarray, backend: Backend,
     ints = np.nonzero(prog.integer)[0]
     fixed.col_lower[ints] = np.round(x[ints])
     fixed.col_upper[ints] = np.round(x[ints])
-    raw = solve_in_thousands(backend, fixed, replace(options, want_duals=True))
+    raw = solve_programme(backend, fixed, replace(options, want_duals=True))
     return raw.row_dual if raw.status == Status.OPTIMAL else None
-
-
-def solve_in_thousands(backend: Backend, prog: Programme, options: Options) -> RawSolution:
-    """Solve with money in thousands of pounds (optimizer/scaling.py) and answer in pounds."""
-    scaled, factors = scale(prog)
-    return unscale(backend.solve(scaled, options), factors)
 
 
 def _message(status: str, objective: float, summary: dict[str, Any]) -> str:
     spend = summary["total_spending"]
+    if spend <= 0 and status != "optimal":
+        return (
+            "Stopped at a limit before finding a plan better than funding nothing: "
+            "raise the time limit (solver.time_limit) or loosen the gap (solver.mip_gap) and solve again."
+        )
     if spend <= 0:
         return "Nothing is worth funding: no intervention's value exceeds its cost under these rules."
     word = "Optimal" if status == "optimal" else "Feasible (not proven optimal)"
     return f"{word}: £{spend:,.0f} of spending yields £{objective:,.0f} of weighted net present value."
 
-
-def coefficients(scenario: Scenario) -> Coefficients:
-    """The derived coefficients (for analyses built on the core)."""
-    return compute(scenario)

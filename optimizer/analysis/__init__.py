@@ -8,6 +8,7 @@ CWF frontier              :mod:`optimizer.analysis.frontier`       one per share
 sensitivity               :mod:`optimizer.analysis.sensitivity`    a bisection per budget/rule
 Monte Carlo and robust    :mod:`optimizer.analysis.montecarlo`     one per sample
 appraisal pack            :mod:`optimizer.analysis.appraisal`      one (or none, given a result)
+comparison of two         :mod:`optimizer.analysis.compare`        one per subset of the changes
 ========================  =======================================  ===========================
 
 Each many-solve analysis is three pure functions, so that a job queue can

@@ -27,15 +27,17 @@ import pandas as pd
 
 from optimizer.analysis.common import AnalysisError, money, solved
 from optimizer.coefficients import compute
+from optimizer.money import pack_in_pence
 from optimizer.scenario import Scenario
 
 
 def appraise(s: Scenario, result: dict[str, Any] | None = None) -> dict[str, Any]:
     """The appraisal pack of ``result`` (solved here when not given)."""
     if result is None:
+        from optimizer.money import in_pence
         from optimizer.solve import solve
 
-        result = solve(s).to_dict()
+        result = in_pence(solve(s).to_dict())  # as written out: the pack of a result file is the same pack
     if not solved(result):
         raise AnalysisError(f"the scenario is {result['status']}: there is no plan to appraise ({result.get('message', '')})")
     k = compute(s)
@@ -69,6 +71,7 @@ def appraise(s: Scenario, result: dict[str, Any] | None = None) -> dict[str, Any
             "interventions": interventions, "agencies": agencies, "total": total,
             "spending_by_decile": summary["spending_by_decile"], "spending_by_pool_year": summary["spending_by_pool_year"],
             "deprived_share": summary["deprived_share"]}
+    pack = pack_in_pence(pack)  # money in pence at the edge (optimizer/money.py)
     pack["messages"] = _messages(pack)
     return pack
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from optimizer.analysis.charts import line_chart
+from optimizer.analysis.charts import frontier_spec, render_svg
 from optimizer.analysis.common import AnalysisError, Task, load, money, scenario_data, solved
 from optimizer.coefficients import compute
 from optimizer.scenario import Scenario
@@ -175,16 +175,5 @@ def _messages(phi0: float, points: list[dict[str, Any]], price: dict[str, Any], 
 
 
 def chart_svg(report: dict[str, Any], title: str = "What targeting deprived areas costs") -> str:
-    """The frontier as an SVG chart: net value against the share asked for, the scenario's share ringed, its price as a tangent."""
-    pts = [(p["min_share"] * 100, p["objective"]) for p in report["points"] if solved(p)]
-    price = report["price"]
-    phi0 = report["min_share"] * 100
-    marker = tangent = None
-    here = next((p for p in report["points"] if abs(p["min_share"] * 100 - phi0) < 1e-9 and solved(p)), None)
-    y0 = here["objective"] if here else (np.interp(phi0, [p[0] for p in pts], [p[1] for p in pts]) if pts else None)
-    if y0 is not None:
-        marker = (phi0, float(y0), f"this scenario: {phi0:.0f} %")
-        if price["per_point"] is not None:
-            tangent = (phi0, float(y0), price["per_point"], 12.0)
-    return line_chart(pts, title=title, x_label="least share of spending in deprived areas (%)", y_label="net value (objective)",
-                      x_format=lambda v: f"{v:g} %", marker=marker, tangent=tangent)
+    """The frontier as an SVG chart (Vega-Lite, rendered by vl-convert): net value against the share asked for, the scenario's share marked."""
+    return render_svg(frontier_spec(report["points"], min_share=float(report["min_share"]), title=title))

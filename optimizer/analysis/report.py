@@ -1,4 +1,4 @@
-"""The appraisal pack as one self-contained HTML page: headline, three charts (inline SVG) and two tables."""
+"""The appraisal pack as one self-contained HTML page: headline, three charts (Vega-Lite rendered to inline SVG) and two tables."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from optimizer.analysis.charts import bar_chart
+from optimizer.analysis.charts import decile_spec, pool_year_spec, render_svg, who_pays_spec
 from optimizer.analysis.common import money
 
 _CSS = """
@@ -44,21 +44,19 @@ def _table(rows: list[dict[str, Any]], first: str, social: bool) -> str:
     return "".join(out)
 
 
-def charts(pack: dict[str, Any]) -> list[str]:
-    """The three charts: spending by deprivation decile, who pays and who gains, spending by year and pool."""
-    deciles = [str(d) for d in range(1, 11)]
-    by_decile = bar_chart(["1 most", *deciles[1:9], "10 least"], {"spending": [pack["spending_by_decile"][d] for d in deciles]},
-                          title="Spending by deprivation decile (1 = most deprived)", y_label="spending (undiscounted)", width=560, height=340)
-    agencies = pack["agencies"]
-    who = bar_chart([a["name"] if len(a["name"]) <= 16 else a["id"] for a in agencies], {"pays (discounted spending)": [a["spending_discounted"] for a in agencies],
-                                                         "gains (discounted savings)": [a["savings_discounted"] for a in agencies]},
-                    title="Who pays and who gains", y_label="pounds (discounted)", width=560, height=340)
-    years = sorted({r["year"] for r in pack["spending_by_pool_year"]})
-    pools = list(dict.fromkeys(r["pool"] for r in pack["spending_by_pool_year"]))
-    spend = {(r["pool"], r["year"]): r["spend"] for r in pack["spending_by_pool_year"]}
-    by_year = bar_chart([f"year {t}" for t in years], {p: [spend[(p, t)] for t in years] for p in pools}, stacked=True,
-                        title="Spending by year and pool", y_label="spending (undiscounted)", width=560, height=340)
+def chart_specs(pack: dict[str, Any]) -> list[dict[str, Any]]:
+    """The three charts as Vega-Lite: spending by decile, who pays and who gains, spending by year and pool."""
+    by_decile = decile_spec([{"decile": d, "per_resident": pack["spending_by_decile"][str(d)]} for d in range(1, 11)],
+                            y_title="£ spent (undiscounted)", title="Spending by deprivation decile (1 = most deprived)")
+    who = who_pays_spec([{"name": a["name"], "pays": a["spending_discounted"], "gains": a["savings_discounted"]} for a in pack["agencies"]],
+                        title="Who pays and who gains (discounted)")
+    by_year = pool_year_spec(pack["spending_by_pool_year"], title="Spending by year and pool (undiscounted)")
     return [by_decile, who, by_year]
+
+
+def charts(pack: dict[str, Any]) -> list[str]:
+    """The three charts as SVG text (vl-convert)."""
+    return [render_svg(spec) for spec in chart_specs(pack)]
 
 
 def html_page(pack: dict[str, Any]) -> str:

@@ -18,7 +18,10 @@ average change. "No agency worse off" has no amount to vary: its price alone
 is given.
 
 Re-solves are of the programme itself (optimizer/programme.py) with one bound
-moved, on HiGHS's simplex (exact, with duals) whatever the scenario's back end.
+moved, through the core's one entry point (:func:`optimizer.session.solve_programme`:
+money scaled, the solution checked against the rows), on the back end the
+registry chooses for duals (:func:`optimizer.backends.for_duals`: exact, with
+duals; HiGHS's simplex where installed) whatever the scenario's back end.
 For a mixed-integer programme the launch decisions are fixed at the optimum
 (as the core's shadow prices are), and every sentence says so.
 
@@ -37,10 +40,11 @@ import numpy as np
 
 from optimizer.analysis.common import AnalysisError, Task, load, scenario_data, solved
 from optimizer.analysis.sentences import sentence
-from optimizer.backends import Options, Status, get_backend
+from optimizer.backends import Options, Status, for_duals
 from optimizer.coefficients import compute
 from optimizer.programme import Programme, build
 from optimizer.scenario import Scenario
+from optimizer.session import solve_programme
 from optimizer.solve import solve
 
 #: the objective is on the price's line within this share of it
@@ -87,7 +91,7 @@ class _Probe:
         self.s, self.target, self.launches = s, target, launches
         self.k = compute(s)
         self.prog = self._fixed(build(s, self.k))
-        self.backend = get_backend("highs")
+        self.backend = for_duals()
         self.options = Options(time_limit=s.solver.time_limit, mip_gap=s.solver.mip_gap, want_duals=True)
         self.rows, self.weights = self._rows()
 
@@ -148,7 +152,7 @@ class _Probe:
             else:
                 up[self.rows] += delta * self.weights
             prog = replace(prog, row_lower=lo, row_upper=up)
-        raw = self.backend.solve(prog, self.options)
+        raw = solve_programme(self.backend, prog, self.options)
         if raw.status not in (Status.OPTIMAL, Status.FEASIBLE) or raw.x is None:
             return {"status": str(raw.status), "objective": None, "price": None, "slack": None}
         objective = float(prog.c @ raw.x)

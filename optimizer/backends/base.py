@@ -1,35 +1,34 @@
-"""The narrow interface every solver back end implements, and the registry of names.
+"""The narrow interface every solver back end implements (the registry of names is :mod:`optimizer.backends.registry`).
 
 A back end receives the solver-neutral :class:`~optimizer.programme.Programme`
 (always a maximisation) and returns a :class:`RawSolution` whose row duals
 are normalised to one convention: the change in the (maximised) objective
 per unit increase of the row's active bound. One more pound of budget that
 helps therefore shows as a positive value, whatever the solver's own sign
-convention (SOLVER-NOTES trap 2).
+convention (docs/model.md, "Solvers").
+
+This module imports no back end: the back ends import it, and the registry
+imports them, so the registry is imported by nothing it registers.
 """
 
 from __future__ import annotations
 
-import functools
 import importlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from optimizer.errors import SolverUnavailable
-from optimizer.programme import Programme
+from optimizer.status import Limit, Status
 
+if TYPE_CHECKING:
+    from optimizer.programme import Programme
 
-class Status(StrEnum):
-    """How a solve ended (the contract's status vocabulary)."""
+__all__ = ["EXACT_TOLERANCE", "Backend", "Limit", "Options", "RawSolution", "Status", "importable", "limit_by_clock"]
 
-    OPTIMAL = "optimal"
-    FEASIBLE = "feasible"
-    INFEASIBLE = "infeasible"
-    UNBOUNDED = "unbounded"
-    ERROR = "error"
+#: a back end whose objective is trusted to this relative tolerance is exact (simplex, branch and bound)
+EXACT_TOLERANCE = 1e-6
 
 
 @dataclass
@@ -46,7 +45,7 @@ class Options:
 
 @dataclass
 class RawSolution:
-    """What a back end found: status, column values, normalised row duals and the bound."""
+    """What a back end found: status, column values, normalised row duals, the bound, and the limit that stopped it."""
 
     status: Status
     x: np.ndarray | None = None
@@ -54,19 +53,29 @@ class RawSolution:
     bound: float | None = None
     seconds: float = 0.0
     message: str = ""
+    #: the limit that stopped the solve (``feasible`` or ``error`` only), from the solver's own termination status
+    limit: Limit | None = None
 
 
 class Backend(ABC):
-    """A solver back end. Subclasses set ``name``, ``supports_mip``, ``exact`` and implement :meth:`solve`."""
+    """A solver back end. Subclasses set ``name`` and the capability flags, and implement :meth:`solve`.
+
+    The flags are what the registry chooses by (as linopy's solver registry does): ``supports_mip``,
+    ``gives_duals``, and ``tolerance`` (:attr:`exact` when it is at most :data:`EXACT_TOLERANCE`).
+    """
 
     name: str = ""
+    #: whether the back end solves mixed-integer programmes (launch decisions)
     supports_mip: bool = False
-    #: exact back ends (simplex, branch and bound) agree to 1e-6 relative; first-order ones do not
-    exact: bool = True
-    #: the relative tolerance to which this back end's objective is trusted
-    tolerance: float = 1e-6
+    #: the relative tolerance to which this back end's objective (and duals) are trusted
+    tolerance: float = EXACT_TOLERANCE
     #: whether the back end returns row duals of a linear programme
     gives_duals: bool = True
+
+    @classmethod
+    def exact(cls) -> bool:
+        """Whether the objective and duals are exact to :data:`EXACT_TOLERANCE` (simplex, branch and bound; not first-order)."""
+        return cls.tolerance <= EXACT_TOLERANCE
 
     @classmethod
     @abstractmethod
@@ -92,32 +101,10 @@ def importable(module: str) -> bool:
     return True
 
 
-_REGISTRY: dict[str, type[Backend]] = {}
+def limit_by_clock(seconds: float, options: Options) -> Limit:
+    """The limit a solver met when its status says only "stopped" (pywraplp's FEASIBLE, PuLP's CBC "Stopped").
 
-
-def register(cls: type[Backend]) -> type[Backend]:
-    _REGISTRY[cls.name] = cls
-    return cls
-
-
-def backend_names() -> list[str]:
-    """Every back end this build knows, installed or not."""
-    from optimizer.backends import highs, ortools_lp, pulp_cbc  # noqa: F401 - registration
-
-    return list(_REGISTRY)
-
-
-@functools.cache
-def available() -> tuple[str, ...]:
-    """Back ends whose solver is installed here."""
-    return tuple(n for n in backend_names() if _REGISTRY[n].is_available())
-
-
-def get_backend(name: str) -> Backend:
-    """The back end called ``name``; :class:`SolverUnavailable` if unknown or not installed."""
-    names = backend_names()
-    if name not in _REGISTRY:
-        raise SolverUnavailable(f"unknown solver {name!r}: choose one of {', '.join(names)}")
-    if not _REGISTRY[name].is_available():
-        raise SolverUnavailable(f"solver {name!r} is not installed here: install the project with its dependencies (pip install -e .)")
-    return _REGISTRY[name]()
+    Those interfaces do not say which limit stopped the solve; the only one a back end sets is the time
+    limit, so a stop once it has (nearly) passed is ``TIME`` and any other ``OTHER``.
+    """
+    return Limit.TIME if seconds >= 0.95 * options.time_limit else Limit.OTHER

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import functools
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from optimizer.backends.base import Backend, Options, RawSolution, Status, importable, register
-from optimizer.programme import Programme
+from optimizer.backends.base import Backend, Limit, Options, RawSolution, Status, importable
+
+if TYPE_CHECKING:
+    from optimizer.programme import Programme
+
+#: HiGHS's model statuses that mean "stopped at a limit", by name (kSolutionLimit also covers its node and leaf limits)
+_LIMITS = {"kTimeLimit": Limit.TIME, "kIterationLimit": Limit.ITERATIONS, "kSolutionLimit": Limit.SOLUTIONS,
+           "kMemoryLimit": Limit.MEMORY, "kInterrupt": Limit.INTERRUPTED, "kHighsInterrupt": Limit.INTERRUPTED,
+           "kObjectiveBound": Limit.OTHER, "kObjectiveTarget": Limit.OTHER}
 
 
-@register
 class HighsBackend(Backend):
     name = "highs"
     supports_mip = True
@@ -61,6 +67,7 @@ class HighsBackend(Backend):
             model_status = h.getModelStatus()
         info = h.getInfo()
         has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        limit = _LIMITS.get(model_status.name)
         if model_status == MS.kOptimal:
             status = Status.OPTIMAL
         elif model_status == MS.kInfeasible:
@@ -77,7 +84,8 @@ class HighsBackend(Backend):
             return RawSolution(Status.FEASIBLE, x=np.asarray(sol.col_value, dtype=float), bound=None, seconds=seconds,
                                message="HiGHS flagged small infeasibilities in its final solution; it passed totalplace's own check")
         else:
-            return RawSolution(Status.ERROR, seconds=seconds, message=f"HiGHS stopped with no solution: {h.modelStatusToString(model_status)}")
+            return RawSolution(Status.ERROR, seconds=seconds, message=f"HiGHS stopped with no solution: {h.modelStatusToString(model_status)}",
+                               limit=limit)
         sol = h.getSolution()
         x = np.asarray(sol.col_value, dtype=float)
         duals = np.asarray(sol.row_dual, dtype=float) if (sol.dual_valid and not prog.is_mip) else None
@@ -86,7 +94,8 @@ class HighsBackend(Backend):
             bound = float(info.mip_dual_bound)
         else:
             bound = float(info.objective_function_value) if status == Status.OPTIMAL else None
-        return RawSolution(status, x=x, row_dual=duals, bound=bound, seconds=seconds, message=f"HiGHS: {h.modelStatusToString(model_status)}")
+        return RawSolution(status, x=x, row_dual=duals, bound=bound, seconds=seconds, message=f"HiGHS: {h.modelStatusToString(model_status)}",
+                           limit=limit if status == Status.FEASIBLE else None)
 
 
 def to_highs_lp(prog: Programme) -> Any:  # highspy.HighsLp (highspy is untyped)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import functools
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from optimizer.backends.base import Backend, Options, RawSolution, Status, importable, register
-from optimizer.programme import Programme
+from optimizer.backends.base import Backend, Options, RawSolution, Status, importable, limit_by_clock
+
+if TYPE_CHECKING:
+    from optimizer.programme import Programme
 
 PDLP_EPS = 1e-8
 
@@ -85,7 +87,9 @@ class _OrToolsBackend(Backend):
         elif code == S.FEASIBLE:
             status = Status.FEASIBLE
         else:
-            return RawSolution(Status.ERROR, seconds=seconds, message=f"{self.name} stopped with no solution (code {code})")
+            # NOT_SOLVED is pywraplp's "stopped before a solution" (a limit); ABNORMAL and MODEL_INVALID are failures
+            limit = limit_by_clock(seconds, options) if code == S.NOT_SOLVED else None
+            return RawSolution(Status.ERROR, seconds=seconds, message=f"{self.name} stopped with no solution (code {code})", limit=limit)
         x = np.array([v.solution_value() for v in variables], dtype=float)
         duals = None
         if self.gives_duals and not prog.is_mip and status == Status.OPTIMAL:
@@ -96,20 +100,19 @@ class _OrToolsBackend(Backend):
             bound = -float(objective.BestBound())
         elif status == Status.OPTIMAL:
             bound = float(prog.c @ x)
-        return RawSolution(status, x=x, row_dual=duals, bound=bound, seconds=seconds, message=f"{self.name}: status code {code}")
+        # pywraplp's FEASIBLE means "stopped at a limit with a solution" and does not say which limit
+        limit = limit_by_clock(seconds, options) if status == Status.FEASIBLE else None
+        return RawSolution(status, x=x, row_dual=duals, bound=bound, seconds=seconds, message=f"{self.name}: status code {code}", limit=limit)
 
 
-@register
 class GlopBackend(_OrToolsBackend):
     name = "ortools-glop"
     solver_id = "GLOP"
 
 
-@register
 class PdlpBackend(_OrToolsBackend):
     name = "ortools-pdlp"
     solver_id = "PDLP"
-    exact = False
     tolerance = 1e-4
 
     def configure(self, solver: Any, options: Options) -> None:
@@ -119,7 +122,6 @@ class PdlpBackend(_OrToolsBackend):
         )
 
 
-@register
 class ScipBackend(_OrToolsBackend):
     name = "ortools-scip"
     solver_id = "SCIP"

@@ -9,14 +9,16 @@ from __future__ import annotations
 import functools
 import time
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from optimizer.backends.base import Backend, Options, RawSolution, Status, importable, register
-from optimizer.programme import Programme
+from optimizer.backends.base import Backend, Options, RawSolution, Status, importable, limit_by_clock
+
+if TYPE_CHECKING:
+    from optimizer.programme import Programme
 
 
-@register
 class CbcBackend(Backend):
     name = "cbc"
     supports_mip = True
@@ -82,7 +84,9 @@ class CbcBackend(Backend):
         elif model.sol_status == pulp.LpSolutionIntegerFeasible:
             outcome = Status.FEASIBLE
         else:
-            return RawSolution(Status.ERROR, seconds=seconds, message=f"CBC stopped with no solution ({pulp.LpStatus[status]})")
+            # PuLP reads CBC's "Stopped on time/iterations/..." as "Not Solved" and drops which limit it was
+            limit = limit_by_clock(seconds, options) if status == pulp.LpStatusNotSolved else None
+            return RawSolution(Status.ERROR, seconds=seconds, message=f"CBC stopped with no solution ({pulp.LpStatus[status]})", limit=limit)
         x = np.array([v.varValue if v.varValue is not None else 0.0 for v in cols], dtype=float)
         duals = None
         if not prog.is_mip and outcome == Status.OPTIMAL:
@@ -91,4 +95,5 @@ class CbcBackend(Backend):
                 pi = model.get_constraint_by_name(name).pi
                 duals[r] += pi if pi is not None else 0.0
         bound = float(prog.c @ x) if outcome == Status.OPTIMAL else None
-        return RawSolution(outcome, x=x, row_dual=duals, bound=bound, seconds=seconds, message=f"CBC: {pulp.LpStatus[status]}")
+        limit = limit_by_clock(seconds, options) if outcome == Status.FEASIBLE else None
+        return RawSolution(outcome, x=x, row_dual=duals, bound=bound, seconds=seconds, message=f"CBC: {pulp.LpStatus[status]}", limit=limit)

@@ -11,7 +11,7 @@ working directory):
 - ``unit_costs_prevention.csv``: the 39-row selection of that database made for
   the prevention model.
 
-``optimizer.data.rebuild`` regenerates the first two from ``shared/data``.
+``optimizer.place.data.rebuild`` regenerates the first two from ``shared/data``.
 """
 
 from __future__ import annotations
@@ -28,5 +28,5 @@ def resource(name: str) -> Traversable:
     """The shipped data file ``name`` (a :class:`Traversable`; open it with ``.open('rb')``)."""
     path = files(__name__) / name
     if not path.is_file():
-        raise FileNotFoundError(f"package data file {name!r} is missing from optimizer/data/: reinstall totalplace")
+        raise FileNotFoundError(f"package data file {name!r} is missing from optimizer/place/data/: reinstall totalplace")
     return path

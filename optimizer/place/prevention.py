@@ -1,13 +1,13 @@
 """The default prevention scenario template: three pools, five interventions, eleven outcomes.
 
-Every amount has a stated basis. Unit costs come from :mod:`optimizer.unit_costs`
+Every amount has a stated basis. Unit costs come from :mod:`optimizer.place.unit_costs`
 (GMCA database rows, uprated); early help's effects from the Manchester
-calibration (:mod:`optimizer.calibration`); the other effects are stated
+calibration (:mod:`optimizer.place.calibration`); the other effects are stated
 assumptions, each with its reasoning in :data:`EFFECT_BASIS` and in
 ``docs/data.md``. They are illustrative defaults for a board to replace with
 local evidence, not findings.
 
-The template is a scenario without areas; :func:`optimizer.geography.build_scenario`
+The template is a scenario without areas; :func:`optimizer.place.geography.build_scenario`
 adds the areas of a place.
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from optimizer.calibration import early_help_effects
-from optimizer.unit_costs import AGENCIES_WITHOUT_POOL, INTERVENTION_COSTS, OUTCOMES
+from optimizer.place.calibration import early_help_effects
+from optimizer.place.unit_costs import AGENCIES_WITHOUT_POOL, INTERVENTION_COSTS, OUTCOMES
 
 #: Pool budget per resident per year, in pounds (2023/24 prices). Assumptions, see docs/data.md:
 #: council ~1 % of net revenue spending (~£1,000-£1,300 per resident); police ~1 % of police
@@ -100,7 +100,7 @@ def default_template(
 ) -> dict[str, Any]:
     """A complete scenario but for its areas; budgets scaled to ``population``.
 
-    ``name`` may hold ``{place}``, filled in by :func:`optimizer.geography.build_scenario`.
+    ``name`` may hold ``{place}``, filled in by :func:`optimizer.place.geography.build_scenario`.
     The default policy: 30 % of spending in the nationally most deprived 10 % of areas.
     """
     return {

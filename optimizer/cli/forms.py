@@ -1,6 +1,6 @@
 """``totalplace convert SRC DST``: a scenario from one form to another (JSON, JSON.gz, YAML, .xlsx, CSV folder).
 
-optimizer/cli.py mounts it with :func:`register`. Exit codes follow ``optimizer/cli.py``:
+optimizer/cli/main.py mounts it with :func:`register`. Exit codes follow ``optimizer/cli/main.py``:
 0 when written; 2 when the input is not a valid scenario (every problem listed on
 stderr, ``loc: msg``) or the destination cannot be written in the form asked for.
 """
@@ -44,6 +44,17 @@ def convert(src: Path, dst: Path, form: str | None = None) -> Converted:
     return Converted(Path(src), written, chosen, scenario_hash(scenario), len(scenario.areas), len(scenario.interventions))
 
 
+def _is_result(path: Path) -> bool:
+    """Whether ``path`` holds a result document (what ``totalplace solve -o`` writes) rather than a scenario."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() and path.suffix == ".json" else None
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and {"status", "scenario_hash", "model_version"} <= set(data)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``convert`` command to ``app``."""
 
@@ -57,6 +68,10 @@ def register(app: typer.Typer) -> None:
         try:
             done = convert(src, dst, form)
         except ScenarioError as exc:
+            if _is_result(src):
+                typer.echo(f"{src} is a result, not a scenario: convert converts scenarios. For a workbook of a result, solve "
+                           f"its scenario with `totalplace solve SCENARIO --output {dst.with_suffix('.xlsx').name}`", err=True)
+                raise typer.Exit(EXIT_INPUT) from None
             typer.echo(f"{src}: not a valid scenario ({len(exc.problems)} problem(s)):", err=True)
             for problem in exc.problems:
                 typer.echo(f"  {problem}", err=True)

@@ -15,9 +15,9 @@ from typing import Annotated, Any
 
 import typer
 
-from optimizer.cli_common import EXIT_SOLVER, load
+from optimizer.cli.common import EXIT_INPUT, EXIT_SOLVER, ExportFormulation, Formulation, Solver, load
 from optimizer.errors import SolverUnavailable
-from optimizer.scenario import SOLVER_NAMES, Scenario
+from optimizer.scenario import Scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="totalplace: what to fund, where, when, and who pays.")
 
@@ -83,21 +83,36 @@ def print_summary(s: Scenario, result: dict[str, Any]) -> None:
 @app.command()
 def solve(
     scenario: Annotated[Path, typer.Argument(help="scenario file (.json, .json.gz, .yaml, .xlsx or a folder of CSVs)")],
-    solver: Annotated[str | None, typer.Option(help=f"back end: {', '.join(SOLVER_NAMES)} (default: the scenario's)")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="write the result JSON here")] = None,
-    formulation: Annotated[str, typer.Option(help="auto (default: merged where exact, else pooled), merged, pooled, or full (the contract's programme literally)")] = "auto",
+    solver: Annotated[Solver | None, typer.Option(help="back end (default: the scenario's)")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write the result here: JSON, or a workbook if it ends in .xlsx")] = None,
+    formulation: Annotated[Formulation, typer.Option(help="auto (default: merged where exact, else pooled), merged (areas alike in "
+                                                          "everything solved as one; linear programmes only), pooled, or full "
+                                                          "(the contract's programme literally)")] = Formulation.auto,
     time_limit: Annotated[float | None, typer.Option(help="seconds (default: the scenario's)")] = None,
-    allocations: Annotated[Path | None, typer.Option(help="write the allocations here as CSV (.csv or .csv.gz); "
+    allocations: Annotated[Path | None, typer.Option(help="write the allocations here: CSV (.csv or .csv.gz), or Parquet (.parquet, "
+                                                        "with area names, local authority and IMD decile; needs totalplace[parquet]); "
                                                         f"automatic beside --output above {LARGE_RESULT_ROWS:,} rows")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")] = False,
 ) -> None:
     """Solve a scenario, print a summary, and write the result."""
     s = load(scenario)
+    if formulation is Formulation.merged and s.is_mip:
+        typer.echo("error: --formulation merged cannot solve this scenario: it is mixed-integer (an intervention has a fixed cost "
+                   "or a minimum of participants, so each area's launch is its own yes/no choice, which areas merged into one cannot make); use --formulation auto, "
+                   "pooled or full", err=True)
+        raise typer.Exit(EXIT_INPUT)
     try:
-        result, pointer = solve_to_files(s, solver, output, formulation=formulation, time_limit=time_limit, allocations=allocations)
+        result, pointer = solve_to_files(s, solver.value if solver else None, output, formulation=formulation.value,
+                                         time_limit=time_limit, allocations=allocations)
     except SolverUnavailable as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_SOLVER) from None
+    except (ValueError, ImportError) as exc:  # a formulation the scenario cannot take (optimizer.solve says why); no pyarrow
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+    except OSError as exc:
+        typer.echo(f"error: cannot write the result: {exc}", err=True)
+        raise typer.Exit(EXIT_INPUT) from None
     if not quiet:
         print_summary(s, result)
         if output is not None:
@@ -114,16 +129,27 @@ def solve_to_files(s: Scenario, solver: str | None = None, output: Path | None =
     they measure it in a warm process. Returns the result document and the
     allocations pointer (None when the allocations stay inside the JSON).
     """
+    from optimizer.money import in_pence
     from optimizer.solve import solve as run
 
     solved = run(s, solver, formulation=formulation, time_limit=time_limit)
     pointer = None
-    if allocations is None and output is not None and solved.allocation_count > LARGE_RESULT_ROWS:
+    workbook = output is not None and output.suffix.lower() == ".xlsx"
+    if allocations is None and output is not None and not workbook and solved.allocation_count > LARGE_RESULT_ROWS:
         allocations = output.with_name(output.name.removesuffix(".json") + ".allocations.csv")
     if allocations is not None:
-        pointer = solved.write_allocations(allocations)
-    result = solved.to_dict(allocations_file=pointer)
-    if output is not None:
+        if allocations.suffix.lower() == ".parquet":
+            from optimizer.export import allocation_table, write_table
+
+            pointer = write_table(allocation_table(solved.allocations_in_pence(), s), allocations)
+        else:
+            pointer = solved.write_allocations(allocations)
+    result = in_pence(solved.to_dict(allocations_file=pointer))  # money in pence at the edge (optimizer/money.py)
+    if output is not None and workbook:
+        from optimizer.export import write_workbook
+
+        write_workbook(result if pointer is None else in_pence(solved.to_dict()), output, s)
+    elif output is not None:
         write_result(result, output)
     return result, pointer
 
@@ -148,7 +174,7 @@ def validate(scenario: Annotated[Path, typer.Argument(help="scenario file")]) ->
 def export(
     scenario: Annotated[Path, typer.Argument(help="scenario file")],
     mps: Annotated[Path, typer.Option("--mps", help="write the programme, exactly as solved, in MPS form")],
-    formulation: Annotated[str, typer.Option(help="pooled (default, as solved) or full")] = "pooled",
+    formulation: Annotated[ExportFormulation, typer.Option(help="pooled (default, as solved) or full")] = ExportFormulation.pooled,
 ) -> None:
     """Write the programme exactly as it is solved (MPS)."""
     from optimizer.backends.highs import write_mps
@@ -157,17 +183,21 @@ def export(
 
     s = load(scenario)
     k = compute(s)
-    prog = build(s, k, formulation=formulation)
-    write_mps(prog, str(mps), names(prog, k))
+    prog = build(s, k, formulation=formulation.value)
+    try:
+        write_mps(prog, str(mps), names(prog, k))
+    except OSError as exc:
+        typer.echo(f"error: cannot write {mps}: {exc}", err=True)
+        raise typer.Exit(EXIT_INPUT) from None
     rows, cols, nnz = prog.shape
-    typer.echo(f"wrote {mps}: {rows:,} rows, {cols:,} columns, {nnz:,} non-zeros ({formulation} formulation, maximise)")
+    typer.echo(f"wrote {mps}: {rows:,} rows, {cols:,} columns, {nnz:,} non-zeros ({formulation.value} formulation, maximise)")
 
 
 def _mount() -> None:
     """Sub-commands that live in their own modules."""
-    from optimizer.cli_analysis import register as register_analyses
-    from optimizer.cli_forms import register as register_forms
-    from optimizer.cli_scenario import app as scenario_app
+    from optimizer.cli.analysis import register as register_analyses
+    from optimizer.cli.forms import register as register_forms
+    from optimizer.cli.scenario import app as scenario_app
 
     app.add_typer(scenario_app, name="scenario", help="build scenarios from the shipped IoD2019 data")
     register_forms(app)
@@ -178,6 +208,11 @@ _mount()
 
 
 def main() -> None:
+    import os
+
+    from optimizer import logs
+
+    logs.configure(os.environ.get("TOTALPLACE_LOG_LEVEL", "warning"))  # JSON lines on stderr, as the service's and workers'
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover

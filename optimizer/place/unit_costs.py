@@ -19,7 +19,7 @@ from functools import cache
 
 import pandas as pd
 
-from optimizer.data import GMCA_DATABASE, resource
+from optimizer.place.data import GMCA_DATABASE, resource
 
 #: The price year of every amount in the shipped scenarios.
 PRICE_YEAR = "2023/24"

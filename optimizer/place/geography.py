@@ -30,8 +30,8 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from optimizer.data import LSOA_TABLE, resource
 from optimizer.errors import TotalplaceError
+from optimizer.place.data import LSOA_TABLE, resource
 from optimizer.scenario import parse_scenario
 
 Kind = Literal["lad", "utla", "icb", "pfa", "england"]
@@ -178,7 +178,7 @@ def build_scenario(
     """A validated scenario: ``template`` (pools, outcomes, interventions, policy) with the place's areas.
 
     Without a template, the default prevention template
-    (:func:`optimizer.prevention.default_template`) with budgets scaled to the
+    (:func:`optimizer.place.prevention.default_template`) with budgets scaled to the
     place's population. ``{place}`` in the scenario name is filled in. Pool
     footprints that the template lists are cut to the place's areas;
     ``pool_max_decile`` restricts a pool to areas of at most that decile.
@@ -187,7 +187,7 @@ def build_scenario(
     rows, place = select(kind, code_or_name)
     areas = [area(r) for r in _records(rows)]
     if template is None:
-        from optimizer.prevention import default_template  # local: prevention imports nothing from here
+        from optimizer.place.prevention import default_template  # local: prevention imports nothing from here
 
         template = default_template(sum(a["population"] for a in areas))
     scenario = copy.deepcopy(dict(template))

@@ -1,6 +1,6 @@
 """Rebuild the shipped data files from ``shared/data`` (run by hand, not at import).
 
-    python -m optimizer.data.rebuild /path/to/shared/data
+    python -m optimizer.place.data.rebuild /path/to/shared/data
 
 It keeps only the columns the product needs, joins the IoD2019 table to the
 ONS geography lookup on the LSOA code (one to one, all 32,844 rows), sorts by

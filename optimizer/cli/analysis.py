@@ -1,8 +1,8 @@
-"""``totalplace split | frontier | sensitivity | montecarlo | appraisal``: the analyses boards ask for.
+"""``totalplace split | frontier | sensitivity | montecarlo | appraisal | compare``: the analyses boards ask for.
 
-optimizer/cli.py mounts them with :func:`register`. Every analysis is planned,
+optimizer/cli/main.py mounts them with :func:`register`. Every analysis is planned,
 run (on ``--workers`` local processes, with a progress bar on stderr) and
-combined by :mod:`optimizer.analysis`. Exit codes follow ``optimizer/cli.py``:
+combined by :mod:`optimizer.analysis`. Exit codes follow ``optimizer/cli/main.py``:
 0 when the report is written; 2 when the input is not a valid scenario, the
 analysis cannot run on it (the message says why), or an output cannot be
 written; 3 when the solver is missing. Never a traceback.
@@ -10,6 +10,7 @@ written; 3 when the solver is missing. Never a traceback.
 
 from __future__ import annotations
 
+import enum
 import json
 import sys
 from pathlib import Path
@@ -18,9 +19,17 @@ from typing import Annotated, Any
 import typer
 
 from optimizer.analysis.common import AnalysisError, money
-from optimizer.cli_common import EXIT_INPUT, EXIT_SOLVER, load
+from optimizer.cli.common import EXIT_INPUT, EXIT_SOLVER, load, read_result
 from optimizer.errors import SolverUnavailable
 from optimizer.scenario import Scenario
+
+
+class Distribution(enum.StrEnum):
+    """``--distribution`` of ``montecarlo``: how an uncertain effect is sampled between its low and high values."""
+
+    triangular = "triangular"
+    uniform = "uniform"
+
 
 ScenarioArg = Annotated[Path, typer.Argument(help="scenario file (.json, .json.gz, .yaml, .xlsx or a folder of CSVs)")]
 Workers = Annotated[int, typer.Option("--workers", "-w", min=1, max=64, help="local worker processes")]
@@ -126,13 +135,14 @@ def register(app: typer.Typer) -> None:
                            output: Annotated[Path, typer.Option("--output", "-o", help="write the report (JSON) here")],
                            samples: Annotated[int, typer.Option("--samples", "-n", min=1, max=100_000, help="sampled scenarios")] = 100,
                            seed: Annotated[int, typer.Option("--seed", min=0, help="seed: the same seed gives the same samples")] = 0,
-                           distribution: Annotated[str, typer.Option(help="triangular (mode = per_participant) or uniform")] = "triangular",
+                           distribution: Annotated[Distribution, typer.Option(help="triangular (mode = per_participant) or uniform")]
+                           = Distribution.triangular,
                            robust: Annotated[bool, typer.Option("--robust", help="also optimise against every effect's low value")] = False,
                            workers: Workers = 1) -> None:
         """How sure are we: the objective's distribution over uncertain effects, and each area-intervention's chance of funding."""
         s = load(scenario)
         report = _execute("montecarlo", s, workers, f"Monte Carlo ({samples:,} samples)", samples=samples, seed=seed,
-                          distribution=distribution, robust=robust)
+                          distribution=distribution.value, robust=robust)
         typer.echo("")
         for line in report["messages"] + [f"warning: {w}" for w in report["warnings"]]:
             typer.echo(f"- {line}")
@@ -140,6 +150,45 @@ def register(app: typer.Typer) -> None:
         if unsure:
             typer.echo(f"- {len(unsure):,} area-interventions are funded in between 10 % and 90 % of samples (the choices that depend "
                        "most on the uncertain effects); see 'funded' in the report.")
+        _write_json(report, output)
+
+    @app.command("compare")
+    def compare_command(a: Annotated[Path, typer.Argument(help="scenario A, the earlier version (any form solve reads)")],
+                        b: Annotated[Path, typer.Argument(help="scenario B, the later version")],
+                        output: Annotated[Path | None, typer.Option("--output", "-o", help="also write the report (JSON, money in pence) here")] = None,
+                        chart: Annotated[Path | None, typer.Option("--chart", help="write the waterfall chart here (.svg)")] = None,
+                        method: Annotated[str, typer.Option(help="auto (exact up to 10 changes, else by family), exact, families or sample")] = "auto",
+                        orders: Annotated[int, typer.Option(min=1, max=100_000, help="orders sampled (method sample)")] = 200,
+                        seed: Annotated[int, typer.Option(min=0, help="seed of the sampled orders")] = 0,
+                        workers: Workers = 1) -> None:
+        """Why did the plan change: the changes from A to B, and what each cost or bought in net value (Shapley, exact)."""
+        from optimizer.analysis import compare as cmp
+        from optimizer.analysis.runner import run_local
+
+        if chart is not None and chart.suffix.lower() != ".svg":
+            raise _fail(f"the waterfall is written as SVG: name the chart file .svg, not {chart.name}")
+        sa, sb = load(a), load(b)
+        try:
+            tasks = cmp.plan(sa, sb, method=method, orders=orders, seed=seed)
+            with typer.progressbar(length=len(tasks), label=f"scenarios solved in batches ({len(tasks)} tasks)", file=sys.stderr,
+                                   show_pos=True) as bar:
+                def progress(done: int, total: int) -> None:
+                    bar.update(done - bar.pos)
+
+                report = cmp.combine(sa, run_local(tasks, workers=workers, progress=progress))
+        except AnalysisError as exc:
+            raise _fail(str(exc)) from None
+        except SolverUnavailable as exc:
+            raise _fail(str(exc), EXIT_SOLVER) from None
+        print_comparison(report)
+        if chart is not None:
+            from optimizer.analysis.waterfall import svg
+
+            if report["objective_change"] is None or not report["attribution"]:
+                typer.echo("\nNo chart: there is no attributed change in net value to draw.")
+            else:
+                _write(chart, svg(report))
+                typer.echo(f"\nChart written to {chart}")
         _write_json(report, output)
 
     @app.command("appraisal")
@@ -157,11 +206,8 @@ def register(app: typer.Typer) -> None:
         s = load(scenario)
         given = None
         if result is not None:
-            try:
-                given = json.loads(result.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise _fail(f"cannot read the result {result}: {exc}") from None
-            if not isinstance(given, dict) or given.get("scenario_hash") != scenario_hash(s):
+            given = read_result(result)  # with its allocations, also when they were written to a file of their own
+            if given.get("scenario_hash") != scenario_hash(s):
                 raise _fail(f"{result} is not a result of this scenario (its scenario_hash differs): solve the scenario again")
         try:
             pack = appraise(s, given)
@@ -177,3 +223,36 @@ def register(app: typer.Typer) -> None:
         if html is not None:
             _write(html, html_page(pack))
             typer.echo(f"Report written to {html}")
+
+
+def print_comparison(report: dict[str, Any]) -> None:
+    """The changes, the waterfall table and the sentences, in pounds."""
+    echo = typer.echo
+    changes = report["changes"]
+    echo(f"\nA: {report['a']['name']} ({report['a']['status']})\nB: {report['b']['name']} ({report['b']['status']})")
+    echo(f"\nChanges ({len(changes)}):" if changes else "\nNo changes.")
+    for c in changes[:40]:
+        echo(f"  {c['id']:>5}  {c['message']}")
+    if len(changes) > 40:
+        echo(f"  ... and {len(changes) - 40} more (see the report)")
+    valued = [e for e in report["attribution"] if e.get("value") is not None]
+    if valued and report["objective_change"] is not None:
+        width = 72
+        echo("\nWaterfall of net value (" + {"exact": "Shapley values, every subset solved", "families": "Shapley values by family",
+                                            "sample": "Shapley values from sampled orders"}.get(str(report["method"]), "") + "):")
+        running = report["objective_a"]
+        echo(f"  {'A: ' + report['a']['name']:<{width}.{width}}{money(running / 100):>16}")
+        for e in valued:
+            running += e["value"]
+            sign = "+" if e["value"] >= 0 else "-"
+            tail = f"  (+/- {money(e['stderr'] / 100)})" if "stderr" in e else ""
+            echo(f"  {sign} {e['change'] + ': ' + e['action']:<{width - 2}.{width - 2}}{money(abs(e['value']) / 100):>16}{'':2}"
+                 f"{money(running / 100)}{tail}")
+        echo(f"  {'= B: ' + report['b']['name']:<{width}.{width}}{money(report['objective_b'] / 100):>16}")
+        worded = [f"{e['action']} {'bought' if e['value'] > 0 else 'cost'} {money(abs(e['value']) / 100)} of net value"
+                  for e in valued if e["value"] != 0]
+        if worded:
+            echo("\n" + "; ".join(worded) + ".")
+    echo("")
+    for line in report["messages"] + [f"warning: {w}" for w in report["warnings"]]:
+        echo(f"- {line}")

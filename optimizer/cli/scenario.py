@@ -5,7 +5,7 @@
     totalplace scenario build --england --output england.json.gz
     totalplace scenario places lad
 
-optimizer/cli.py mounts :data:`app` on the main CLI as ``scenario``. Every error ends
+optimizer/cli/main.py mounts :data:`app` on the main CLI as ``scenario``. Every error ends
 with a clear message on stderr and a non-zero exit code, never a traceback.
 """
 
@@ -20,7 +20,7 @@ from typing import Annotated, Any
 import typer
 
 from optimizer.errors import ScenarioError, TotalplaceError
-from optimizer.geography import KIND_LABELS, build_scenario, places, resolve, summarise
+from optimizer.place.geography import KIND_LABELS, build_scenario, places, resolve, summarise
 
 app = typer.Typer(help="Build scenarios for real English places from IoD2019 LSOAs.", no_args_is_help=True, add_completion=False)
 

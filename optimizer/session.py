@@ -1,0 +1,79 @@
+"""The one way into the solvers: scale money, run the back end, turn the answer back into pounds, check it.
+
+Every programme any part of the core hands to a back end goes through
+:func:`solve_programme`: the scenario's own solve (:mod:`optimizer.solve`),
+the dual re-solves of a mixed-integer programme, the elastic programme of a
+diagnosis (:mod:`optimizer.diagnosis`) and the re-solves of a sensitivity
+analysis (:mod:`optimizer.analysis.sensitivity`). So each of them
+
+1. gives the back end money in thousands of pounds (:mod:`optimizer.scaling`),
+2. reads the answer back in pounds, and
+3. believes a solution only once it is checked against the programme's rows
+   and bounds (:func:`check_feasible`, docs/model.md "Solvers"): a solution
+   that breaks a row comes back as ``error`` with the rows named, never as
+   optimal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+
+from optimizer.backends import Backend, Options, RawSolution, Status
+from optimizer.programme import Programme
+from optimizer.scaling import MONEY_UNIT, scale, unscale
+
+__all__ = ["FEAS_TOL", "check_feasible", "solve_programme"]
+
+#: the relative tolerance of the feasibility check (a back end's own :attr:`Backend.tolerance` if looser)
+FEAS_TOL = 1e-6
+
+
+def solve_programme(backend: Backend, prog: Programme, options: Options, *,
+                    answer_in: Programme | None = None, expand: Callable[[np.ndarray], np.ndarray] | None = None) -> RawSolution:
+    """Solve ``prog`` on ``backend`` with money scaled, answer in pounds, the solution checked against the rows.
+
+    ``expand`` turns a solution of ``prog`` into one of ``answer_in`` (the merged programme's answer split
+    back out over its areas, optimizer/merge.py); the check is then against ``answer_in``, whose rows are
+    those of ``prog`` in the same order, so the row duals carry over unchanged.
+    """
+    scaled, factors = scale(prog)
+    found = unscale(backend.solve(scaled, options), factors)
+    target = prog
+    if expand is not None and answer_in is not None and found.x is not None:
+        found.x = expand(found.x)
+        target = answer_in
+    if found.x is None or found.status not in (Status.OPTIMAL, Status.FEASIBLE):
+        return found
+    broken = check_feasible(target, found.x, tol=max(FEAS_TOL, backend.tolerance))
+    if broken:
+        return replace(found, status=Status.ERROR, x=None, row_dual=None, bound=None,
+                       message=f"{backend.name} returned a solution that breaks the programme: " + "; ".join(broken))
+    return found
+
+
+def check_feasible(prog: Programme, x: np.ndarray, tol: float = FEAS_TOL) -> list[str]:
+    """Rows and bounds that ``x`` breaks by more than ``tol`` relative to their scale.
+
+    A row's scale is the size of its terms plus MONEY_UNIT: the solvers count
+    money in thousands of pounds (optimizer/scaling.py), so a solution they call
+    feasible may leave a residual of ``tol`` thousand pounds in a row whose
+    terms are all near zero (a payment of 1e-6 pounds against no spending).
+    """
+    problems = []
+    act = prog.A @ x
+    row_scale = MONEY_UNIT + np.abs(prog.A) @ np.abs(x)
+    over = np.nonzero(act - prog.row_upper > tol * row_scale)[0]
+    under = np.nonzero(prog.row_lower - act > tol * row_scale)[0]
+    for r in np.concatenate([over, under])[:10]:
+        name = next((b.name for b in prog.rows.values() if b.start <= r < b.start + b.count), "?")
+        problems.append(f"row {r} ({name}): activity {act[r]:.6g} outside [{prog.row_lower[r]:.6g}, {prog.row_upper[r]:.6g}]")
+    col_scale = MONEY_UNIT + np.abs(x)
+    bad_cols = np.nonzero((x - prog.col_upper > tol * col_scale) | (prog.col_lower - x > tol * col_scale))[0]
+    problems += [f"column {j}: value {x[j]:.6g} outside its bounds" for j in bad_cols[:10]]
+    if prog.is_mip:
+        frac = np.abs(x[prog.integer] - np.round(x[prog.integer]))
+        problems += [f"integer column has fractional value {v:.3g}" for v in frac[frac > 1e-5][:10]]
+    return problems
