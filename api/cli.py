@@ -3,24 +3,23 @@
     totalplace serve [--host H] [--port P] [--workers N]   the API (embedded defaults, or PostgreSQL + Redis from the environment)
     totalplace worker [--processes N] [--burst]            RQ workers for the queue in TOTALPLACE_REDIS_URL
     totalplace keys create --tenant NAME [--label L]       a new API key, printed as the last line
-    totalplace keys list | keys revoke KEY_ID
-    totalplace db upgrade [REVISION] | db current | db stamp REVISION   the store's schema (Alembic revisions in api/migrations)
+    totalplace keys list | keys revoke KEY_ID | keys rotate KEY_ID   (revoke and rotate are heard by every API process at once)
+    totalplace db upgrade [REVISION] | db current | db stamp REVISION   the store's schema (Alembic revisions in api/store/migrations)
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from optimizer.cli import app
-from optimizer.cli import main as _core_main
+from optimizer import cli_app as app
+from optimizer import cli_main as _core_main
 
 if TYPE_CHECKING:
-    from api.db import Database
     from api.settings import Settings
+    from api.store.db import Database
 
 __all__ = ["app", "main"]
 
@@ -31,6 +30,17 @@ app.add_typer(keys_app, name="keys")
 db_app = typer.Typer(add_completion=False, no_args_is_help=True,
                      help="The store's schema: versioned migrations (TOTALPLACE_DATABASE_URL).")
 app.add_typer(db_app, name="db")
+
+
+def _require_service() -> None:
+    """The service's commands need the [service] extra; without it, say so (exit 2) rather than fail on an import."""
+    import importlib.util
+
+    missing = [m for m in ("fastapi", "sqlalchemy", "pydantic_settings", "uvicorn", "redis", "rq") if importlib.util.find_spec(m) is None]
+    if missing:
+        typer.echo(f"error: this command is the service's, which is not installed here (missing: {', '.join(missing)}): "
+                   "pip install 'totalplace[service]'", err=True)
+        raise typer.Exit(2)
 
 
 def _settings() -> Settings:
@@ -47,6 +57,7 @@ def serve(
     workers: Annotated[int, typer.Option(help="API processes (PostgreSQL + Redis only; embedded mode runs one)")] = 1,
 ) -> None:
     """Run the HTTP API (docs at /docs). Settings come from TOTALPLACE_* variables (docs/api.md)."""
+    _require_service()
     import uvicorn
 
     settings = _settings()
@@ -56,8 +67,9 @@ def serve(
         raise typer.Exit(2)
     mode = "production: Redis cache, RQ jobs" if settings.uses_rq else "embedded: in-process cache and jobs"
     typer.echo(f"totalplace API on http://{host}:{port} ({mode}; store {_safe_url(settings.database_url)})", err=True)
+    # log_config=None: uvicorn keeps the service's JSON set-up (optimizer/logs.py); the service logs each request itself
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level=settings.log_level.lower(),
-                proxy_headers=True)
+                proxy_headers=True, log_config=None, access_log=False)
 
 
 @app.command()
@@ -66,6 +78,7 @@ def worker(
     burst: Annotated[bool, typer.Option(help="stop when the queue is empty")] = False,
 ) -> None:
     """Run RQ workers for the job queue (on this or any machine pointed at the same Redis and database)."""
+    _require_service()
     settings = _settings()
     if not settings.uses_rq:
         typer.echo("error: set TOTALPLACE_REDIS_URL (and TOTALPLACE_DATABASE_URL) to the API's: "
@@ -75,10 +88,11 @@ def worker(
     from rq import Queue, Worker
     from rq.worker_pool import WorkerPool
 
-    import api.runner  # noqa: F401 - loaded before forking, so each work horse starts warm
-    from api.db import Database
+    import api.jobs.worker  # noqa: F401 - loaded before forking, so each work horse starts warm
+    from api.store.db import Database
+    from optimizer import logs
 
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.log_level)
     if settings.create_tables:
         Database(settings.database_url).upgrade_schema()
     assert settings.redis_url is not None
@@ -98,7 +112,8 @@ def keys_create(
     label: Annotated[str, typer.Option(help="a note on who holds the key")] = "",
 ) -> None:
     """Create an API key for a tenant; the key is printed once, as the last line."""
-    from api.auth import create_key
+    _require_service()
+    from api.edge.auth import create_key
 
     tenant = tenant.strip()
     if not tenant or len(tenant) > 200:
@@ -116,7 +131,8 @@ def keys_create(
 @keys_app.command("list")
 def keys_list() -> None:
     """List keys (their public ids, never the keys)."""
-    from api import crud
+    _require_service()
+    from api.store import crud
 
     with _database().session() as session:
         for key, tenant in crud.list_keys(session):
@@ -126,21 +142,58 @@ def keys_list() -> None:
 
 @keys_app.command("revoke")
 def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key's id (the part after 'tp_', as `keys list` shows it)")]) -> None:
-    """Revoke a key: requests with it get 401 from now on."""
-    from api import crud
+    """Revoke a key: requests with it get 401 from now on (every API process is told at once)."""
+    _require_service()
+    from api.store import crud
 
     with _database().session() as session:
         if not crud.revoke_key(session, key_id):
             typer.echo(f"error: no active key with id {key_id!r} (see `totalplace keys list`)", err=True)
             raise typer.Exit(1)
         session.commit()
+    _announce(key_id)
     typer.echo(f"revoked {key_id}")
+
+
+@keys_app.command("rotate")
+def keys_rotate(key_id: Annotated[str, typer.Argument(help="the id of the key to replace (as `keys list` shows it)")]) -> None:
+    """Replace a key: a new key for the same tenant and label, printed as the last line; the old one is revoked."""
+    from api.edge.auth import hash_key, new_key
+    from api.store import crud
+    from api.store.db import Tenant
+
+    with _database().session() as session:
+        old = crud.active_key(session, key_id)
+        tenant = None if old is None else session.get(Tenant, old.tenant_id)
+        if old is None or tenant is None:
+            typer.echo(f"error: no active key with id {key_id!r} (see `totalplace keys list`)", err=True)
+            raise typer.Exit(1)
+        key, new_id = new_key()
+        crud.add_key(session, tenant, new_id, hash_key(key), old.label)
+        crud.revoke_key(session, key_id)
+        session.commit()
+        name = tenant.name
+    _announce(key_id)
+    typer.echo(f"Replaced key {key_id} of tenant '{name}' with {new_id}; {key_id} is revoked. Keep the new key now, it cannot be shown again.")
+    typer.echo(key)
+
+
+def _announce(key_id: str) -> None:
+    """Tell the API processes (Redis pub/sub); without Redis they re-check their keys every key_recheck_seconds anyway."""
+    from api.edge.revocation import announce
+
+    settings = _settings()
+    if settings.redis_url and announce(settings.redis_url, settings.cache_prefix, key_id) is None:
+        typer.echo(f"warning: Redis did not take the announcement: API processes that still hear Redis may accept the key for "
+                   f"up to {settings.key_cache_seconds:g} s (TOTALPLACE_KEY_CACHE_SECONDS); run the command again once Redis is back",
+                   err=True)
 
 
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="the revision to reach")] = "head") -> None:
     """Upgrade the schema (what start-up does with TOTALPLACE_CREATE_TABLES); a database made before migrations is adopted first."""
-    from api import migrations
+    _require_service()
+    from api.store import migrations
 
     db = _bare_database()
     try:
@@ -155,7 +208,8 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="the revision to rea
 @db_app.command("current")
 def db_current() -> None:
     """Print the database's revision, and whether it is the newest."""
-    from api import migrations
+    _require_service()
+    from api.store import migrations
 
     db = _bare_database()
     try:
@@ -174,7 +228,8 @@ def db_current() -> None:
 @db_app.command("stamp")
 def db_stamp(revision: Annotated[str, typer.Argument(help="the revision the schema already is ('head', '0001', ...; 'base' forgets it)")]) -> None:
     """Record the schema's revision without changing any table (for a database brought up to date by hand)."""
-    from api import migrations
+    _require_service()
+    from api.store import migrations
 
     db = _bare_database()
     try:
@@ -187,7 +242,7 @@ def db_stamp(revision: Annotated[str, typer.Argument(help="the revision the sche
 
 def _bare_database() -> Database:
     """The store without the start-up upgrade: the ``db`` commands decide what happens to the schema."""
-    from api.db import Database
+    from api.store.db import Database
 
     return Database(_settings().database_url)
 
@@ -196,7 +251,7 @@ def _migrating(step: Callable[[], T]) -> T:
     """Run a schema step; Alembic's and the adoption's errors become a message and exit status 1."""
     from alembic.util import CommandError
 
-    from api.migrations import UnknownSchema
+    from api.store.migrations import UnknownSchema
 
     try:
         return step()
@@ -206,7 +261,7 @@ def _migrating(step: Callable[[], T]) -> T:
 
 
 def _database() -> Database:
-    from api.db import Database
+    from api.store.db import Database
 
     settings = _settings()
     db = Database(settings.database_url)

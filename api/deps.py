@@ -9,8 +9,9 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 
-from api.auth import authenticate_cached, key_id_of
 from api.context import Context
+from api.edge.auth import authenticate_cached, key_id_of
+from optimizer import logs
 
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="your tenant's key, from `totalplace keys create`")
 
@@ -40,6 +41,7 @@ def get_tenant(ctx: ContextDep, key: Annotated[str | None, Depends(_api_key)]) -
         raise HTTPException(401, "missing or invalid API key: send your tenant's key in the X-API-Key header "
                                  "(an operator creates one with `totalplace keys create --tenant NAME`)",
                             headers={"WWW-Authenticate": "ApiKey"})
+    logs.bind(tenant_id=tenant_id)  # the tenant's id on the request's log lines (never the key)
     if ctx.limiter is not None:
         assert key is not None
         decision = ctx.limiter.take(key_id_of(key) or "")

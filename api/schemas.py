@@ -8,7 +8,7 @@ from typing import Any, Literal, cast
 from pydantic import BaseModel, ConfigDict, Field
 
 from api import examples
-from api.db import JobRow, ScenarioRow
+from api.store.db import JobRow, ScenarioRow
 
 _NOW = "2026-11-02T10:15:00Z"
 JobStatus = Literal["queued", "running", "finished", "failed", "cancelled"]

@@ -52,9 +52,14 @@ class Settings(BaseSettings):
     # Generous by default: it stops a runaway client, not a busy one (a finance system's batch, the test suites).
     rate_limit_per_second: float = Field(20.0, ge=0, description="requests per second per API key, sustained; 0 turns the limit off")
     rate_limit_burst: int = Field(200, ge=1, description="requests per API key at once, before the sustained rate applies")
-    # Off by default: every request checks its key in the store, and a revoked key is refused at once.
-    key_cache_seconds: float = Field(0.0, ge=0, le=300, description="how long an API process trusts a key it found valid "
-                                                                     "(no database round trip); a revoked key keeps working that long; 0: off")
+    # A key found valid is trusted for a while (no database round trip), and revocations reach every process at once:
+    # `keys revoke` / `keys rotate` announce them on Redis (api/edge/revocation.py). Unheard (no Redis, or Redis down),
+    # a process trusts a key only key_recheck_seconds after it checked the store.
+    key_cache_seconds: float = Field(60.0, ge=0, le=300, description="how long an API process trusts a key it found valid while it "
+                                                                      "hears revocations on Redis; 0: every request asks the store")
+    key_recheck_seconds: float = Field(1.0, gt=0, le=60, description="how long a key found valid is trusted by a process that cannot "
+                                                                      "hear revocations (no Redis, Redis down): a revoked key is refused "
+                                                                      "within this time everywhere")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="origins allowed to call from a browser, comma-separated; unset: CORS closed")
     idempotency_ttl_seconds: int = Field(24 * 3600, ge=60, description="how long an Idempotency-Key is remembered")

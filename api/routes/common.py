@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import Response
 
-from api.errors import ScenarioRefused
-from api.limits import parse_within_limits
-from api.solving import SolvePlan
+from api.edge.errors import ScenarioRefused
+from api.edge.limits import parse_within_limits
+from api.solving.cached import SolvePlan
 from optimizer import Scenario, ScenarioError
 
 HASH_PATTERN = r"^[0-9a-f]{64}$"

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from api import crud
 from api.deps import ContextDep
 from api.schemas import Component, Health, Ready
+from api.store import crud
+from api.store.db import JobStatus
 
 router = APIRouter(tags=["operations"])
 log = logging.getLogger(__name__)
@@ -55,8 +56,8 @@ def metrics(ctx: ContextDep) -> Response:
     try:
         with ctx.db.session() as session:
             counts = crud.job_counts(session)
-        for status in ("queued", "running", "finished", "failed", "cancelled"):
-            m.jobs.labels(status).set(counts.get(status, 0))
+        for status in JobStatus:
+            m.jobs.labels(status.value).set(counts.get(status, 0))
     except Exception as exc:  # noqa: BLE001 - metrics must not fail with the database
         log.warning("metrics: could not count jobs: %s", exc)
     return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)

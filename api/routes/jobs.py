@@ -5,11 +5,23 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response
+from pydantic import Field, RootModel
 
-from api import crud, examples, jobs
+from api import examples
+from api.contract import AppraisalReport, FrontierReport, MonteCarloReport, SensitivityReport, SplitReport
 from api.deps import ContextDep, SessionDep, TenantDep
+from api.jobs import states as jobs
 from api.routes.common import ID_PATTERN, MAX_OFFSET
+from api.routes.compare import CompareReport
 from api.schemas import JobList, JobOut
+from api.store import crud
+from api.store.db import JOB_DONE, JobStatus
+
+
+class AnalysisReport(RootModel[Annotated[SplitReport | FrontierReport | SensitivityReport | MonteCarloReport | AppraisalReport | CompareReport,
+                                         Field(discriminator="analysis")]]):
+    """An analysis job's report (docs/analyses.md), told apart by ``analysis``."""
+
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
@@ -30,7 +42,7 @@ def get_job(job_id: JobId, ctx: ContextDep, session: SessionDep, tenant_id: Tena
     """``result_url`` is set once the job has finished. A job whose worker died is retried or failed here, with the reason."""
     if crud.get_job(session, tenant_id, job_id) is None:
         raise HTTPException(404, NOT_FOUND)
-    jobs.reap(ctx, job_id)
+    jobs.reap(ctx.db, ctx.queue, ctx.settings, job_id)
     session.expire_all()
     row = crud.get_job(session, tenant_id, job_id)
     assert row is not None
@@ -46,7 +58,7 @@ def cancel_job(job_id: JobId, ctx: ContextDep, session: SessionDep, tenant_id: T
     row = crud.get_job(session, tenant_id, job_id)
     if row is None:
         raise HTTPException(404, NOT_FOUND)
-    if row.status in ("finished", "failed", "cancelled") or not jobs.cancel(ctx, row):
+    if row.status in JOB_DONE or not jobs.cancel(ctx.db, ctx.queue, row):
         session.expire_all()
         row = crud.get_job(session, tenant_id, job_id)
         assert row is not None
@@ -57,7 +69,7 @@ def cancel_job(job_id: JobId, ctx: ContextDep, session: SessionDep, tenant_id: T
     return JobOut.of(row)
 
 
-@router.get("/{job_id}/result", summary="An analysis job's report",
+@router.get("/{job_id}/result", summary="An analysis job's report", response_model=AnalysisReport,
             responses={200: {"description": "the analysis's report (as optimizer.analysis gives it)",
                              "content": {"application/json": {"example": {"kind": "montecarlo", "samples": 200, "messages": ["..."]}}}},
                        404: examples.error(NOT_FOUND), 409: examples.error("job is running: no report yet; poll GET /v1/jobs/{id}"),
@@ -69,6 +81,7 @@ def get_job_result(job_id: JobId, session: SessionDep, tenant_id: TenantDep) -> 
         raise HTTPException(404, NOT_FOUND)
     if row.kind == "solve":
         raise HTTPException(409, "this job is a solve: its result is at the job's result_url (/v1/results/...)")
-    if row.status != "finished" or row.report_json is None:
-        raise HTTPException(409, f"job is {row.status}: no report" + (" yet; poll GET /v1/jobs/{id}" if row.status in ("queued", "running") else ""))
+    if row.status != JobStatus.FINISHED or row.report_json is None:
+        waiting = row.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+        raise HTTPException(409, f"job is {row.status}: no report" + (" yet; poll GET /v1/jobs/{id}" if waiting else ""))
     return Response(row.report_json, media_type="application/json")

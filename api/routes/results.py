@@ -9,10 +9,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response
 
-from api import crud, examples
-from api.db import ResultRow
+from api import examples
+from api.contract import Result
 from api.deps import SessionDep, TenantDep
 from api.routes.common import HASH_PATTERN
+from api.store import crud
+from api.store.db import ResultRow
 
 router = APIRouter(prefix="/v1/results", tags=["results"])
 
@@ -30,7 +32,35 @@ def _find(session: SessionDep, tenant_id: str, scenario_hash: str, solver_key: s
     return row
 
 
-@router.get("/{scenario_hash}", summary="A result (docs/result-format.md)",
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/{scenario_hash}.xlsx", summary="A result as a workbook (summary, allocations with names, spending, who pays, rules, prices)",
+            responses={200: {"description": "an .xlsx workbook; every sheet names the scenario_hash, the date and the model version",
+                             "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}},
+                       404: examples.error(NOT_FOUND), 401: examples.COMMON[401]})
+def get_result_workbook(scenario_hash: HashPath, session: SessionDep, tenant_id: TenantDep, solver_key: SolverQuery = None) -> Response:
+    """The result as a workbook a finance officer can open. Names beside ids come from the tenant's stored scenario of this
+    hash when there is one (``POST /v1/scenarios``); the local authority and IMD decile of an LSOA from the shipped IoD2019 table."""
+    import tempfile
+    from pathlib import Path as FilePath
+
+    from sqlalchemy import select
+
+    from api.store.db import ScenarioRow
+    from optimizer import Scenario, write_workbook
+
+    row = _find(session, tenant_id, scenario_hash, solver_key)
+    stored = session.execute(select(ScenarioRow).where(ScenarioRow.tenant_id == tenant_id, ScenarioRow.scenario_hash == scenario_hash)
+                             .limit(1)).scalar_one_or_none()
+    scenario = Scenario.model_validate(json.loads(stored.canonical_json)) if stored is not None else None
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_workbook(json.loads(row.result_json), FilePath(folder) / "result.xlsx", scenario)
+        body = path.read_bytes()
+    return Response(body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="result-{scenario_hash[:12]}.xlsx"'})
+
+
+@router.get("/{scenario_hash}", summary="A result (docs/result-format.md)", response_model=Result,
             responses={200: examples.json_example("the result", examples.RESULT), 404: examples.error(NOT_FOUND), 401: examples.COMMON[401]})
 def get_result(scenario_hash: HashPath, session: SessionDep, tenant_id: TenantDep, solver_key: SolverQuery = None) -> Response:
     row = _find(session, tenant_id, scenario_hash, solver_key)

@@ -11,16 +11,20 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import delete
 
-from api import analyses, crud, examples, jobs
+from api import examples
 from api.context import Context
-from api.db import JobRow
+from api.contract import Result
 from api.deps import ContextDep, SessionDep, TenantDep
-from api.errors import ScenarioRefused
-from api.idempotency import idempotent
-from api.queues import QueueUnavailable
+from api.edge.errors import ScenarioRefused
+from api.edge.idempotency import idempotent
+from api.jobs import analyses
+from api.jobs import states as jobs
+from api.jobs.queues import QueueUnavailable
 from api.routes.common import ID_PATTERN, MAX_OFFSET, parse_or_refuse, result_response
 from api.schemas import JobOut, ScenarioCreate, ScenarioDetail, ScenarioList, ScenarioOut
-from api.solving import plan, result_status, solve_cached
+from api.solving.cached import plan, result_status, solve_cached
+from api.store import crud
+from api.store.db import JobRow
 from optimizer import Problem, ScenarioError
 
 router = APIRouter(prefix="/v1/scenarios", tags=["scenarios"])
@@ -33,7 +37,7 @@ def _not_found() -> HTTPException:
     return HTTPException(404, NOT_FOUND)
 
 
-@router.post("", status_code=201, summary="Store a scenario version",
+@router.post("", status_code=201, summary="Store a scenario version", response_model=ScenarioOut,
              responses={201: {"description": "stored; Location says where"}, 404: examples.error(NOT_FOUND), **examples.COMMON})
 def create_scenario(request: Request, ctx: ContextDep, tenant_id: TenantDep, body: ScenarioCreate) -> Response:
     """Validate and store a scenario. A stored version never changes: to revise it, store a new one with ``parent_id``.
@@ -77,9 +81,10 @@ def get_scenario(scenario_id: ScenarioId, session: SessionDep, tenant_id: Tenant
 @router.post(
     "/{scenario_id}/solve",
     summary="Solve a stored scenario: at once if small, else as a job",
+    response_model=Result,
     responses={
         200: examples.json_example("solved at once (or found in the cache); X-Cache says which", examples.RESULT),
-        202: {"description": "too large to solve at once, or async=true: a job; poll Location",
+        202: {"description": "too large to solve at once, or async=true: a job; poll Location", "model": JobOut,
               "content": {"application/json": {"example": JobOut.model_json_schema()["examples"][0] | {"status": "queued"}}}},
         404: examples.error(NOT_FOUND),
         503: examples.error("the job queue (Redis) is unavailable: retry later"),
@@ -135,6 +140,7 @@ _ANALYSIS_JOB = JobOut.model_json_schema()["examples"][0] | {"status": "queued",
     "/{scenario_id}/analyses/{kind}",
     status_code=202,
     summary="Run an analysis of a stored scenario as a job",
+    response_model=JobOut,
     responses={
         202: {"description": "a job; poll Location, then read the report at its result_url (/v1/jobs/{id}/result)",
               "content": {"application/json": {"example": _ANALYSIS_JOB}}},
@@ -182,7 +188,7 @@ def run_analysis(
 def _enqueued(ctx: Context, job_id: str) -> JSONResponse:
     """Queue a job just stored and answer 202 with it; if the queue is down, remove it (nothing stays behind) and answer 503."""
     try:
-        jobs.enqueue(ctx, job_id, 1)
+        jobs.enqueue(ctx.db, ctx.queue, job_id, 1)
     except QueueUnavailable as exc:
         with ctx.db.session() as db:
             db.execute(delete(JobRow).where(JobRow.id == job_id))

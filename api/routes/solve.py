@@ -6,11 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, Response
 
-from api import crud, examples
+from api import examples
+from api.contract import Result
 from api.deps import ContextDep, TenantDep
-from api.idempotency import idempotent
+from api.edge.idempotency import idempotent
 from api.routes.common import parse_or_refuse, result_response
-from api.solving import plan, result_status, solve_cached
+from api.solving.cached import plan, result_status, solve_cached
+from api.store import crud
 
 router = APIRouter(prefix="/v1", tags=["solve"])
 
@@ -23,6 +25,7 @@ _BODY_EXAMPLES = {
 @router.post(
     "/solve",
     summary="Solve a scenario sent in the body",
+    response_model=Result,
     responses={
         200: {**examples.json_example("the result (docs/result-format.md); X-Cache says hit or miss", examples.RESULT),
               "headers": {"X-Cache": {"description": "hit: served from the cache, no solve; miss: solved now",
