@@ -1,4 +1,4 @@
-"""The analysis commands (optimizer/cli_analysis.py): reports written, sentences printed, clear errors, exit codes."""
+"""The analysis commands (optimizer/cli/analysis.py): reports written, sentences printed, clear errors, exit codes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from optimizer.cli_analysis import register
+from optimizer.cli.analysis import register
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = str(ROOT / "scenarios" / "examples" / "tiny.json")

@@ -1,4 +1,4 @@
-"""The check every solution passes before it is reported (optimizer.solve.check_feasible).
+"""The check every solution passes before it is reported (optimizer.session.check_feasible).
 
 The solvers count money in thousands of pounds, so a solution they call
 feasible may carry residuals of a millionth of a pound; the check must accept
@@ -17,7 +17,7 @@ from optimizer.backends import Options, get_backend
 from optimizer.coefficients import compute
 from optimizer.forms import load_scenario
 from optimizer.programme import Programme, build
-from optimizer.solve import check_feasible, solve_in_thousands
+from optimizer.session import check_feasible, solve_programme
 
 TINY = Path(__file__).resolve().parents[1] / "scenarios" / "examples" / "tiny.json"
 
@@ -26,7 +26,7 @@ TINY = Path(__file__).resolve().parents[1] / "scenarios" / "examples" / "tiny.js
 def solved() -> tuple[Programme, np.ndarray]:
     s = load_scenario(TINY)
     prog = build(s, compute(s), formulation="pooled")
-    raw = solve_in_thousands(get_backend("highs"), prog, Options())
+    raw = solve_programme(get_backend("highs"), prog, Options())
     assert raw.x is not None
     return prog, raw.x
 

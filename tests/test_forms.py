@@ -469,7 +469,7 @@ def test_garbage_files_never_raise_a_traceback(tmp_path: Path, data: bytes, name
 def test_convert_command(tmp_path: Path) -> None:
     import typer
 
-    from optimizer.cli_forms import register
+    from optimizer.cli.forms import register
 
     app = typer.Typer()
     app.callback()(lambda: None)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from optimizer.cli_scenario import app
+from optimizer.cli.scenario import app
 from optimizer.errors import ScenarioError
-from optimizer.geography import (
+from optimizer.place.geography import (
     CHILDREN_PER_FAMILY,
     AreaNotFound,
     build_areas,
@@ -52,7 +52,7 @@ def test_table_counts_match_iod2019() -> None:
 
 
 def test_shipped_data_is_small() -> None:
-    data = Path(__file__).resolve().parents[1] / "optimizer" / "data"
+    data = Path(__file__).resolve().parents[1] / "optimizer" / "place" / "data"
     total = sum(p.stat().st_size for p in data.iterdir() if p.is_file())
     assert total < 5_000_000
     attribution = (data / "ATTRIBUTION.md").read_text(encoding="utf-8")

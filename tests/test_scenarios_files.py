@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from optimizer.calibration import MANCHESTER_REPORTED_BCR, early_help_bcr, early_help_effects, present_values
-from optimizer.geography import build_areas
+from optimizer.place.calibration import MANCHESTER_REPORTED_BCR, early_help_bcr, early_help_effects, present_values
+from optimizer.place.geography import build_areas
+from optimizer.place.unit_costs import GDP_DEFLATOR, INTERVENTION_COSTS, OUTCOMES, gmca_row, uprate_factor
 from optimizer.scenario import parse_scenario
-from optimizer.unit_costs import GDP_DEFLATOR, INTERVENTION_COSTS, OUTCOMES, gmca_row, uprate_factor
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 FILES = sorted(p for p in SCENARIOS.rglob("*") if p.name.endswith((".json", ".json.gz")))

@@ -83,12 +83,21 @@ def test_a_binding_budget_has_a_positive_price_and_a_slack_one_none(tiny) -> Non
 
 @pytest.mark.parametrize("seed", [s for s in range(40) if random_scenario(s).get("policy", {}).get("area_cap")][:4])
 def test_area_cap_price_matches_finite_differences(seed: int) -> None:
+    """In each case the cap binds (some area-year spends exactly the cap, and the rule is listed as binding) and its price is positive.
+
+    Without that, the price would be 0 and both one-sided slopes 0: the comparison would pass whatever the duals.
+    """
     data = random_scenario(seed)
     r = solve(parse_scenario(data))
-    if r.status != "optimal":
-        pytest.skip("this seed is infeasible")
+    assert r.status == "optimal", r.message
     price = next(p["value"] for p in r.shadow_prices["rules"] if p["rule"] == "area_cap")
     cap = data["policy"]["area_cap"]
+    by_area_year: dict[tuple[str, int], float] = {}
+    for row in r.allocation_rows():
+        by_area_year[(row["area"], row["year"])] = by_area_year.get((row["area"], row["year"]), 0.0) + row["spend"]
+    assert max(by_area_year.values()) == pytest.approx(cap, rel=1e-6), "the area cap does not bind in this case"
+    assert "area_cap" in {b["rule"] for b in r.binding_rules}
+    assert price > 1e-6
     h = max(1.0, 1e-3 * cap)
     bumped = copy.deepcopy(data)
     bumped["policy"]["area_cap"] = cap + h

@@ -17,8 +17,8 @@ import pytest
 from service_testing import REDIS, fast, fresh_database, unavailable
 from sqlalchemy import select, text
 
-from api.db import Base, Database, JobRow
 from api.settings import Settings
+from api.store.db import Base, Database, JobRow
 
 
 @pytest.fixture(scope="session")

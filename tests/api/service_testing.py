@@ -28,9 +28,9 @@ warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient", categ
 from fastapi.testclient import TestClient  # noqa: E402
 
 from api.app import create_app  # noqa: E402
-from api.auth import create_key  # noqa: E402
-from api.db import Database  # noqa: E402
+from api.edge.auth import create_key  # noqa: E402
 from api.settings import Settings  # noqa: E402
+from api.store.db import Database  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY: dict[str, Any] = json.loads((ROOT / "scenarios" / "examples" / "tiny.json").read_text())

@@ -12,7 +12,7 @@ import redis
 from rq.job import Job
 from service_testing import TINY, add_key, client_for, rq_worker, wait_for
 
-from api.analyses import chunks
+from api.jobs.analyses import chunks
 from api.settings import Settings
 from optimizer import parse_scenario
 from optimizer.analysis import run_analysis

@@ -13,8 +13,8 @@ import redis
 from service_testing import TINY, add_key, client_for, fast, slow_scenario
 
 from api.app import create_app
-from api.cache import MemoryCache, RedisCache, ResultCache
 from api.settings import Settings
+from api.solving.cache import MemoryCache, RedisCache, ResultCache
 from optimizer import MODEL_VERSION
 
 

@@ -135,7 +135,7 @@ def test_no_key_bad_key_and_unhandled_errors_leak_nothing(embedded_settings: Set
         def broken(*args, **kwargs):
             raise RuntimeError("secret connection string postgres://admin:hunter2@db")
 
-        monkeypatch.setattr("api.crud.list_scenarios", broken)
+        monkeypatch.setattr("api.store.crud.list_scenarios", broken)
         crashed = client.get("/v1/scenarios", headers={**headers, "X-Request-ID": "req-42"})
         assert crashed.status_code == 500
         body = crashed.text

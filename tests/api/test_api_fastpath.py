@@ -10,10 +10,10 @@ import time
 from service_testing import TINY, add_key, client_for
 from sqlalchemy import select
 
-from api.auth import KeyCache, authenticate_cached, hash_key
-from api.crud import StoredResults, revoke_key
-from api.db import ApiKey, Database
+from api.edge.auth import KeyCache, authenticate_cached, hash_key
 from api.settings import Settings
+from api.store.crud import StoredResults, revoke_key
+from api.store.db import ApiKey, Database
 
 
 class Clock:

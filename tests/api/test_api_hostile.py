@@ -30,9 +30,9 @@ import pytest
 from service_testing import TINY, add_key, client_for, slow_scenario
 from sqlalchemy import func, select
 
-from api.cache import solver_key
-from api.db import Database, IdempotencyRecord, JobRow, ResultRow, ScenarioRow
 from api.settings import Settings
+from api.solving.cache import solver_key
+from api.store.db import Database, IdempotencyRecord, JobRow, ResultRow, ScenarioRow
 from optimizer import ScenarioError
 from optimizer.forms import load_scenario, save_scenario
 from optimizer.scenario import parse_scenario
@@ -287,7 +287,9 @@ def test_a_solve_that_outruns_its_time_limit_is_stopped_and_answered(service: tu
     seconds = time.perf_counter() - started
     assert answer.status_code == 200, answer.text[:300]
     result = answer.json()
-    assert result["status"] == "feasible" and result["solver"]["gap"] > 0 and result["allocations"], result["message"]
+    assert result["status"] == "feasible" and result["solver"]["gap"] > 0, result["message"]
+    # the best plan found in 1 s depends on the machine's load: a plan, or an empty one that says the limit stopped it
+    assert result["allocations"] or result["message"].startswith("Stopped at a limit"), result["message"]
     assert seconds < 15, f"took {seconds:.1f} s for a 1 s limit"
 
 

@@ -12,10 +12,10 @@ import redis
 from rq.job import Job
 from service_testing import TINY, add_key, api_server, client_for, kill_tree, rq_worker, slow_scenario, stop, wait_for
 
-from api import jobs
 from api.context import Context
-from api.db import JobRow, ScenarioRow, utcnow
+from api.jobs import states as jobs
 from api.settings import Settings
+from api.store.db import JobRow, ScenarioRow, utcnow
 
 
 def _ended(client, job_id: str, headers: dict, timeout: float) -> dict:
@@ -150,7 +150,7 @@ def test_the_reaper_decides_by_heartbeat_time_limit_and_queue(prod_settings: Set
         job("vanished", "queued", None, None, queued=60)      # its RQ entry is gone: retried
         job("fresh", "queued", None, None, queued=1)          # may be between INSERT and enqueue: left alone
         session.commit()
-    done = jobs.reap(ctx)
+    done = jobs.reap(ctx.db, ctx.queue, ctx.settings)
     assert done == {"job_silent": "retried", "job_overdue": "failed (time limit)", "job_vanished": "retried"}
     with ctx.db.session() as session:
         rows = {r.id: r for r in session.query(JobRow)}
@@ -159,5 +159,5 @@ def test_the_reaper_decides_by_heartbeat_time_limit_and_queue(prod_settings: Set
     assert rows["job_healthy"].status == "running" and rows["job_fresh"].status == "queued"
     connection = redis.Redis.from_url(settings.redis_url or "")
     assert Job.exists("job_silent-a2", connection=connection) and Job.exists("job_vanished-a2", connection=connection)
-    assert jobs.reap(ctx) == {}  # nothing left to do: a second reaper changes nothing
+    assert jobs.reap(ctx.db, ctx.queue, ctx.settings) == {}  # nothing left to do: a second reaper changes nothing
     ctx.close()

@@ -1,9 +1,9 @@
-"""Schema migrations (``api/migrations``) on a real PostgreSQL and a SQLite file.
+"""Schema migrations (``api/store/migrations``) on a real PostgreSQL and a SQLite file.
 
 Each PostgreSQL test gets a database of its own (``totalplace_migrations_test_<tag>``,
 dropped after it). The first test also catches a model change without a
 migration: the schema that ``upgrade head`` builds must not differ from
-``api.db.Base.metadata``.
+``api.store.db.Base.metadata``.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from alembic.runtime.migration import MigrationContext
 from service_testing import ROOT, client_for, env_of, fast, fresh_database, wait_for
 from sqlalchemy import Column, Engine, ForeignKey, MetaData, Table, inspect, text
 
-from api import migrations
-from api.db import Base, Database
 from api.settings import Settings
+from api.store import migrations
+from api.store.db import Base, Database
 
 HEAD = "0002"
 ANALYSES_COLUMNS = ("kind", "options_json", "tasks_total", "report_json")
@@ -228,9 +228,9 @@ def test_db_commands(db: Database) -> None:
     assert adopted.returncode == 0 and f"match {HEAD}" in adopted.stderr and adopted.stdout.strip() == f"database at {HEAD} (was {HEAD})"
     assert cli(url, "db", "stamp", "head").stdout.strip() == f"database stamped {HEAD}"
     # Alembic's own commands on the same configuration: nothing left to autogenerate
-    check = cli(url, "check", module="api.migrations")
+    check = cli(url, "check", module="api.store.migrations")
     assert check.returncode == 0, check.stdout + check.stderr
-    assert cli(url, "heads", module="api.migrations").stdout.strip() == f"{HEAD} (head)"
+    assert cli(url, "heads", module="api.store.migrations").stdout.strip() == f"{HEAD} (head)"
     wrong = cli(url, "db", "stamp", "9999")
     assert wrong.returncode == 1 and "9999" in wrong.stderr
     assert_at_head(db.engine)

@@ -18,10 +18,10 @@ import redis
 from service_testing import TINY, add_key, api_server, client_for, slow_scenario
 from sqlalchemy import text
 
-from api import auth
-from api.db import Base, Database
-from api.ratelimit import MemoryBuckets, RateLimiter
+from api.edge import auth
+from api.edge.ratelimit import MemoryBuckets, RateLimiter
 from api.settings import Settings
+from api.store.db import Base, Database
 
 # -- tenant isolation, route by route -------------------------------------------------------------------
 
@@ -32,7 +32,8 @@ def _mine(client: Any, board: dict[str, str]) -> dict[str, str]:
     assert client.post(f"/v1/scenarios/{stored['id']}/solve", headers=board).status_code == 200
     job = client.post(f"/v1/scenarios/{stored['id']}/solve?async=true", headers=board)
     assert job.status_code == 202
-    return {"scenario_id": stored["id"], "scenario_hash": stored["scenario_hash"], "job_id": job.json()["id"], "kind": "split"}
+    return {"scenario_id": stored["id"], "scenario_hash": stored["scenario_hash"], "job_id": job.json()["id"], "kind": "split",
+            "other_id": stored["id"]}
 
 
 #: (method, path template) -> how another tenant's request is made and what it must get. Every operation of the document is here.
@@ -49,6 +50,8 @@ PROBES: dict[tuple[str, str], dict[str, Any]] = {
     ("get", "/v1/jobs/{job_id}/result"): {"status": 404},
     ("get", "/v1/results/{scenario_hash}"): {"status": 404},
     ("get", "/v1/results/{scenario_hash}/allocations.csv"): {"status": 404},
+    ("get", "/v1/results/{scenario_hash}.xlsx"): {"status": 404},
+    ("get", "/v1/scenarios/{scenario_id}/compare/{other_id}"): {"status": 404},
     ("get", "/healthz"): {"status": 200, "public": True},
     ("get", "/readyz"): {"status": 200, "public": True},
     ("get", "/metrics"): {"status": 200, "public": True},
@@ -86,7 +89,8 @@ def test_no_route_lets_a_tenant_reach_another_tenant_s_things(prod_settings: Set
         assert client.get(f"/v1/scenarios/{theirs['scenario_id']}", headers=board).status_code == 200
 
 
-NOWHERE = {"scenario_id": "sc_" + "0" * 32, "job_id": "job_" + "0" * 32, "scenario_hash": "0" * 64, "kind": "split"}
+NOWHERE = {"scenario_id": "sc_" + "0" * 32, "job_id": "job_" + "0" * 32, "scenario_hash": "0" * 64, "kind": "split",
+           "other_id": "sc_" + "1" * 32}
 
 
 def _without(text_: str, ids: dict[str, str]) -> str:
@@ -141,7 +145,7 @@ def test_keys_are_never_logged(embedded_settings: Settings, caplog: pytest.LogCa
         assert client.get("/v1/scenarios", headers=headers).status_code == 200
         assert client.get("/v1/scenarios", headers={"X-API-Key": wrong}).status_code == 401
         assert client.post("/v1/solve", json={**TINY, "horizon_years": 0}, headers=headers).status_code == 422
-        monkeypatch.setattr("api.crud.list_jobs", broken)
+        monkeypatch.setattr("api.store.crud.list_jobs", broken)
         assert client.get("/v1/jobs", headers=headers).status_code == 500  # a traceback is logged: without the key
         limited = [client.get("/v1/scenarios", headers=headers).status_code for _ in range(3)]
         assert 429 in limited

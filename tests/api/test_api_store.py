@@ -10,8 +10,8 @@ import pytest
 from service_testing import ROOT, TINY, add_key, client_for, env_of
 from sqlalchemy import func, select
 
-from api.db import ApiKey, Database, JobRow, ScenarioRow
 from api.settings import Settings
+from api.store.db import ApiKey, Database, JobRow, ScenarioRow
 
 
 def test_a_tenant_never_reaches_another_tenant_s_things(prod_settings: Settings) -> None:
