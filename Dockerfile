@@ -8,11 +8,20 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# The package and its dependencies (HiGHS, OR-Tools and psycopg come as wheels: no compiler needed).
-COPY pyproject.toml README.md ./
+# The dependencies in a layer of their own (HiGHS, OR-Tools and psycopg come as wheels: no compiler needed),
+# pinned by constraints.txt: a change to the code rebuilds from the next layer only.
+COPY pyproject.toml constraints.txt ./
+RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
+print('\n'.join(p['dependencies'] + p['optional-dependencies']['service'] + p['optional-dependencies']['solvers']))" > /tmp/requirements.txt \
+ && pip install -r /tmp/requirements.txt -c constraints.txt
+
+# The package itself, and the shipped scenarios (scenarios/: `totalplace solve scenarios/manchester.json` in the container)
+COPY README.md ./
 COPY optimizer ./optimizer
 COPY api ./api
-RUN pip install . \
+COPY scenarios ./scenarios
+COPY docs ./docs
+RUN pip install --no-deps '.[service,solvers]' \
  && useradd --create-home --uid 10001 totalplace \
  && mkdir -p /app/var && chown totalplace /app/var
 

@@ -1,28 +1,44 @@
 # One Makefile that local use and CI share.
 #   make demo   set up, then solve the Manchester scenario on embedded defaults
-#   make test   set up, then run the whole test suite (what CI runs)
+#   make test   set up (and Debian's Chromium for tests/browser), then run the whole test suite (what CI runs)
 #   make reliability   the long reliability set: 10,000+ fuzzed requests, every fault three times, 10x the properties (docs/reliability.md)
 #   make load   the API under locust: a local service with Redis and RQ workers, headless, prints the table (benchmarks/load)
+#   make load-open   repeated identical solves at a fixed arrival rate (hey -q), 2 API processes, defaults (benchmarks/load_open.py)
 #   make audit  the installed dependencies against the known vulnerabilities (pip-audit; .ci/audit.py)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean reliability audit load
+.PHONY: chromium setup demo test lint bench clean reliability audit load load-open constraints
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+# everything (core, service, cross-check solvers, Parquet, test tools), pinned by constraints.txt
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip setuptools
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+# refresh the pins: the newest releases that satisfy pyproject.toml, written to constraints.txt (then: make test)
+constraints:
+	rm -rf .venv-pins && $(PYTHON) -m venv .venv-pins && .venv-pins/bin/pip install --quiet --upgrade pip setuptools
+	.venv-pins/bin/pip install --quiet -e '.[dev]'
+	{ sed -n '1,2p' constraints.txt; .venv-pins/bin/pip freeze --exclude-editable | grep -vi '^totalplace'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt && rm -rf .venv-pins
 
 demo: setup
 	$(BIN)/totalplace solve scenarios/manchester.json --output out/manchester-result.json
+	@echo "The boards' page: $(BIN)/totalplace keys create --tenant demo-board   (the key is the last line), then"
+	@echo "  $(BIN)/totalplace serve   and open http://127.0.0.1:8000/ , sign in with the key, upload scenarios/tight/manchester_tight.json"
 
-test: setup
+# the browser tests (tests/browser) need Debian's Chromium: apt-get install -y chromium (they skip without it, fail under CI=true)
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium) || \
+		(echo "no Chromium: the browser tests will skip (install it: apt-get install -y chromium)"; test "$$CI" != true)
+
+test: setup chromium
 	$(BIN)/ruff check optimizer api tests benchmarks
 	$(BIN)/mypy optimizer api
 	$(BIN)/python -m pytest -q
@@ -39,8 +55,11 @@ reliability: setup
 		tests/api/test_api_security.py tests/api/test_api_contract.py tests/api/test_api_faults.py tests/api/test_api_fuzz.py
 
 load: setup
-	$(BIN)/pip install --quiet -e '.[load]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[load]'
 	$(BIN)/python -m benchmarks.load
+
+load-open: setup
+	$(BIN)/python -m benchmarks.load_open
 
 audit: setup
 	$(BIN)/python .ci/audit.py

@@ -66,7 +66,7 @@ def uncertain_borough() -> Scenario:
 
 
 def gm_default() -> Scenario:
-    from optimizer.geography import build_scenario, resolve
+    from optimizer.place.geography import build_scenario, resolve
 
     code, _ = resolve("icb", "NHS Greater Manchester Integrated Care Board")
     return parse_scenario(build_scenario("icb", code, None))

@@ -36,7 +36,7 @@ OUT = Path(__file__).resolve().parent / "out"
 SCALES = ("borough", "ics", "national")
 POOLS = ("council", "police", "nhs")
 AGENCY = "dwp"
-#: target groups that optimizer.geography derives for every LSOA
+#: target groups that optimizer.place.geography derives for every LSOA
 GROUPS = ("families", "young_people_10_17", "older_65_plus", "adults_16_plus", "adults_16_59", "children_0_15", "working_age")
 OUTCOME_NAMES = ("A&E attendance", "emergency admission", "police call-out", "arrest", "child in need episode",
                  "looked-after child week", "benefit claim month", "homelessness case")
@@ -46,7 +46,7 @@ OUTCOME_NAMES = ("A&E attendance", "emergency admission", "police call-out", "ar
 class Scale:
     """Where a scale's areas come from and how many interventions it has."""
 
-    kind: str  # optimizer.geography kind
+    kind: str  # optimizer.place.geography kind
     place: str | None  # code of the place (None for England)
     n_areas: int  # areas kept (the first n by LSOA code)
     n_interventions: int
@@ -61,7 +61,7 @@ SCALE_SPECS: dict[str, Scale] = {
 
 def areas_of(scale: str) -> list[dict[str, Any]]:
     """The real areas of a scale (IoD2019 deprivation, mid-2015 populations and groups)."""
-    from optimizer.geography import build_areas
+    from optimizer.place.geography import build_areas
 
     spec = SCALE_SPECS[scale]
     return build_areas(spec.kind, spec.place)[: spec.n_areas]

@@ -8,7 +8,7 @@ scenario (``load_scenario``), and to write the result file again
 process, so imports are cold as in the CLI.
 
 With ``--warm``, the same process then does what ``totalplace solve`` does
-after start-up (read the scenario, :func:`optimizer.cli.solve_to_files`:
+after start-up (read the scenario, :func:`optimizer.cli.main.solve_to_files`:
 solve, write the result and any allocations CSV) once to warm up and
 ``N`` more times, and reports the median and the fastest as
 ``warm_seconds`` and ``warm_min_seconds``: totalplace's time measured as the
@@ -37,7 +37,7 @@ def main() -> None:
     args = p.parse_args()
     started = time.perf_counter()
     import api.cli  # noqa: F401 - timed: what the console script imports first
-    from optimizer.cli import solve_to_files, write_result
+    from optimizer.cli.main import solve_to_files, write_result
     from optimizer.forms import load_scenario
 
     imported = time.perf_counter()

@@ -3,7 +3,7 @@
     .venv/bin/python scenarios/build_scenarios.py            # all of them
     .venv/bin/python scenarios/build_scenarios.py manchester  # one
 
-Each scenario is the default prevention template (optimizer/prevention.py) for
+Each scenario is the default prevention template (optimizer/place/prevention.py) for
 one council's real LSOAs, with that council's policy settings below (a variant, such
 as manchester_tight, changes some of them and lives in a subfolder); the
 reasons for each choice are in scenarios/README.md. Files are written in
@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from optimizer.geography import build_scenario, select
-from optimizer.prevention import default_template
+from optimizer.place.geography import build_scenario, select
+from optimizer.place.prevention import default_template
 from optimizer.scenario import canonical_dict, parse_scenario
 
 HERE = Path(__file__).parent

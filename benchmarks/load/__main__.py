@@ -63,7 +63,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--analyst-users", type=int, default=2, help="mix: borough analysts (cold solves)")
     p.add_argument("--cold-wait", type=float, default=1.0, help="mix: an analyst waits this to twice this (s) between cold solves")
     p.add_argument("--keys-per-role", type=int, default=4, help="API keys (tenants) per role; the clients of a role share them")
-    p.add_argument("--key-cache", type=float, default=5.0, help="TOTALPLACE_KEY_CACHE_SECONDS for the run (0: every request asks the database)")
+    p.add_argument("--key-cache", type=float, default=None,
+                   help="TOTALPLACE_KEY_CACHE_SECONDS for the run (default: the service's, 60 s with revocations heard on Redis; "
+                        "0: every request asks the database)")
     p.add_argument("--rate-limit", type=float, default=100_000.0, help="TOTALPLACE_RATE_LIMIT_PER_SECOND for the run (burst the same)")
     p.add_argument("--database", default="totalplace_load", help="PostgreSQL database, dropped and created again each run")
     p.add_argument("--redis-db", type=int, default=13, help="Redis database number owned by the run (emptied before and after)")
@@ -144,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     run.mkdir(parents=True, exist_ok=True)
     config = ServiceConfig(database=args.database, redis_db=args.redis_db, api_processes=args.api_processes,
                            worker_processes=args.worker_processes, rate_limit_per_second=args.rate_limit, rate_limit_burst=int(args.rate_limit),
-                           extra_env={"TOTALPLACE_KEY_CACHE_SECONDS": f"{args.key_cache:g}"})
+                           extra_env={} if args.key_cache is None else {"TOTALPLACE_KEY_CACHE_SECONDS": f"{args.key_cache:g}"})
     from benchmarks.load.service import create_keys
 
     phases: dict[str, Any] = {}
@@ -181,8 +183,8 @@ def main(argv: list[str] | None = None) -> int:
             "API keys": f"{args.keys_per_role} tenants per role, one key each, shared by that role's clients",
             "rate limit": f"raised for the run to {args.rate_limit:g}/s per key (TOTALPLACE_RATE_LIMIT_PER_SECOND; default 20): "
                           "the limiter still runs on every request",
-            "key cache": f"TOTALPLACE_KEY_CACHE_SECONDS={args.key_cache:g} (a key found valid is trusted that long per API process; "
-                         "the default, 0, asks the database on every request)",
+            "key cache": ("the default (TOTALPLACE_KEY_CACHE_SECONDS=60, revoked keys dropped on a Redis message)" if args.key_cache is None
+                          else f"TOTALPLACE_KEY_CACHE_SECONDS={args.key_cache:g} (a key found valid is trusted that long per API process)"),
             "log level": "warning (no uvicorn access log)",
         },
         "phases": phases,

@@ -103,10 +103,10 @@ def empty_redis_db(config: ServiceConfig) -> None:
 
 
 def create_keys(config: ServiceConfig, tenants: list[str]) -> dict[str, str]:
-    """One API key per tenant, made by the service's own code (``api.auth.create_key``, as ``totalplace keys create``)."""
+    """One API key per tenant, made by the service's own code (``api.edge.auth.create_key``, as ``totalplace keys create``)."""
     os.environ.update({k: v for k, v in config.env().items() if k.startswith("TOTALPLACE_")})
-    from api.auth import create_key
-    from api.db import Database
+    from api.edge.auth import create_key
+    from api.store.db import Database
 
     db = Database(config.database_url)
     db.create_tables()
