@@ -47,6 +47,7 @@ from optimizer.status import Limit, Status
 if _typing.TYPE_CHECKING:
     from optimizer.analysis import charts as charts
     from optimizer.analysis import compare as compare
+    from optimizer.analysis import waterfall as waterfall
     from optimizer.analysis.appraisal import appraise
     from optimizer.analysis.common import AnalysisError
     from optimizer.analysis.runner import module as analysis_module
@@ -66,6 +67,7 @@ _LAZY = {
     "run_task": ("optimizer.analysis.runner", "run_task"),
     "compare": ("optimizer.analysis.compare", ""),
     "charts": ("optimizer.analysis.charts", ""),
+    "waterfall": ("optimizer.analysis.waterfall", ""),
     "form_of": ("optimizer.forms", "form_of"),
     "load_data": ("optimizer.forms", "load_data"),
     "load_scenario": ("optimizer.forms", "load_scenario"),

@@ -26,6 +26,7 @@ from api.jobs import analyses
 from api.jobs import states as jobs
 from api.jobs.queues import QueueUnavailable
 from api.routes import results as result_routes
+from api.routes.compare import SYNC_FACTOR
 from api.solving.cached import plan, result_status, solve_cached
 from api.store import crud
 from api.store.db import ScenarioRow
@@ -249,6 +250,7 @@ def scenario_page(request: Request, scenario_id: str, job: str | None = None) ->
                    "has_range": bool((result["summary"] or {}).get("pool_spending_range"))}
     elif result is not None:
         values["headline"] = view.headline(result)
+    values["history"] = _history(request, session, row)
     return _page(request, "scenario.html", session, title=row.name, **values)
 
 
@@ -417,3 +419,131 @@ def _download(request: Request, scenario_id: str, kind: str) -> Response:
             response.headers["Content-Disposition"] = f'attachment; filename="result-{row.scenario_hash[:12]}.json"'
     response.headers.update(SECURITY_HEADERS)
     return response
+
+
+# -- comparing two versions -----------------------------------------------------------------
+
+#: versions listed in a scenario's history (its parent chain, and the versions made from it)
+HISTORY_DEPTH = 50
+
+
+def _history(request: Request, session: Session, row: ScenarioRow) -> list[dict[str, Any]]:
+    """The versions a board can compare this one with: its earlier versions (parent chain, nearest first) and the versions made from it.
+
+    Each entry names the comparison as A (the earlier version) and B (the later one), as ``totalplace compare A B`` does."""
+    assert session.tenant_id is not None
+    out: list[dict[str, Any]] = []
+    with _ctx(request).db.session() as db:
+        seen, parent_id = {row.id}, row.parent_id
+        while parent_id and parent_id not in seen and len(seen) <= HISTORY_DEPTH:
+            parent = crud.get_scenario(db, session.tenant_id, parent_id)
+            if parent is None:
+                break
+            seen.add(parent.id)
+            out.append({"id": parent.id, "name": parent.name, "created": parent.created_at.strftime("%d %b %Y %H:%M"),
+                        "relation": "the version this one was made from" if len(out) == 0 else f"an earlier version ({len(out) + 1} steps back)",
+                        "a": parent.id, "b": row.id})
+            parent_id = parent.parent_id
+        rows, _ = crud.list_scenarios(db, session.tenant_id, 200, 0)
+        for child in rows:
+            if child.parent_id == row.id:
+                out.append({"id": child.id, "name": child.name, "created": child.created_at.strftime("%d %b %Y %H:%M"),
+                            "relation": "a version made from this one", "a": row.id, "b": child.id})
+    return out
+
+
+def _compare_error(request: Request, session: Session, status: int, title: str, problems: list[str], **values: Any) -> HTMLResponse:
+    return _page(request, "compare.html", session, status, title=title, errors=problems, **values)
+
+
+def _pair(request: Request, session: Session, scenario_id: str, other_id: str) -> tuple[ScenarioRow, ScenarioRow] | HTMLResponse:
+    """Both versions, the board's own; else a 404 page, as ``GET /v1/scenarios/{id}/compare/{other_id}`` answers 404."""
+    a, b = _row(request, session, scenario_id), _row(request, session, other_id)
+    if a is None or b is None:
+        missing = [i for i, r in ((scenario_id, a), (other_id, b)) if r is None]
+        return _compare_error(request, session, 404, "Page not found",
+                              [f"There is no scenario {i} for your partnership: pick versions from your scenarios' history." for i in missing])
+    return a, b
+
+
+@router.get("/scenarios/{scenario_id}/compare/{other_id}", response_class=HTMLResponse)
+def compare_page(request: Request, scenario_id: str, other_id: str, job: str | None = None) -> Response:
+    """What changed from version A to version B, and what each change cost or bought (the API's comparison report).
+
+    A small pair is compared at once, as the API answers it with 200; a larger one is offered as a job (a POST with the
+    CSRF token), which this page then follows (``?job=``), refreshing itself, or by its Refresh link without scripts."""
+    from optimizer import AnalysisError, compare
+
+    session = _board(request)
+    if not session.signed_in:
+        return _redirect("/")
+    pair = _pair(request, session, scenario_id, other_id)
+    if isinstance(pair, HTMLResponse):
+        return pair
+    a_row, b_row = pair
+    assert session.tenant_id is not None
+    ctx, s = _ctx(request), _ctx(request).settings
+    doc_a, doc_b = json.loads(a_row.canonical_json), json.loads(b_row.canonical_json)
+    values: dict[str, Any] = {"a_row": a_row, "b_row": b_row}
+    title = "Compare two versions"
+    report: dict[str, Any] | None = None
+    if job:
+        with ctx.db.session() as db:
+            found = crud.get_job(db, session.tenant_id, job)
+            options = json.loads(found.options_json or "{}") if found is not None else {}
+            ours = found is not None and found.kind == "compare" and found.scenario_id == a_row.id and options.get("other_id") == b_row.id
+            job_view = _job_view(ctx, db, session.tenant_id, job) if ours else None
+        if job_view is None:
+            return _compare_error(request, session, 404, "Page not found",
+                                  ["There is no such comparison for your partnership: start it again from the scenario's version history."],
+                                  **values)
+        values["job"] = job_view
+        if job_view["status"] == "finished" and job_view["report"]:
+            report = job_view["report"]
+        elif job_view["status"] == "failed":
+            return _compare_error(request, session, 200, title, [f"The comparison failed: {job_view['error']}"], **values)
+    else:
+        try:
+            a = parse_within_limits(doc_a, s.max_cells)
+            b = parse_within_limits(doc_b, s.max_cells)
+            tasks = compare.plan(a, b)
+        except ScenarioError as exc:
+            return _compare_error(request, session, 422, title, [f"{p.loc}: {p.msg}" for p in exc.problems], **values)
+        except AnalysisError as exc:
+            return _compare_error(request, session, 422, title, [str(exc)], **values)
+        solves = 2 + sum(len(t.get("masks", [])) for t in tasks)
+        if solves * max(a_row.cells, b_row.cells) <= SYNC_FACTOR * s.sync_max_cells:
+            report = compare.combine(a, [compare.run_task(t) for t in tasks])
+        else:
+            values["start"] = {"solves": solves}
+    if report is not None:
+        values |= view.comparison(report, doc_a, doc_b)
+        if values.get("structure"):
+            values["errors"] = [values["structure"]]
+    return _page(request, "compare.html", session, title=title, **values)
+
+
+@router.post("/scenarios/{scenario_id}/compare/{other_id}")
+def start_compare(request: Request, scenario_id: str, other_id: str, csrf: Annotated[str, Form()] = "") -> Response:
+    """Start a long comparison as the API's job of kind ``compare`` (A is the job's scenario, B named in its options)."""
+    session = _board(request)
+    if not session.signed_in:
+        return _redirect("/")
+    if not csrf_ok(session, csrf):
+        return _refused(request, session)
+    pair = _pair(request, session, scenario_id, other_id)
+    if isinstance(pair, HTMLResponse):
+        return pair
+    a_row, b_row = pair
+    assert session.tenant_id is not None
+    ctx = _ctx(request)
+    with ctx.db.session() as db:
+        job = jobs.create_analysis(db, session.tenant_id, a_row, "compare", {"other_id": b_row.id, "method": "auto", "orders": 200, "seed": 0})
+        db.commit()
+        job_id = job.id
+    try:
+        jobs.enqueue(ctx.db, ctx.queue, job_id, 1)
+    except QueueUnavailable:
+        return _compare_error(request, session, 503, "Jobs are unavailable",
+                              ["The job queue is not answering, so this comparison cannot run now. Try again in a minute."])
+    return _redirect(f"/scenarios/{a_row.id}/compare/{b_row.id}?job={job_id}")

@@ -7,6 +7,7 @@ written to the penny.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -117,4 +118,62 @@ def charts_of(result: dict[str, Any], scenario: dict[str, Any], names: dict[str,
                                             for r in summary["spending_by_pool_year"]]),
         "deciles": charts.decile_spec([{"decile": d["decile"], "per_resident": d["per_resident"] or 0.0} for d in deciles(result, scenario)],
                                       cwf_share=share),
+    }
+
+
+# -- comparing two versions ------------------------------------------------------------------
+
+
+def pence_money(value: int | None) -> str:
+    """Whole pence (the comparison report's money) as £1,234.56."""
+    return money(None if value is None else value / 100)
+
+
+def _signed(value: int | None) -> str:
+    return "–" if value is None else ("+" if value > 0 else "") + pence_money(value)
+
+
+def comparison(report: dict[str, Any], doc_a: dict[str, Any], doc_b: dict[str, Any]) -> dict[str, Any]:
+    """The comparison report (``GET /v1/scenarios/{id}/compare/{other_id}``, money in whole pence) arranged for the page.
+
+    The waterfall rows are the report's attribution in its order, with the running total from A's optimum to B's:
+    every figure is the report's own, only written in pounds and pence."""
+    from optimizer import waterfall
+
+    names = names_of(doc_a) | names_of(doc_b)
+    changes = [{"id": c["id"], "kind": c["kind"], "family": c["family"], "message": c["message"],
+                "pointer": c["pointer_b"] if c["pointer_b"] is not None else c["pointer_a"]} for c in report.get("changes", [])]
+    rows: list[dict[str, Any]] = []
+    running = report.get("objective_a")
+    for e in report.get("attribution", []):
+        value = e.get("value")
+        if running is not None and value is not None:
+            running += value
+        rows.append({"change": e["change"], "family": e["family"], "message": e["message"], "value": value,
+                     "value_text": _signed(value) if value is not None else "not valued", "running_text": pence_money(running),
+                     "stderr_text": pence_money(e["stderr"]) if e.get("stderr") is not None else None})
+    valued = [r["value"] for r in rows if r["value"] is not None]
+    figures = report.get("figures") or {}
+    agencies = [{"id": g["agency"], "name": names.get(g["agency"], g["agency"]),
+                 **{f"{k}_{side}": pence_money(g[k][side]) if side != "change" else _signed(g[k][side])
+                    for k in ("pays", "gains") for side in ("a", "b", "change")}} for g in figures.get("agencies", [])]
+    pool_years = [{"pool": names.get(r["pool"], r["pool"]), "year": r["year"], "a": pence_money(r["a"]), "b": pence_money(r["b"]),
+                   "change": _signed(r["change"])} for r in figures.get("spending_by_pool_year", [])]
+    spec = waterfall.spec(report, "Why net value changed, from A to B") if waterfall.steps(report) else None
+    if spec is not None:  # as the page's other charts: as wide as its box (320 px screens), the labels cut to fit
+        spec |= {"width": "container", "autosize": {"type": "fit", "contains": "padding"},
+                 "config": {"font": "system-ui, sans-serif", "view": {"stroke": None}}}
+        spec["encoding"]["y"]["axis"]["labelLimit"] = 150
+    structure = next((m for m in report.get("messages", []) if m.startswith("Compared on the figures only")), None) \
+        if report.get("method") is None else None
+    return {
+        "report": report, "changes": changes, "waterfall": rows, "agencies": agencies, "pool_years": pool_years,
+        "objective_a": pence_money(report.get("objective_a")), "objective_b": pence_money(report.get("objective_b")),
+        "objective_change": _signed(report.get("objective_change")), "objective_change_pence": report.get("objective_change"),
+        "sum_of_values": _signed(sum(valued)) if valued else None, "sum_of_values_pence": sum(valued) if valued else None,
+        "spending_a": pence_money((figures.get("total_spending") or {}).get("a")),
+        "spending_b": pence_money((figures.get("total_spending") or {}).get("b")),
+        "messages": [m for m in report.get("messages", []) if m != structure], "warnings": report.get("warnings", []),
+        "binding": [r["message"] for r in report.get("binding", [])],
+        "structure": structure, "compare_chart": json.dumps({"waterfall": spec}) if spec else None,
     }

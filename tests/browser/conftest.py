@@ -16,6 +16,7 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,10 +48,20 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 @pytest.fixture(scope="session")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """``totalplace serve`` on a fresh SQLite store, with keys for two tenants."""
-    folder = tmp_path_factory.mktemp("service")
+    yield from _serve(tmp_path_factory.mktemp("service"), {})
+
+
+@pytest.fixture(scope="session")
+def job_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """The same service answering at once only the smallest scenarios (1,000 cells), so a borough's solve and any
+    comparison of its versions run as jobs, as a larger place's would."""
+    yield from _serve(tmp_path_factory.mktemp("job-service"), {"TOTALPLACE_SYNC_MAX_CELLS": "1000"})
+
+
+def _serve(folder: Path, extra: dict[str, str]) -> Iterator[Service]:
     port = _free_port()
     env = {**os.environ, "TOTALPLACE_DATABASE_URL": f"sqlite:///{folder / 'store.db'}", "TOTALPLACE_REDIS_URL": "",
-           "TOTALPLACE_RATE_LIMIT_PER_SECOND": "0", "TOTALPLACE_LOG_LEVEL": "warning"}
+           "TOTALPLACE_RATE_LIMIT_PER_SECOND": "0", "TOTALPLACE_LOG_LEVEL": "warning", **extra}
     keys = {}
     for tenant in ("north-board", "south-board"):
         made = subprocess.run([_totalplace(), "keys", "create", "--tenant", tenant], env=env, capture_output=True, text=True, check=True,

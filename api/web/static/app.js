@@ -17,7 +17,7 @@ function loadScript(src) {
 
 function specs() {
   const out = {};
-  for (const id of ["charts", "frontier-charts"]) {
+  for (const id of ["charts", "frontier-charts", "compare-charts"]) {
     const block = document.getElementById(id);
     if (block) Object.assign(out, JSON.parse(block.textContent));
   }
