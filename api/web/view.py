@@ -124,6 +124,10 @@ def charts_of(result: dict[str, Any], scenario: dict[str, Any], names: dict[str,
 # -- comparing two versions ------------------------------------------------------------------
 
 
+#: changes listed one by one on the page (two different places differ in every area)
+CHANGES_LISTED = 200
+
+
 def pence_money(value: int | None) -> str:
     """Whole pence (the comparison report's money) as £1,234.56."""
     return money(None if value is None else value / 100)
@@ -143,6 +147,8 @@ def comparison(report: dict[str, Any], doc_a: dict[str, Any], doc_b: dict[str, A
     names = names_of(doc_a) | names_of(doc_b)
     changes = [{"id": c["id"], "kind": c["kind"], "family": c["family"], "message": c["message"],
                 "pointer": c["pointer_b"] if c["pointer_b"] is not None else c["pointer_a"]} for c in report.get("changes", [])]
+    changes_total = len(changes)
+    changes = changes[:CHANGES_LISTED]
     rows: list[dict[str, Any]] = []
     running = report.get("objective_a")
     for e in report.get("attribution", []):
@@ -167,7 +173,7 @@ def comparison(report: dict[str, Any], doc_a: dict[str, Any], doc_b: dict[str, A
     structure = next((m for m in report.get("messages", []) if m.startswith("Compared on the figures only")), None) \
         if report.get("method") is None else None
     return {
-        "report": report, "changes": changes, "waterfall": rows, "agencies": agencies, "pool_years": pool_years,
+        "report": report, "changes": changes, "changes_total": changes_total, "waterfall": rows, "agencies": agencies, "pool_years": pool_years,
         "objective_a": pence_money(report.get("objective_a")), "objective_b": pence_money(report.get("objective_b")),
         "objective_change": _signed(report.get("objective_change")), "objective_change_pence": report.get("objective_change"),
         "sum_of_values": _signed(sum(valued)) if valued else None, "sum_of_values_pence": sum(valued) if valued else None,
