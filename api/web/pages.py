@@ -9,6 +9,7 @@ POST carrying the session's CSRF token; a scenario of another tenant is 404.
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -464,6 +465,21 @@ def _pair(request: Request, session: Session, scenario_id: str, other_id: str) -
         return _compare_error(request, session, 404, "Page not found",
                               [f"There is no scenario {i} for your partnership: pick versions from your scenarios' history." for i in missing])
     return a, b
+
+
+#: what a version's id may look like in the "Compare two versions" form (the store's ids are sc_ and 32 hex digits)
+VERSION_ID = re.compile(r"[A-Za-z0-9_]{1,64}")
+
+
+@router.get("/scenarios/{scenario_id}/compare", response_class=HTMLResponse)
+def choose_compare(request: Request, scenario_id: str, a: str = "", b: str = "") -> Response:
+    """The "Compare two versions" form of a scenario's history (a GET: it changes nothing): on to the comparison of A with B."""
+    session = _board(request)
+    if not session.signed_in:
+        return _redirect("/")
+    if not (VERSION_ID.fullmatch(a) and VERSION_ID.fullmatch(b)):
+        return _compare_error(request, session, 422, "Compare two versions", ["Choose an earlier version (A) and a later version (B)."])
+    return _redirect(f"/scenarios/{a}/compare/{b}")
 
 
 @router.get("/scenarios/{scenario_id}/compare/{other_id}", response_class=HTMLResponse)

@@ -189,3 +189,21 @@ def test_the_comparison_works_at_320_pixels(page: Page, service: Service) -> Non
     assert all(w <= 320 for w in widths.values()), widths
     check_axe(page)
 
+
+
+def test_compare_any_two_versions_of_the_lineage(page: Page, service: Service) -> None:
+    """C is made from B, B from A: C's history lists both, and its form compares A with B (neither of them C)."""
+    sign_in(page, service)
+    a_id = upload(page, service, TIGHT)
+    b_id = changed_version(page)
+    c_id = changed_version(page)
+    history = page.get_by_test_id("history")
+    expect(history.locator(f"tr[data-version='{b_id}']")).to_contain_text("made from")
+    expect(history.locator(f"tr[data-version='{a_id}']")).to_contain_text("2 steps back")
+    check_axe(page)
+    page.get_by_test_id("compare-a").select_option(a_id)
+    page.get_by_test_id("compare-b").select_option(b_id)
+    page.get_by_test_id("compare-two").click()
+    expect(page).to_have_url(re.compile(rf"/scenarios/{a_id}/compare/{b_id}$"))
+    check_report(page, in_process(service, a_id, b_id))
+    assert c_id not in page.url
