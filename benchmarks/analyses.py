@@ -68,8 +68,8 @@ def uncertain_borough() -> Scenario:
 def gm_default() -> Scenario:
     from optimizer.place.geography import build_scenario, resolve
 
-    code, _ = resolve("icb", "NHS Greater Manchester Integrated Care Board")
-    return parse_scenario(build_scenario("icb", code, None))
+    code, _ = resolve("icb", "NHS Greater Manchester Integrated Care Board", "2019")
+    return parse_scenario(build_scenario("icb", code, None, vintage="2019"))
 
 
 def timed(kind: str, s: Scenario, workers: int, pool: ProcessPoolExecutor | None = None, **options: Any) -> tuple[float, dict[str, Any]]:

@@ -64,7 +64,7 @@ def areas_of(scale: str) -> list[dict[str, Any]]:
     from optimizer.place.geography import build_areas
 
     spec = SCALE_SPECS[scale]
-    return build_areas(spec.kind, spec.place)[: spec.n_areas]
+    return build_areas(spec.kind, spec.place, "2019")[: spec.n_areas]
 
 
 def scenario(scale: str, seed: int = 0, *, mip: bool = False) -> dict[str, Any]:

@@ -26,11 +26,12 @@ TABLE_COLUMNS = ("area", "area_name", "local_authority_code", "local_authority",
 MONEY_FORMAT = '"£"#,##0.00;-"£"#,##0.00'
 
 
-def _geography() -> pd.DataFrame:
+def _geography(vintage: str = "2019") -> pd.DataFrame:
+    """Area code -> local authority: 2021 LSOAs and 2024 councils for vintage 2025, else 2011 LSOAs and 2019 councils."""
     from optimizer.place.geography import load_table
 
-    return load_table()[["lsoa11cd", "lad19cd", "lad19nm"]].rename(
-        columns={"lsoa11cd": "area", "lad19cd": "local_authority_code", "lad19nm": "local_authority"})
+    lsoa, lad, name = ("lsoa21cd", "lad24cd", "lad24nm") if vintage == "2025" else ("lsoa11cd", "lad19cd", "lad19nm")
+    return load_table(vintage)[[lsoa, lad, name]].rename(columns={lsoa: "area", lad: "local_authority_code", name: "local_authority"})
 
 
 def allocation_table(allocations: pd.DataFrame | list[dict[str, Any]], scenario: Scenario | None = None) -> pd.DataFrame:
@@ -46,12 +47,13 @@ def allocation_table(allocations: pd.DataFrame | list[dict[str, Any]], scenario:
         frame["pool_name"] = frame["pool"].map({p.id: p.name for p in scenario.pools})
     else:
         frame["area_name"], frame["imd_decile"], frame["intervention_name"], frame["pool_name"] = "", pd.NA, "", ""
-    geo = _geography()
+    vintage = "2025" if scenario is not None and scenario.data_vintage == "2025" else "2019"
+    geo = _geography(vintage)
     frame = frame.merge(geo, on="area", how="left")
     if scenario is None:  # the decile from the shipped table, where the area is an LSOA
         from optimizer.place.geography import load_table
 
-        deciles = load_table().set_index("lsoa11cd")["imd_decile"]
+        deciles = load_table("2019").set_index("lsoa11cd")["imd_decile"]
         frame["imd_decile"] = frame["area"].map(deciles)
     frame["imd_decile"] = frame["imd_decile"].astype("Int64")
     for column in ("area_name", "local_authority_code", "local_authority", "intervention_name", "pool_name"):

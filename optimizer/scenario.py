@@ -185,6 +185,8 @@ class Scenario(_Model):
     interventions: Annotated[list[Intervention], Field(min_length=1, max_length=MAX_INTERVENTIONS)]
     policy: Policy = Field(default_factory=Policy)
     solver: SolverOptions = Field(default_factory=SolverOptions)
+    #: optional: the deprivation data the areas came from ("2025": IoD2025 on 2021 LSOAs; "2019": IoD2019 on 2011 LSOAs)
+    data_vintage: Literal["2019", "2025"] | None = None
 
     # -- derived views -----------------------------------------------------
     @property
@@ -386,6 +388,8 @@ def canonical_dict(s: Scenario, *, with_solver: bool = False) -> dict[str, Any]:
     for area in data["areas"]:  # an empty name is no name (a spreadsheet cannot tell them apart)
         if area["name"] == "":
             area["name"] = None
+    if data.get("data_vintage") is None:  # optional metadata: left out where unset, so it changes no existing hash
+        data.pop("data_vintage", None)
     if not with_solver:
         data.pop("solver")
     # pydantic has already written every amount as a float (and -0.0 as 0.0) and every count as an int

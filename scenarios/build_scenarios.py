@@ -111,7 +111,7 @@ WORKED: dict[str, tuple[str, str | None, dict[str, Any]]] = {
 def build(stem: str) -> dict[str, Any]:
     """The canonical scenario dict of one worked scenario."""
     kind, code, settings = WORKED[stem]
-    rows, place = select(kind, code)
+    rows, place = select(kind, code, "2019")
     template = default_template(
         float(rows["pop_total"].sum()),
         name=settings.get("name", "{place} prevention pool (worked scenario, 2023/24 prices)"),
@@ -128,7 +128,8 @@ def build(stem: str) -> dict[str, Any]:
             iv["fixed_cost"] = settings["fixed_cost"][iv["id"]]
     if "solver" in settings:
         template["solver"] = settings["solver"]
-    scenario = build_scenario(kind, code, template)
+    scenario = build_scenario(kind, code, template, vintage="2019")
+    scenario.pop("data_vintage")  # the worked scenarios are on IoD2019 and written as they were before vintages
     data = canonical_dict(parse_scenario(scenario), with_solver=True)
     # canonical_dict writes max_decile as a float, which the strict parser refuses:
     # keep it an integer so that the file round-trips.

@@ -31,7 +31,7 @@ MANCHESTER = "E08000003"
 
 
 def test_table_has_every_english_lsoa_once() -> None:
-    table = load_table()
+    table = load_table("2019")
     assert len(table) == 32_844
     assert table["lsoa11cd"].is_unique
     assert table["lsoa11cd"].str.startswith("E01").all()
@@ -39,7 +39,7 @@ def test_table_has_every_english_lsoa_once() -> None:
 
 
 def test_table_counts_match_iod2019() -> None:
-    table = load_table()
+    table = load_table("2019")
     assert table["lad19cd"].nunique() == 317
     assert table["utla19cd"].nunique() == 151
     assert table["pfa19cd"].nunique() == 39
@@ -68,8 +68,8 @@ def test_shipped_data_is_small() -> None:
 
 
 def test_manchester_has_282_lsoas_by_code_and_by_name() -> None:
-    by_code = build_areas("lad", MANCHESTER)
-    by_name = build_areas("lad", "  manchester ")
+    by_code = build_areas("lad", MANCHESTER, "2019")
+    by_name = build_areas("lad", "  manchester ", "2019")
     assert len(by_code) == 282
     assert [a["id"] for a in by_code] == [a["id"] for a in by_name]
     assert summarise(by_code)["deprived_areas"] == 122
@@ -88,23 +88,23 @@ def test_manchester_has_282_lsoas_by_code_and_by_name() -> None:
     ],
 )
 def test_each_kind_resolves_and_builds(kind: str, query: str, code: str, count: int) -> None:
-    assert resolve(kind, query)[0] == code
-    assert len(build_areas(kind, query)) == count
+    assert resolve(kind, query, "2019")[0] == code
+    assert len(build_areas(kind, query, "2019")) == count
 
 
 def test_england_has_every_lsoa() -> None:
-    areas = build_areas("england")
+    areas = build_areas("england", vintage="2019")
     assert len(areas) == 32_844
     assert sum(1 for a in areas if a["imd_decile"] == 1) == 3_284
 
 
 @pytest.mark.parametrize("kind", ["lad", "utla", "icb", "pfa"])
 def test_places_of_a_kind_partition_england(kind: str) -> None:
-    assert places(kind)["lsoas"].sum() == 32_844
+    assert places(kind, "2019")["lsoas"].sum() == 32_844
 
 
 def test_groups_are_non_negative_and_derived_as_documented() -> None:
-    for row in load_table().head(2_000).to_dict("records"):
+    for row in load_table("2019").head(2_000).to_dict("records"):
         g = groups(row)
         assert all(v >= 0 for v in g.values())
         assert g["families"] == pytest.approx(row["pop_0_15"] / CHILDREN_PER_FAMILY, abs=0.05)
@@ -114,7 +114,7 @@ def test_groups_are_non_negative_and_derived_as_documented() -> None:
 
 
 def test_all_england_groups_non_negative() -> None:
-    assert all(v >= 0 for a in build_areas("england") for v in a["groups"].values())
+    assert all(v >= 0 for a in build_areas("england", vintage="2019") for v in a["groups"].values())
 
 
 def test_unknown_name_lists_close_matches() -> None:
@@ -139,7 +139,7 @@ def test_unknown_kind_is_refused() -> None:
 
 
 def test_default_scenario_is_valid_and_scaled_to_the_place() -> None:
-    scenario = build_scenario("lad", "Camden")
+    scenario = build_scenario("lad", "Camden", vintage="2019")
     parsed = parse_scenario(scenario)
     assert scenario["name"] == "Prevention pool: Camden"
     assert len(parsed.areas) == 133
@@ -149,9 +149,9 @@ def test_default_scenario_is_valid_and_scaled_to_the_place() -> None:
 
 
 def test_template_footprints_are_cut_and_restricted() -> None:
-    template = build_scenario("lad", MANCHESTER)
+    template = build_scenario("lad", MANCHESTER, vintage="2019")
     template["pools"][1]["areas"] = ["E01005061", "E01000001"]  # one in Manchester, one not
-    out = build_scenario("lad", MANCHESTER, template, pool_max_decile={"nhs": 1})
+    out = build_scenario("lad", MANCHESTER, template, pool_max_decile={"nhs": 1}, vintage="2019")
     assert out["pools"][1]["areas"] == ["E01005061"]
     deprived = [a["id"] for a in out["areas"] if a["imd_decile"] == 1]
     assert out["pools"][2]["areas"] == deprived and len(deprived) == 122
@@ -170,7 +170,7 @@ runner = CliRunner()
 
 def test_cli_build_writes_a_valid_scenario_and_says_what(tmp_path: Path) -> None:
     out = tmp_path / "m.json"
-    result = runner.invoke(app, ["build", "--lad", "manchester", "--output", str(out)])
+    result = runner.invoke(app, ["build", "--lad", "manchester", "--vintage", "2019", "--output", str(out)])
     assert result.exit_code == 0, result.output
     assert "282 areas" in result.output and "122 deprived" in result.output and "529,282" in result.output
     assert len(parse_scenario(json.loads(out.read_text())).areas) == 282
@@ -178,9 +178,9 @@ def test_cli_build_writes_a_valid_scenario_and_says_what(tmp_path: Path) -> None
 
 def test_cli_build_with_template_to_gzip(tmp_path: Path) -> None:
     template = tmp_path / "t.json"
-    template.write_text(json.dumps(build_scenario("lad", "Camden")))
+    template.write_text(json.dumps(build_scenario("lad", "Camden", vintage="2019")))
     out = tmp_path / "gm.json.gz"
-    result = runner.invoke(app, ["build", "--pfa", "Greater Manchester", "--template", str(template), "-o", str(out)])
+    result = runner.invoke(app, ["build", "--pfa", "Greater Manchester", "--vintage", "2019", "--template", str(template), "-o", str(out)])
     assert result.exit_code == 0, result.output
     with gzip.open(out, "rt") as handle:
         assert len(json.load(handle)["areas"]) == 1_673

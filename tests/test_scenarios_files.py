@@ -62,7 +62,7 @@ def test_england_file_is_national_and_not_too_big(worked: dict[str, dict[str, An
 
 @pytest.mark.parametrize("name", sorted(LAD_CODES))
 def test_council_scenarios_hold_that_councils_real_lsoas(worked: dict[str, dict[str, Any]], name: str) -> None:
-    assert worked[name]["areas"] == build_areas("lad", LAD_CODES[name])
+    assert worked[name]["areas"] == build_areas("lad", LAD_CODES[name], "2019")
 
 
 def test_common_appraisal_settings(worked: dict[str, dict[str, Any]]) -> None:

@@ -20,17 +20,27 @@ from typing import Annotated, Any
 import typer
 
 from optimizer.errors import ScenarioError, TotalplaceError
-from optimizer.place.geography import KIND_LABELS, build_scenario, places, resolve, summarise
+from optimizer.place.geography import (
+    DEFAULT_VINTAGE,
+    KIND_LABELS_BY_VINTAGE,
+    VINTAGE_LABELS,
+    build_scenario,
+    check_vintage,
+    places,
+    resolve,
+    summarise,
+)
 
-app = typer.Typer(help="Build scenarios for real English places from IoD2019 LSOAs.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(help="Build scenarios for real English places from IoD2025 (2021 LSOAs) or IoD2019 (2011 LSOAs).",
+                  no_args_is_help=True, add_completion=False)
 
-#: Past this many areas a scenario is written compactly (England: 32,844).
+#: Past this many areas a scenario is written compactly (England: 33,755).
 COMPACT_ABOVE = 5_000
 
 
 @app.callback()
 def _scenario() -> None:
-    """Build scenarios for real English places (LSOAs, IoD2019)."""
+    """Build scenarios for real English places (LSOAs; IoD2025 by default, --vintage 2019 for IoD2019)."""
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -59,28 +69,36 @@ def write_json(data: Any, path: Path) -> None:
 
 
 def deprived_count(scenario: dict[str, Any]) -> tuple[int, str]:
-    """How many areas the scenario's Community Wealth Fund rule counts as deprived, and how."""
+    """How many areas the scenario's Community Wealth Fund rule counts as deprived, and how (with which data)."""
     cwf = scenario.get("policy", {}).get("community_wealth_fund", {})
     max_decile, basis = int(cwf.get("max_decile", 1)), cwf.get("basis", "national")
+    data = {"2025": "IoD2025", "2019": "IoD2019"}.get(str(scenario.get("data_vintage")), "IMD")
     if basis == "local":
-        return math.ceil(max_decile / 10 * len(scenario["areas"])), f"the locally most deprived {max_decile * 10} %"
-    return int(summarise(scenario["areas"], max_decile)["deprived_areas"]), f"IMD decile <= {max_decile} nationally"
+        return math.ceil(max_decile / 10 * len(scenario["areas"])), f"the locally most deprived {max_decile * 10} % by {data}"
+    return int(summarise(scenario["areas"], max_decile)["deprived_areas"]), f"{data} IMD decile <= {max_decile} nationally"
 
 
 @app.command()
 def build(
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write (.json, or .json.gz to gzip it)")],
-    lad: Annotated[str | None, typer.Option("--lad", help="Local authority district (2019), by code or name")] = None,
-    utla: Annotated[str | None, typer.Option("--utla", help="Upper-tier local authority (2019), by code or name")] = None,
-    icb: Annotated[str | None, typer.Option("--icb", help="Integrated Care Board (2022), by code or name")] = None,
-    pfa: Annotated[str | None, typer.Option("--pfa", help="Police force area (2019), by code or name")] = None,
-    england: Annotated[bool, typer.Option("--england", help="All 32,844 LSOAs in England")] = False,
+    lad: Annotated[str | None, typer.Option("--lad", help="Local authority district (2024; 2019 with --vintage 2019), by code or name")] = None,
+    utla: Annotated[str | None, typer.Option("--utla", help="Upper-tier local authority (2024; 2019), by code or name")] = None,
+    icb: Annotated[str | None, typer.Option("--icb", help="Integrated Care Board (2024; 2022), by code or name")] = None,
+    pfa: Annotated[str | None, typer.Option("--pfa", help="Police force area (2024; 2019), by code or name")] = None,
+    england: Annotated[bool, typer.Option("--england", help="Every LSOA in England (33,755; 32,844 with --vintage 2019)")] = False,
     template: Annotated[
         Path | None, typer.Option("--template", help="Scenario JSON whose pools, outcomes, interventions and policy to use")
     ] = None,
     name: Annotated[str | None, typer.Option("--name", help="Scenario name ({place} is replaced by the place's name)")] = None,
+    vintage: Annotated[
+        str, typer.Option("--vintage", help="Deprivation data: 2025 (IoD2025, 2021 LSOAs, 2024 councils) or 2019 (IoD2019, 2011 LSOAs)")
+    ] = DEFAULT_VINTAGE,
 ) -> None:
     """Write a scenario whose areas are the LSOAs of one place."""
+    try:
+        vintage = check_vintage(vintage)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
     chosen = [(k, v) for k, v in (("lad", lad), ("utla", utla), ("icb", icb), ("pfa", pfa)) if v is not None]
     if england:
         chosen.append(("england", "England"))
@@ -96,8 +114,8 @@ def build(
         if not isinstance(tmpl, dict):
             raise _fail(f"the template {template} must hold a JSON object (a scenario)")
     try:
-        code, place = ("", "England") if kind == "england" else resolve(kind, place)
-        scenario = build_scenario(kind, code or None, tmpl, name=name)
+        code, place = ("", "England") if kind == "england" else resolve(kind, place, vintage)
+        scenario = build_scenario(kind, code or None, tmpl, name=name, vintage=vintage)
     except ScenarioError as exc:
         raise _fail(f"the scenario built from {template or 'the default template'} is not valid:\n{exc}") from None
     except (TotalplaceError, ValueError) as exc:
@@ -108,12 +126,14 @@ def build(
         raise _fail(f"cannot write {output}: {exc}") from None
     counts = summarise(scenario["areas"])
     deprived, rule = deprived_count(scenario)
-    where = "England" if kind == "england" else f"{KIND_LABELS[kind]} {place} ({code})"
+    where = "England" if kind == "england" else f"{KIND_LABELS_BY_VINTAGE[vintage][kind]} {place} ({code})"
+    population = "Census 2021 usual residents" if vintage == "2025" else "IoD2019 denominators, mid-2015"
     typer.echo(
         f"wrote {output}: {scenario['name']!r}\n"
         f"  {counts['areas']:,} areas (LSOAs) in {where}\n"
         f"  {deprived:,} deprived areas ({rule}); {counts['deprived_areas']:,} in IMD decile 1\n"
-        f"  population {counts['population']:,.0f} (IoD2019 denominators, mid-2015)\n"
+        f"  population {counts['population']:,.0f} ({population})\n"
+        f"  data: {VINTAGE_LABELS[vintage]}\n"
         f"  {len(scenario['interventions'])} interventions, {len(scenario['outcomes'])} outcomes; pools: {_budgets(scenario)}"
     )
 
@@ -128,10 +148,13 @@ def _budgets(scenario: dict[str, Any]) -> str:
 
 
 @app.command("places")
-def list_places(kind: Annotated[str, typer.Argument(help="lad, utla, icb or pfa")]) -> None:
+def list_places(
+    kind: Annotated[str, typer.Argument(help="lad, utla, icb or pfa")],
+    vintage: Annotated[str, typer.Option("--vintage", help="2025 (2024 geographies, 2021 LSOAs) or 2019")] = DEFAULT_VINTAGE,
+) -> None:
     """List the places of one kind: code, name and number of LSOAs."""
     try:
-        table = places(kind)
+        table = places(kind, vintage)
     except ValueError as exc:
         raise _fail(str(exc)) from None
     for row in table.itertuples(index=False):

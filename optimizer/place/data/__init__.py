@@ -6,12 +6,18 @@ working directory):
 - ``lsoa11_imd2019.csv.gz``: one row per English LSOA (2011), 32,844 rows: IoD2019
   IMD score, rank and decile, the IoD2019 population denominators (mid-2015),
   and the LSOA's LAD19, UTLA19, region, police force area (2019) and ICB (2022).
+- ``lsoa21_imd2025.csv.gz``: one row per English LSOA (2021), 33,755 rows: IoD2025
+  IMD score, rank and decile, the four IoD2025 File 8 counts of deprived people
+  (blank below 10), Census 2021 population by age band and households, and the
+  LSOA's LAD24, upper-tier council (derived), ICB24 and police force area (2024).
+- ``lsoa11_lsoa21.csv.gz``: the ONS LSOA 2011 -> 2021 lookup for England, with
+  each pair's share of the 2011 LSOA's Census 2021 residents.
 - ``gmca_unit_cost_database_v1_4.csv.gz``: the GMCA / New Economy Unit Cost
   Database v1.4 (674 fiscal unit costs, original price years).
 - ``unit_costs_prevention.csv``: the 39-row selection of that database made for
   the prevention model.
 
-``optimizer.place.data.rebuild`` regenerates the first two from ``shared/data``.
+``optimizer.place.data.rebuild`` regenerates every file from ``shared/data``.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 
 LSOA_TABLE = "lsoa11_imd2019.csv.gz"
+LSOA21_TABLE = "lsoa21_imd2025.csv.gz"
+LSOA11_TO_LSOA21 = "lsoa11_lsoa21.csv.gz"
 GMCA_DATABASE = "gmca_unit_cost_database_v1_4.csv.gz"
 GMCA_PREVENTION_SELECTION = "unit_costs_prevention.csv"
 
