@@ -4,13 +4,16 @@
 #   make reliability   the long reliability set: 10,000+ fuzzed requests, every fault three times, 10x the properties (docs/reliability.md)
 #   make load   the API under locust: a local service with Redis and RQ workers, headless, prints the table (benchmarks/load)
 #   make load-open   repeated identical solves at a fixed arrival rate (hey -q), 2 API processes, defaults (benchmarks/load_open.py)
+#   make data/rebuild   re-derive optimizer/place/data/ from the public data in ../shared/data (SHARED_DATA=...), byte for byte
 #   make audit  the installed dependencies against the known vulnerabilities (pip-audit; .ci/audit.py)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: chromium setup demo test lint bench clean reliability audit load load-open constraints
+.PHONY: chromium setup demo test lint bench clean reliability audit load load-open constraints data/rebuild
+
+SHARED_DATA ?= ../shared/data
 
 setup: $(STAMP)
 
@@ -27,6 +30,10 @@ constraints:
 	.venv-pins/bin/pip install --quiet -e '.[dev]'
 	{ sed -n '1,2p' constraints.txt; .venv-pins/bin/pip freeze --exclude-editable | grep -vi '^totalplace'; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt && rm -rf .venv-pins
+
+# the shipped data files (optimizer/place/data/) from the public sources; tests/test_data_rebuild.py checks they match
+data/rebuild: setup
+	$(BIN)/python -m optimizer.place.data.rebuild $(SHARED_DATA) optimizer/place/data
 
 demo: setup
 	$(BIN)/totalplace solve scenarios/manchester.json --output out/manchester-result.json

@@ -108,6 +108,13 @@ def _read_launches(prog: Programme, k: Coefficients, x: np.ndarray) -> tuple[lis
     return launches, fixed_by_pool, fixed_by_area
 
 
+#: scenario ``data_vintage`` -> the deprivation data its Community Wealth Fund rule's deciles are (``summary.deprivation_data``).
+DEPRIVATION_DATA = {
+    "2025": "IoD2025: English Indices of Deprivation 2025, IMD deciles of 2021 LSOAs",
+    "2019": "IoD2019: English Indices of Deprivation 2019, IMD deciles of 2011 LSOAs",
+}
+
+
 def summarise(prog: Programme, k: Coefficients, sol: Solution) -> tuple[dict[str, Any], float]:
     """The summary of the contract, and the objective, both from the allocations and launches."""
     H = k.H

@@ -32,7 +32,7 @@ from optimizer.errors import SolverUnavailable
 from optimizer.merge import merge, split, why_not
 from optimizer.prices import binding_rules, shadow_prices
 from optimizer.programme import Programme, build
-from optimizer.result import Result, read_solution, summarise
+from optimizer.result import DEPRIVATION_DATA, Result, read_solution, summarise
 from optimizer.scenario import Scenario, scenario_hash
 from optimizer.session import FEAS_TOL, check_feasible, solve_programme
 
@@ -132,6 +132,8 @@ def solve(
     info["duals_from"] = dual_backend.name if duals is not None else None
     sol = read_solution(prog, k, raw.x)
     summary, objective = summarise(prog, k, sol)
+    if scenario.data_vintage is not None:  # which deprivation data the Community Wealth Fund rule used
+        summary["deprivation_data"] = DEPRIVATION_DATA[scenario.data_vintage]
     prices = shadow_prices(scenario, prog, k, duals, summary["total_spending"], integers_fixed=prog.is_mip)
     binding = binding_rules(scenario, prog, k, raw.x, prices, duals)
     info["read_seconds"] = time.perf_counter() - read_started
