@@ -185,8 +185,8 @@ class Scenario(_Model):
     interventions: Annotated[list[Intervention], Field(min_length=1, max_length=MAX_INTERVENTIONS)]
     policy: Policy = Field(default_factory=Policy)
     solver: SolverOptions = Field(default_factory=SolverOptions)
-    #: optional: the deprivation data the areas came from ("2025": IoD2025 on 2021 LSOAs; "2019": IoD2019 on 2011 LSOAs)
-    data_vintage: Literal["2019", "2025"] | None = None
+    data_vintage: Literal["2019", "2025"] | None = Field(
+        None, description='optional: the deprivation data of the areas, "2025" (IoD2025, 2021 LSOAs) or "2019" (IoD2019, 2011 LSOAs)')
 
     # -- derived views -----------------------------------------------------
     @property

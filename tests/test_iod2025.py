@@ -9,6 +9,7 @@ tested against its source.
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import os
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from optimizer.cli.scenario import app
+from optimizer.place.boundaries import boundaries, polygons
 from optimizer.place.data import rebuild
 from optimizer.place.geography import (
     BLANK_COUNT,
@@ -235,7 +237,7 @@ def test_the_result_says_which_deprivation_data_the_rule_used() -> None:
 def test_rebuild_gives_the_shipped_files_byte_for_byte(tmp_path: Path) -> None:
     rebuild.main(_shared_data(), tmp_path)
     written = sorted(p.name for p in tmp_path.iterdir())
-    assert written == sorted(["lsoa11_imd2019.csv.gz", "lsoa21_imd2025.csv.gz", "lsoa11_lsoa21.csv.gz",
+    assert written == sorted(["lsoa11_imd2019.csv.gz", "lsoa21_imd2025.csv.gz", "lsoa11_lsoa21.csv.gz", "lsoa21_boundaries.txt.gz",
                               "gmca_unit_cost_database_v1_4.csv.gz", "unit_costs_prevention.csv"])
     for name in written:
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), f"{name} differs: run make data/rebuild"
@@ -246,6 +248,53 @@ def test_attribution_names_every_source_of_2025() -> None:
     for statement in (
         "Contains public sector information licensed under the Open Government Licence v3.0 (MHCLG, English Indices of Deprivation 2025)",
         "Source: Office for National Statistics licensed under the Open Government Licence v3.0",
+        "Contains OS data © Crown copyright and database right 2022",
     ):
         assert statement in text
     assert sum(p.stat().st_size for p in DATA.iterdir() if p.is_file()) < 5_000_000
+
+
+# -- boundaries ----------------------------------------------------------------------
+
+
+def test_boundaries_of_a_scenario_are_geojson_with_every_area() -> None:
+    scenario = build_scenario("lad", "Cumberland")
+    collection = boundaries(scenario)
+    assert collection["type"] == "FeatureCollection" and collection["missing"] == []
+    assert [f["id"] for f in collection["features"]] == [a["id"] for a in scenario["areas"]]
+    for feature in collection["features"]:
+        assert feature["geometry"]["type"] == "MultiPolygon"
+        for polygon in feature["geometry"]["coordinates"]:
+            for ring in polygon:
+                assert ring[0] == ring[-1] and len(ring) >= 4  # closed rings
+                assert all(-3.7 < lon < -2.1 and 54.0 < lat < 55.2 for lon, lat in ring)  # Cumberland, WGS84
+    assert {f["properties"]["imd_decile"] for f in collection["features"]} <= set(range(1, 11))
+    json.dumps(collection)  # plain JSON
+
+
+def test_boundaries_equal_the_published_polygons() -> None:
+    """The shipped grid is the source's own (5 decimals): every vertex of a few LSOAs comes back exactly."""
+    source = json.loads((_shared_data() / "iod2025" / "lsoa21_boundaries.geojson").read_text(encoding="utf-8"))
+    published = {f["properties"]["LSOA21CD"]: f["geometry"]["coordinates"] for f in source["features"]}
+    assert len(published) == 33_755
+    for code in [*SPOT, *list(published)[::2_000]]:
+        assert polygons(code) == published[code]
+
+
+def test_boundaries_of_2011_lsoas_come_from_their_2021_parts() -> None:
+    collection = boundaries(build_scenario("lad", "Manchester", vintage="2019"))
+    assert len(collection["features"]) == 282 and collection["missing"] == []
+    lookup = _read_lookup()
+    for feature in collection["features"]:
+        parts = sorted(lookup[feature["id"]])
+        assert feature["properties"]["lsoa21"] == parts
+        assert len(feature["geometry"]["coordinates"]) == sum(len(polygons(p)) for p in parts)
+    assert boundaries(["E01000001", "W01000001"], vintage="2025")["missing"] == ["W01000001"]
+
+
+def _read_lookup() -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    with gzip.open(DATA / "lsoa11_lsoa21.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            out.setdefault(row["lsoa11_code"], []).append(row["lsoa21_code"])
+    return out

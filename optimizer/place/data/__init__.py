@@ -12,6 +12,9 @@ working directory):
   LSOA's LAD24, upper-tier council (derived), ICB24 and police force area (2024).
 - ``lsoa11_lsoa21.csv.gz``: the ONS LSOA 2011 -> 2021 lookup for England, with
   each pair's share of the 2011 LSOA's Census 2021 residents.
+- ``lsoa21_boundaries.txt.gz``: the ONS 2021 LSOA boundaries (BSC, WGS84) for
+  England, on a 1e-5 degree grid, delta-encoded (read by
+  :mod:`optimizer.place.boundaries`).
 - ``gmca_unit_cost_database_v1_4.csv.gz``: the GMCA / New Economy Unit Cost
   Database v1.4 (674 fiscal unit costs, original price years).
 - ``unit_costs_prevention.csv``: the 39-row selection of that database made for
@@ -28,6 +31,7 @@ from importlib.resources.abc import Traversable
 LSOA_TABLE = "lsoa11_imd2019.csv.gz"
 LSOA21_TABLE = "lsoa21_imd2025.csv.gz"
 LSOA11_TO_LSOA21 = "lsoa11_lsoa21.csv.gz"
+LSOA21_BOUNDARIES = "lsoa21_boundaries.txt.gz"
 GMCA_DATABASE = "gmca_unit_cost_database_v1_4.csv.gz"
 GMCA_PREVENTION_SELECTION = "unit_costs_prevention.csv"
 

@@ -146,6 +146,40 @@ def build_lsoa21_table(source: Path) -> pd.DataFrame:
     return table.sort_values("lsoa21cd").reset_index(drop=True)
 
 
+#: boundaries are kept on a grid of 1e-5 degrees (about 1 m), the precision of the source file: no vertex moves.
+BOUNDARY_SCALE = 100_000
+
+
+def encode_ring(ring: list[list[float]]) -> str:
+    """One ring as integers on the 1e-5 degree grid: the first point, then each point's step from the last."""
+    out: list[int] = []
+    last_x = last_y = 0
+    for lon, lat in ring:
+        x, y = round(lon * BOUNDARY_SCALE), round(lat * BOUNDARY_SCALE)
+        out += [x - last_x, y - last_y]
+        last_x, last_y = x, y
+    return ",".join(map(str, out))
+
+
+def build_boundaries(source: Path) -> str:
+    """The 2021 LSOA boundaries as text: one line per LSOA, ``code<TAB>polygons``, sorted by code.
+
+    Polygons are separated by ``/``, the rings of a polygon (outer first) by ``;``,
+    and each ring is :func:`encode_ring`'s list. Coordinates are WGS84 longitude,
+    latitude, as in the source (ONS BSC, 5 decimals).
+    """
+    import json
+
+    data = json.loads((source / "iod2025" / "lsoa21_boundaries.geojson").read_text(encoding="utf-8"))
+    lines = []
+    for feature in data["features"]:
+        geometry = feature["geometry"]
+        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+        text = "/".join(";".join(encode_ring(ring) for ring in polygon) for polygon in polygons)
+        lines.append(f"{feature['properties']['LSOA21CD']}\t{text}")
+    return "\n".join(sorted(lines)) + "\n"
+
+
 def main(source_dir: str | Path, dest_dir: str | Path = HERE) -> None:
     """Write every shipped data file from ``source_dir`` (``shared/data``) into ``dest_dir``."""
     source, dest = Path(source_dir), Path(dest_dir)
@@ -153,6 +187,7 @@ def main(source_dir: str | Path, dest_dir: str | Path = HERE) -> None:
     _write_gzip(build_lsoa_table(source).to_csv(index=False), dest / "lsoa11_imd2019.csv.gz")
     _write_gzip(build_lsoa21_table(source).to_csv(index=False), dest / "lsoa21_imd2025.csv.gz")
     _write_gzip((source / "iod2025" / "lsoa11_lsoa21.csv").read_text(encoding="utf-8"), dest / "lsoa11_lsoa21.csv.gz")
+    _write_gzip(build_boundaries(source), dest / "lsoa21_boundaries.txt.gz")
     _write_gzip((source / "gmca_unit_cost_database_v1_4.csv").read_text(encoding="utf-8"), dest / "gmca_unit_cost_database_v1_4.csv.gz")
     (dest / "unit_costs_prevention.csv").write_bytes((source / "unit_costs_prevention.csv").read_bytes())
 
