@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from optimizer import Limit
+
 Pounds = Annotated[float, Field(description="pounds, rounded to the penny")]
 Ratio = Annotated[float, Field(description="a ratio, to 6 significant figures")]
 
@@ -166,6 +168,7 @@ class SolverReport(_Open):
     build_seconds: float | None = None
     solve_seconds: float | None = None
     gap: float | None = Field(None, description="relative gap between objective and bound (0 when optimal)")
+    limit: Limit | None = Field(None, description="the limit that stopped the solve before it proved its answer; none if it finished")
     integers_fixed_for_duals: bool | None = Field(None, description="shadow prices of a MIP were computed with the launches fixed")
 
 

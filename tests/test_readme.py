@@ -1,0 +1,181 @@
+"""Every figure the README quotes comes from a command this test runs, or names the command that made it.
+
+* A block the README introduces with "`make demo` printed" or "`totalplace ...` printed" is the
+  output of that command: the command is run here (in-process, through the CLI's own app) and the
+  block must equal its output line by line, timings masked. Nothing is hard-coded: change the
+  output and the README together and this still passes; change one alone and it fails.
+* A sentence quoted as what a command prints is found in that command's output.
+* The early-help return per £1 the README quotes is the one the Manchester result reports.
+* The count of API operations in the README and docs/reliability.md is the count of operations
+  in the service's own OpenAPI document (``api.app.create_app().openapi()``).
+* The benchmark tables (timings: machine-dependent, not asserted) name the command that made them;
+  that command exists (a Makefile target, or a module whose ``--help`` lists every option named),
+  and the tables' row labels are the scales the benchmark generates.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+MAKEFILE = (ROOT / "Makefile").read_text(encoding="utf-8")
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+#: "`COMMAND` printed ...:" then a fenced block: the block is COMMAND's output
+_PRINTED = re.compile(r"`(make demo|totalplace [^`]+)` printed[^\n]*(?:\n[^\n`]*)*?\n```\n(.*?)\n```", re.S)
+
+
+def _make_recipe(target: str) -> list[str]:
+    """The command lines of a Makefile target (without the leading tab)."""
+    match = re.search(rf"^{re.escape(target)}:[^\n]*\n((?:\t[^\n]*\n)+)", MAKEFILE, re.M)
+    assert match, f"the Makefile has no target {target!r}"
+    return [line[1:] for line in match.group(1).splitlines()]
+
+
+def _cli_args(command: str) -> list[str]:
+    """The arguments to ``totalplace`` of a README command (``make demo``: its recipe's totalplace line)."""
+    if command == "make demo":
+        lines = [line for line in _make_recipe("demo") if line.startswith("$(BIN)/totalplace ")]
+        assert len(lines) == 1, lines
+        command = lines[0].removeprefix("$(BIN)/")
+    words = shlex.split(command)
+    assert words[0] == "totalplace", command
+    return words[1:]
+
+
+def _normalise(text: str) -> list[str]:
+    """Lines without trailing blanks, seconds masked (timings differ from run to run)."""
+    return [re.sub(r"\d+\.\d+ s\b", "N s", line.rstrip()) for line in text.strip("\n").splitlines()]
+
+
+def _printed_blocks() -> list[tuple[str, str]]:
+    return [(m.group(1), m.group(2)) for m in _PRINTED.finditer(README)]
+
+
+def test_the_readme_quotes_printed_outputs() -> None:
+    """The README shows what ``make demo`` and the tight scenario's solve print (the parser found them)."""
+    commands = [command for command, _ in _printed_blocks()]
+    assert "make demo" in commands
+    assert any("manchester_tight.json" in command for command in commands), commands
+
+
+@pytest.mark.parametrize(("command", "block"), _printed_blocks(), ids=lambda v: v if v.startswith(("make", "totalplace")) else "")
+def test_printed_block_is_the_commands_output(command: str, block: str, tmp_path: Path) -> None:
+    args = _cli_args(command)
+    written = None
+    if "--output" in args:  # write where the test may, and read the README's path for it in the output
+        i = args.index("--output")
+        written = args[i + 1]
+        args[i + 1] = str(tmp_path / "result.json")
+    run = CliRunner().invoke(app, args, catch_exceptions=False)
+    assert run.exit_code == 0, run.output
+    output = run.stdout
+    if written is not None:
+        output = output.replace(str(tmp_path / "result.json"), written)
+    assert _normalise(block) == _normalise(output)
+
+
+def test_quoted_sensitivity_sentence_is_printed() -> None:
+    """The sentence the README quotes from ``totalplace sensitivity`` on the tiny example is in its output."""
+    match = re.search(r"on the tiny example scenario `totalplace sensitivity` prints\s+\"(.*?)\"", README, re.S)
+    assert match, "the README no longer quotes totalplace sensitivity"
+    quoted = " ".join(match.group(1).split())
+    run = CliRunner().invoke(app, ["sensitivity", str(ROOT / "scenarios" / "examples" / "tiny.json")], catch_exceptions=False)
+    assert run.exit_code == 0, run.output
+    assert quoted in " ".join(run.stdout.split())
+
+
+def test_early_help_return_is_the_results(tmp_path: Path) -> None:
+    """The README's "totalplace, Manchester scenario ... | **£X**" is the result's early-help benefit per £1 spent."""
+    match = re.search(r"\| totalplace, Manchester scenario [^|]*\| \*\*£(\d+\.\d\d)\*\* \|", README)
+    assert match, "the README no longer quotes the early-help return"
+    out = tmp_path / "result.json"
+    run = CliRunner().invoke(app, ["solve", str(ROOT / "scenarios" / "manchester.json"), "--output", str(out)], catch_exceptions=False)
+    assert run.exit_code == 0, run.output
+    early = json.loads(out.read_text(encoding="utf-8"))["summary"]["by_intervention"]["early_help"]
+    ratio = early.get("benefit_cost_ratio")
+    if ratio is None:
+        ratio = early["benefit_discounted"] / early["spending_discounted"]
+    assert f"{ratio:.2f}" == match.group(1), early
+
+
+def _openapi_operations() -> int:
+    from api.app import create_app
+
+    paths = create_app().openapi()["paths"]
+    return sum(1 for item in paths.values() for method in item if method in HTTP_METHODS)
+
+
+def test_operation_counts_match_the_openapi_document() -> None:
+    """Every "N operations" in the README and docs/reliability.md is the OpenAPI document's count."""
+    count = _openapi_operations()
+    texts = {"README.md": README, "docs/reliability.md": (ROOT / "docs" / "reliability.md").read_text(encoding="utf-8")}
+    found = 0
+    for name, text in texts.items():
+        for match in re.finditer(r"\b(\d+) operations\b", text):
+            found += 1
+            assert int(match.group(1)) == count, f"{name} says {match.group(0)!r}; the OpenAPI document has {count}"
+    assert found >= 1, "the README quotes no operation count"
+
+
+#: the commands the README names for its benchmark tables and figures
+_BENCH_COMMANDS = re.compile(r"`((?:make (?:load|load-open|bench))|python -m benchmarks\.[a-z_.]+[^`]*)`")
+
+
+def test_benchmark_commands_exist() -> None:
+    """Each benchmark command the README names is a Makefile target or a module that accepts the options named."""
+    section = README[README.index("## Benchmarks"):]
+    section = section[: section.index("\n## ", 1)]
+    commands = sorted({m.group(1) for m in _BENCH_COMMANDS.finditer(section)})
+    assert any(c.startswith("python -m benchmarks.run") for c in commands), commands
+    for command in commands:
+        words = shlex.split(command)
+        if words[0] == "make":
+            assert _make_recipe(words[1]), command
+            continue
+        module = words[2]
+        run = subprocess.run([sys.executable, "-m", module, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, (command, run.stderr)
+        for option in (w for w in words[3:] if w.startswith("--")):
+            assert option in run.stdout, f"{command}: {module} --help lists no {option}"
+
+
+def test_benchmark_table_rows_are_the_generated_scales() -> None:
+    """The LP and MIP tables' row labels are scales that benchmarks/generate.py makes (and the run reports)."""
+    from benchmarks import generate
+
+    section = README[README.index("## Benchmarks"):]
+    rows = []
+    for table_head in ("| scale (LP, highs) |", "| MIP (fixed costs, minimum participants) |"):
+        start = section.index(table_head)
+        lines = section[start:].split("\n\n", 1)[0].splitlines()[2:]
+        rows += [line.split("|")[1].strip().split(",")[0].lower() for line in lines]
+    assert rows, "no benchmark rows found"
+    assert set(rows) <= set(generate.SCALES), (rows, generate.SCALES)
+
+
+def test_solver_table_is_the_registry() -> None:
+    """The README's back-end table lists the registry's back ends in its order, with their capabilities."""
+    from optimizer.backends import BACKENDS
+
+    start = README.index("| name | solver | programmes | notes |")
+    rows = README[start:].split("\n\n", 1)[0].splitlines()[2:]
+    cells = [[c.strip() for c in row.split("|")[1:-1]] for row in rows]
+    assert [re.match(r"`([^`]+)`", c[0]).group(1) for c in cells] == [cls.name for cls in BACKENDS]  # type: ignore[union-attr]
+    for (name, _solver, programmes, notes), cls in zip(cells, BACKENDS, strict=True):
+        assert programmes == ("LP and MIP" if cls.supports_mip else "LP"), name
+        assert ("no duals of its own" in notes) == (not cls.gives_duals), name
+        if not cls.exact():
+            quoted = re.search(r"trusted to (\S+) relative", notes)
+            assert quoted and float(quoted.group(1)) == cls.tolerance, (name, notes)
