@@ -3,7 +3,7 @@
 The core builds its result as plain data (``optimizer.result.Result.to_dict``) and
 the service passes the stored JSON through untouched; these models describe that
 JSON field by field (docs/result-format.md; ``summary.cost_sharing`` and
-``summary.pool_spending_range`` as MODEL.md version 2, section 2.4 defines them).
+``summary.pool_spending_range`` as docs/model.md defines them).
 They are used for the document and by the tests that hold responses to it, not to
 re-serialise results on the hot path. Objects that the core may extend (the
 solver's report, a rule's keys) allow further fields, so that an addition to the
@@ -74,14 +74,14 @@ class PoolYearSpend(_Closed):
 
 
 class CostSharing(_Open):
-    """Who pays among equally good plans (MODEL.md 2.4)."""
+    """Who pays among equally good plans (docs/model.md 2.4)."""
 
     rule: Literal["budget_share", "shares"] = Field(description="the scenario's policy.cost_sharing rule")
     deviation: Pounds = Field(description="Delta of the reported plan: sum over pools and years of |X[p,t] - beta[p,t] X[t]|")
 
 
 class SpendingRange(_Closed):
-    """The least and the most discounted spending of one pool over the equally good plans (MODEL.md 2.4)."""
+    """The least and the most discounted spending of one pool over the equally good plans (docs/model.md 2.4)."""
 
     min: Pounds
     max: Pounds
@@ -181,7 +181,7 @@ class Result(_Closed):
     status: Literal["optimal", "feasible", "infeasible", "unbounded", "error"] = Field(
         description="feasible: a solution not proven optimal (time limit or gap)")
     message: str = Field(description="one sentence on how the solve ended")
-    objective: Pounds | None = Field(description="the MODEL.md objective, recomputed from the returned solution")
+    objective: Pounds | None = Field(description="the docs/model.md objective, recomputed from the returned solution")
     bound: Pounds | None = Field(description="the best proven bound (MIP; equals objective for an optimal LP)")
     allocations: list[Allocation] | None = Field(description="null when they were written to allocations_file")
     allocations_file: AllocationsFile | None = Field(description="where the allocations were written instead of inline (CLI), else null")

@@ -42,7 +42,7 @@ PROBLEMS = {"type": "object", "title": "Problems", "required": ["detail"], "addi
 MESSAGE = {"type": "object", "title": "Message", "required": ["detail"], "additionalProperties": False,
            "properties": {"detail": {"type": "string", "description": "one sentence saying what to do"},
                           "request_id": {"type": "string", "description": "the request's id in the service log"}}}
-#: What each scenario field means (MODEL.md, "Scenario (input)"), for fields whose model carries no description of its own.
+#: What each scenario field means (docs/model.md, "Scenario (input)"), for fields whose model carries no description of its own.
 SCENARIO_FIELDS: dict[str, dict[str, str]] = {
     "Scenario": {"schema_version": "1, or 2 where a version 2 field is used", "name": "a label",
                  "horizon_years": "H, the years in which money is spent (1 to 10)",
@@ -142,10 +142,10 @@ def build(app: FastAPI) -> dict[str, Any]:
             if prop is not None:
                 prop.setdefault("description", description)
     ref = {"$ref": REF.format(model="Scenario")}
-    schemas["ScenarioCreate"]["properties"]["scenario"] = {**ref, "description": "the scenario document, as in MODEL.md"}
+    schemas["ScenarioCreate"]["properties"]["scenario"] = {**ref, "description": "the scenario document, as in docs/model.md"}
     schemas["ScenarioDetail"]["properties"]["scenario"] = {**ref, "description": "its canonical document (defaults filled)"}
     body = spec["paths"]["/v1/solve"]["post"]["requestBody"]["content"]["application/json"]
-    body["schema"] = {**ref, "description": "a scenario (MODEL.md)"}
+    body["schema"] = {**ref, "description": "a scenario (docs/model.md)"}
     for path, methods in spec["paths"].items():
         for op in methods.values():
             _fix_operation(path, op)

@@ -19,7 +19,7 @@ class ScenarioCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"scenario": examples.SCENARIO, "parent_id": None}]})
 
-    scenario: dict[str, Any] = Field(description="the scenario document, as in MODEL.md")
+    scenario: dict[str, Any] = Field(description="the scenario document, as in docs/model.md")
     parent_id: str | None = Field(None, max_length=40, pattern=r"^[a-z]{2,3}_[0-9a-f]{32}$",
                                   description="id of the stored scenario this one revises (lineage)")
 

@@ -98,10 +98,6 @@ class Settings(BaseSettings):
         return url or None
 
     @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
-    @property
     def uses_rq(self) -> bool:
         """Jobs go to RQ exactly when Redis is configured."""
         return self.redis_url is not None

@@ -68,7 +68,7 @@ def areas_of(scale: str) -> list[dict[str, Any]]:
 
 
 def scenario(scale: str, seed: int = 0, *, mip: bool = False) -> dict[str, Any]:
-    """The benchmark scenario (a plain dict, valid under MODEL.md) of ``scale`` drawn from ``seed``."""
+    """The benchmark scenario (a plain dict, valid under docs/model.md) of ``scale`` drawn from ``seed``."""
     if scale not in SCALE_SPECS:
         raise ValueError(f"scale must be one of {', '.join(SCALES)}; got {scale!r}")
     spec = SCALE_SPECS[scale]

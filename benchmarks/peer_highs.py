@@ -1,4 +1,4 @@
-"""The peer "HiGHS alone": MODEL.md's full programme exported as MPS, read and solved by highspy with its defaults.
+"""The peer "HiGHS alone": docs/model.md's full programme exported as MPS, read and solved by highspy with its defaults.
 
 ``python -m benchmarks.peer_highs export SCENARIO MPS`` builds the full
 formulation (``build(..., formulation="full")``: spending per area x

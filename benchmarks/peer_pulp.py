@@ -1,4 +1,4 @@
-"""The peer: MODEL.md's programme written straightforwardly in PuLP, as an analyst would, and solved with CBC.
+"""The peer: docs/model.md's programme written straightforwardly in PuLP, as an analyst would, and solved with CBC.
 
 One ``LpVariable`` per area x intervention x pool x year for spending, dicts of
 coefficients computed in plain Python from the scenario document (nothing of
@@ -81,7 +81,7 @@ def coefficients(sc: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_model(sc: dict[str, Any]) -> tuple[pulp.LpProblem, dict[str, Any]]:
-    """The full programme of MODEL.md as a PuLP problem (maximise)."""
+    """The full programme of docs/model.md as a PuLP problem (maximise)."""
     c = coefficients(sc)
     H, d, pools, areas, ivs = c["H"], c["d"], c["pools"], c["areas"], c["ivs"]
     V, S, K, U, W, lam = c["V"], c["S"], c["K"], c["U"], c["W"], c["lam"]

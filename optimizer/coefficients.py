@@ -1,4 +1,4 @@
-"""Derived coefficients of the programme (MODEL.md, "Derived coefficients"), as arrays.
+"""Derived coefficients of the programme (docs/model.md, "Derived coefficients"), as arrays.
 
 Everything the programme builder and the result reader need is computed once
 here, vectorised over areas, interventions, pools, agencies and years.

@@ -24,9 +24,9 @@ from optimizer.scenario import canonical_dict, parse_scenario
 
 HERE = Path(__file__).parent
 
-#: file stem -> (kind, code, place settings). Settings: policy (MODEL.md "Policy"),
+#: file stem -> (kind, code, place settings). Settings: policy (docs/model.md "Policy"),
 #: reinvest (pool -> rate), fixed_cost (intervention -> £), pool_interventions
-#: (pool -> ids it may fund), solver (MODEL.md "Solver"), per_resident (pool -> £ per
+#: (pool -> ids it may fund), solver (docs/model.md "Solver"), per_resident (pool -> £ per
 #: resident a year, instead of the template's), name (the scenario's label, with {place}),
 #: folder (a subfolder to write the file in, for variants of a worked scenario).
 WORKED: dict[str, tuple[str, str | None, dict[str, Any]]] = {

@@ -29,7 +29,7 @@ def _agree(doc: dict, mip: bool) -> None:
 
 @pytest.mark.parametrize("seed", range(20))
 def test_peer_agrees_lp(seed: int) -> None:
-    """MODEL.md written independently in PuLP, solved by CBC: the same optimum (or the same infeasibility)."""
+    """docs/model.md written independently in PuLP, solved by CBC: the same optimum (or the same infeasibility)."""
     _agree(random_scenario(seed), mip=False)
 
 

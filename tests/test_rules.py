@@ -1,4 +1,4 @@
-"""Golden tests: one small scenario per rule of MODEL.md, its optimum worked out by hand.
+"""Golden tests: one small scenario per rule of docs/model.md, its optimum worked out by hand.
 
 Each test's docstring derives the optimum; the test asserts that every
 installed back end (MIP cases: the MIP-capable ones) returns that objective to

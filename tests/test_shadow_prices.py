@@ -109,12 +109,16 @@ def test_area_cap_price_matches_finite_differences(seed: int) -> None:
 
 
 def test_mip_shadow_prices_are_those_of_the_fixed_launch_lp() -> None:
-    """For a MIP the budget prices are the LP's with the launches fixed: check them by moving the budget with y fixed."""
+    """For a MIP the budget prices are the LP's with the launches fixed: check them by moving the budget with y fixed.
+
+    The fixed-launch LPs are solved through the one entry point (optimizer/session.py: money scaled, solution checked).
+    """
     import numpy as np
 
     from optimizer.backends import Options, get_backend
     from optimizer.coefficients import compute
     from optimizer.programme import build
+    from optimizer.session import solve_programme
 
     for seed in range(40):
         data = random_scenario(seed, mip=True)
@@ -133,13 +137,15 @@ def test_mip_shadow_prices_are_those_of_the_fixed_launch_lp() -> None:
     prog.col_lower[ints] = y
     prog.col_upper[ints] = y
     prog.integer[:] = False
-    base = get_backend("highs").solve(prog, Options())
+    base = solve_programme(get_backend("highs"), prog, Options())
+    assert base.x is not None, base.message
     block = prog.rows["budget"]
     for j, price in enumerate(r.shadow_prices["budgets"]):
         row = block.start + j
         h = max(1.0, 1e-3 * prog.row_upper[row])
         prog.row_upper[row] += h
-        up = get_backend("highs").solve(prog, Options())
+        up = solve_programme(get_backend("highs"), prog, Options())
+        assert up.x is not None, up.message
         prog.row_upper[row] -= h
         slope = (float(prog.c @ up.x) - float(prog.c @ base.x)) / h
         assert slope <= price["value"] + 1e-5 * (1 + abs(price["value"]))

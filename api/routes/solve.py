@@ -37,7 +37,7 @@ def solve_inline(
     request: Request,
     ctx: ContextDep,
     tenant_id: TenantDep,
-    scenario: Annotated[dict[str, Any], Body(openapi_examples=_BODY_EXAMPLES, description="a scenario (MODEL.md)")],
+    scenario: Annotated[dict[str, Any], Body(openapi_examples=_BODY_EXAMPLES, description="a scenario (docs/model.md)")],
 ) -> Response:
     """Validate and solve at once; a repeat of an identical scenario and solver options is served from the cache.
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from html import escape
-from pathlib import Path
 from typing import Any
 
 from optimizer.analysis.charts import decile_spec, pool_year_spec, render_svg, who_pays_spec
@@ -88,8 +87,3 @@ def html_page(pack: dict[str, Any]) -> str:
         "</body></html>",
     ]
     return "\n".join(parts)
-
-
-def write_html(pack: dict[str, Any], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html_page(pack), encoding="utf-8")

@@ -62,7 +62,7 @@ class _OrToolsBackend(Backend):
             for j, v in zip(A.indices[A.indptr[r]:A.indptr[r + 1]], A.data[A.indptr[r]:A.indptr[r + 1]], strict=True):
                 row.SetCoefficient(variables[j], float(v))
             rows.append(row)
-        # minimise the negated objective: PDLP is reliable that way (see SOLVER-NOTES), the others do not mind
+        # minimise the negated objective: PDLP is reliable that way (docs/model.md, "Solvers"), the others do not mind
         objective = solver.Objective()
         for j in np.nonzero(prog.c)[0]:
             objective.SetCoefficient(variables[j], -float(prog.c[j]))

@@ -1,6 +1,6 @@
 """Scenario forms: JSON (canonical), gzipped JSON, YAML, an .xlsx workbook, a folder of CSVs.
 
-A scenario is one JSON document (MODEL.md, "Scenario"); the other forms are
+A scenario is one JSON document (docs/model.md, "Scenario"); the other forms are
 conversions of it, and a scenario converted to any form and back has the same
 :func:`~optimizer.scenario.scenario_hash` (and the same solver block).
 

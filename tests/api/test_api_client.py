@@ -55,7 +55,7 @@ def test_every_2xx_json_response_references_a_component(embedded_settings: Setti
     assert _component(spec["paths"]["/v1/scenarios"]["post"], 201) == "ScenarioOut"
     assert _component(spec["paths"]["/v1/solve"]["post"], 200) == "Result"
     summary = spec["components"]["schemas"]["Summary"]["properties"]
-    for name in ("cost_sharing", "pool_spending_range"):  # MODEL.md version 2, 2.4: optional
+    for name in ("cost_sharing", "pool_spending_range"):  # docs/model.md: optional
         assert name in summary and name not in spec["components"]["schemas"]["Summary"].get("required", [])
     for name in ("Scenario", "Pool", "Area", "Intervention", "Effect", "Outcome", "Policy", "Result", "Summary"):
         props = spec["components"]["schemas"][name]["properties"]
