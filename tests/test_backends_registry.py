@@ -49,3 +49,17 @@ def test_the_back_end_for_duals_is_chosen_by_capability() -> None:
     assert for_duals(get_backend("ortools-scip")).name != "ortools-scip"
     assert for_duals(get_backend("ortools-pdlp")).name != "ortools-pdlp"
     assert not get_backend("ortools-pdlp").exact()
+
+
+def test_the_cli_help_and_the_api_schema_take_their_names_from_the_registry() -> None:
+    """``totalplace solve --help`` offers every registered back end, and the OpenAPI document's solver enum is the registry's."""
+    from typer.testing import CliRunner
+
+    from api.app import create_app
+    from api.cli import app
+
+    run = CliRunner().invoke(app, ["solve", "--help"], env={"COLUMNS": "200", "TERMINAL_WIDTH": "200"})
+    assert run.exit_code == 0, run.output
+    assert all(name in run.output for name in backend_names()), run.output
+    schema = create_app().openapi()["components"]["schemas"]["SolverOptions"]["properties"]["name"]
+    assert schema["enum"] == backend_names()
