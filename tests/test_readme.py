@@ -130,15 +130,14 @@ def test_operation_counts_match_the_openapi_document() -> None:
 
 
 #: the commands the README names for its benchmark tables and figures
-_BENCH_COMMANDS = re.compile(r"`((?:make (?:load|load-open|bench))|python -m benchmarks\.[a-z_.]+[^`]*)`")
+_BENCH_COMMANDS = re.compile(r"`((?:make (?:load|load-open|bench|reliability))|python -m benchmarks\.[a-z_.]+[^`]*)`")
 
 
 def test_benchmark_commands_exist() -> None:
     """Each benchmark command the README names is a Makefile target or a module that accepts the options named."""
-    section = README[README.index("## Benchmarks"):]
-    section = section[: section.index("\n## ", 1)]
-    commands = sorted({m.group(1) for m in _BENCH_COMMANDS.finditer(section)})
+    commands = sorted({m.group(1) for m in _BENCH_COMMANDS.finditer(README)})  # the Benchmarks section and the timed analyses
     assert any(c.startswith("python -m benchmarks.run") for c in commands), commands
+    assert any(c.startswith("python -m benchmarks.analyses") for c in commands), commands
     for command in commands:
         words = shlex.split(command)
         if words[0] == "make":
@@ -179,3 +178,53 @@ def test_solver_table_is_the_registry() -> None:
         if not cls.exact():
             quoted = re.search(r"trusted to (\S+) relative", notes)
             assert quoted and float(quoted.group(1)) == cls.tolerance, (name, notes)
+
+
+def test_tight_scenario_prose_is_re_derived() -> None:
+    """The figures of the prose under the tight scenario's output, each re-derived by solving.
+
+    * "it spends £Am of its £Bm": the council's spending over the years (the result) and its budgets (the file);
+    * "costs £C of net value against the best plan without it": the optimum with the Community Wealth
+      Fund share at 0 minus the optimum as given (what ``totalplace frontier`` reports at its ends);
+    * "each further percentage point about £D": the share's shadow price, rounded to £100.
+    """
+    import copy
+
+    from optimizer import parse_scenario, solve
+
+    start = README.index("### When money binds")
+    prose = README[start:README.index("\n## ", start)]
+    data = json.loads((ROOT / "scenarios" / "tight" / "manchester_tight.json").read_text(encoding="utf-8"))
+    result = solve(parse_scenario(data))
+    assert result.status == "optimal", result.message
+    doc = result.to_dict()
+
+    spends = re.search(r"it spends £(\d+\.\d)m of\s+its £(\d+\.\d)m", prose)
+    assert spends, "the README no longer says what the council spends of its budget"
+    council = [p for p in data["pools"] if p["id"] == "council"][0]
+    spent = sum(row["spend"] for row in doc["summary"]["spending_by_pool_year"] if row["pool"] == "council")
+    assert f"{spent / 1e6:.1f}" == spends.group(1)
+    assert f"{sum(council['budget']) / 1e6:.1f}" == spends.group(2)
+
+    cost = re.search(r"costs £([\d,]+) of\s+net value against the\s+best plan without it", prose)
+    assert cost, "the README no longer quotes what the Community Wealth Fund share costs"
+    free = copy.deepcopy(data)
+    free["policy"]["community_wealth_fund"]["min_share"] = 0.0
+    unconstrained = solve(parse_scenario(free))
+    assert unconstrained.status == "optimal", unconstrained.message
+    assert f"{unconstrained.objective - result.objective:,.0f}" == cost.group(1)
+
+    point = re.search(r"each further percentage\s+point about £([\d,]+)", prose)
+    assert point, "the README no longer quotes the price of a percentage point"
+    prices = [r for r in doc["shadow_prices"]["rules"] if "community_wealth_fund" in json.dumps(r)]
+    assert len(prices) == 1, doc["shadow_prices"]["rules"]
+    assert f"{round(abs(prices[0]['value']), -2):,.0f}" == point.group(1)
+    gives = re.search(r"`shadow_prices\.rules` gives (-?[\d,]+) per percentage point", prose)
+    assert gives and f"{prices[0]['value']:,.0f}" == gives.group(1), prose
+
+    # every other pound figure of the prose is one the printed output shows (that block is checked above)
+    block = prose[prose.index("```\n") : prose.rindex("```")]
+    after = prose[prose.rindex("```"):]
+    checked = {f"£{spends.group(1)}m", f"£{spends.group(2)}m", f"£{cost.group(1)}", f"£{point.group(1)}"}
+    for figure in re.findall(r"£[\d,.]*\d(?:m\b)?", after):
+        assert figure in checked or figure in block, f"{figure} in the README's prose is neither re-derived nor in the printed output"
