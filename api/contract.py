@@ -73,11 +73,14 @@ class PoolYearSpend(_Closed):
     spend: Pounds = Field(description="undiscounted spending of the pool in the year, fixed costs counted in year 1")
 
 
-class CostSharing(_Open):
+class CostSharingReport(_Open):
     """Who pays among equally good plans (docs/model.md 2.4)."""
 
     rule: Literal["budget_share", "shares"] = Field(description="the scenario's policy.cost_sharing rule")
     deviation: Pounds = Field(description="Delta of the reported plan: sum over pools and years of |X[p,t] - beta[p,t] X[t]|")
+    target_shares: dict[str, list[float]] | None = Field(
+        None, description="pool id -> beta[p,t], its target share of each year's spending (year 1 first)")
+    note: str | None = Field(None, description="present only when a stage could not finish: the plan is then the optimum as found")
 
 
 class SpendingRange(_Closed):
@@ -101,7 +104,7 @@ class Summary(_Open):
     spending_by_decile: dict[str, Pounds] = Field(description='"1".."10" -> undiscounted spending in areas of that IMD decile')
     by_intervention: dict[str, InterventionSummary] = Field(description="intervention id -> its figures")
     spending_by_pool_year: list[PoolYearSpend] = Field(description="undiscounted spending by pool and year")
-    cost_sharing: CostSharing | None = Field(None, description="version 2: the cost-sharing rule and the reported plan's deviation")
+    cost_sharing: CostSharingReport | None = Field(None, description="version 2: the cost-sharing rule and the reported plan's deviation")
     pool_spending_range: dict[str, SpendingRange] | None = Field(
         None, description="version 2: pool id -> least and most discounted spending over the equally good plans")
 
@@ -167,6 +170,9 @@ class SolverReport(_Open):
     formulation: str | None = Field(None, description="merged, pooled or full: the programme as solved")
     build_seconds: float | None = None
     solve_seconds: float | None = None
+    sharing_seconds: float | None = Field(None, description="the cost-sharing stage (docs/model.md 2.4): least deviation and its tie-break")
+    ranges_seconds: float | None = Field(None, description="the pools' spending ranges over the equally good plans")
+    sharing_from: str | None = Field(None, description="the back end that ran the cost-sharing stage (an exact one: HiGHS for ortools-pdlp)")
     gap: float | None = Field(None, description="relative gap between objective and bound (0 when optimal)")
     limit: Limit | None = Field(None, description="the limit that stopped the solve before it proved its answer; none if it finished")
     integers_fixed_for_duals: bool | None = Field(None, description="shadow prices of a MIP were computed with the launches fixed")
@@ -177,7 +183,7 @@ class Result(_Closed):
 
     model_config = ConfigDict(extra="forbid", title="Result")
 
-    model_version: int = Field(description="the contract's version of the result: 1")
+    model_version: int = Field(description="the contract's version of the result: 2 (docs/model.md)")
     status: Literal["optimal", "feasible", "infeasible", "unbounded", "error"] = Field(
         description="feasible: a solution not proven optimal (time limit or gap)")
     message: str = Field(description="one sentence on how the solve ended")

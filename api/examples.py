@@ -41,7 +41,7 @@ HASH = "b95d726d172756e7f171c26fb66bd8a1e4459ddc54398a6304368845fc579554"
 SOLVER_KEY = "5c1d0f4f8e0b9a21"
 
 RESULT: dict[str, Any] = {
-    "model_version": 1,
+    "model_version": 2,
     "status": "optimal",
     "message": "Optimal: £108,400 of spending yields £57,465 of weighted net present value.",
     "objective": 57465.42, "bound": 57465.42,
@@ -53,15 +53,19 @@ RESULT: dict[str, Any] = {
     "allocations_file": None,
     "summary": {"total_spending": 108400.0, "total_spending_discounted": 107101.45, "benefit_cost_ratio": 1.54, "deprived_share": 0.69,
                 "savings_by_agency": {"council": 40884.66, "police": 116603.95, "nhs": 7078.26},
-                "spending_by_agency": {"council": 87101.45, "police": 20000.0, "nhs": 0.0},
-                "net_position_by_agency": {"council": -46216.79, "police": 96603.95, "nhs": 7078.26},
+                "spending_by_agency": {"council": 76501.04, "police": 30600.41, "nhs": 0.0},
+                "net_position_by_agency": {"council": -35616.38, "police": 86003.54, "nhs": 7078.26},
                 "social_value": 46641.58,
                 "spending_by_decile": {"1": 74800.0, "2": 0.0, "3": 0.0, "4": 0.0, "5": 0.0, "6": 33600.0, "7": 0.0, "8": 0.0, "9": 0.0, "10": 0.0},
                 "by_intervention": {
                     "early_help": {"spending": 31600.0, "spending_discounted": 31600.0, "savings": 46151.33, "benefit_cost_ratio": 1.46},
                     "youth_diversion": {"spending": 76800.0, "spending_discounted": 75501.45, "savings": 118415.54, "benefit_cost_ratio": 1.57}},
-                "spending_by_pool_year": [{"pool": "council", "year": 1, "spend": 50000.0}, {"pool": "council", "year": 2, "spend": 38400.0},
-                                          {"pool": "police", "year": 1, "spend": 20000.0}, {"pool": "police", "year": 2, "spend": 0.0}]},
+                "spending_by_pool_year": [{"pool": "council", "year": 1, "spend": 50000.0}, {"pool": "council", "year": 2, "spend": 27428.57},
+                                          {"pool": "police", "year": 1, "spend": 20000.0}, {"pool": "police", "year": 2, "spend": 10971.43}],
+                "cost_sharing": {"rule": "budget_share", "deviation": 0.0,
+                                 "target_shares": {"council": [0.7142857142857143, 0.7142857142857143],
+                                                   "police": [0.2857142857142857, 0.2857142857142857]}},
+                "pool_spending_range": {"council": {"min": 67777.77, "max": 87101.48}, "police": {"min": 19999.99, "max": 39323.67}}},
     "shadow_prices": {"budgets": [{"pool": "council", "year": 1, "value": 0.46}], "rules": []},
     "binding_rules": [{"rule": "budget", "pool": "council", "year": 1, "value": 0.46,
                        "message": "The Council pool's year 1 budget is fully used: one more £1 would add £0.46 of net value."}],

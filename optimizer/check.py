@@ -250,6 +250,19 @@ def recompute_summary(s: Scenario, result: dict[str, Any]) -> dict[str, Any]:
     for (_a, _i, p), z in sol.z.items():
         by_pool_year[(p, 1)] = by_pool_year.get((p, 1), 0.0) + z
     nothing_spent = total <= 0.0
+    # docs/model.md 2.4: Delta = sum over p, t of |X[p,t] - beta[p,t] X[t]|, beta from the budgets or the board's shares
+    sharing = s.policy.cost_sharing
+    delta = 0.0
+    for t in range(1, s.H + 1):
+        year_total = sum(by_pool_year[(p, t)] for p in pools)
+        if sharing.rule == "shares" and sharing.shares:
+            weights = {p: sharing.shares[p] for p in pools}
+        else:
+            weights = {p.id: s.budget(p)[t - 1] for p in s.pools}
+        whole = sum(weights.values())
+        for p in pools:
+            beta = weights[p] / whole if whole > 0 else 1.0 / len(pools)
+            delta += abs(by_pool_year[(p, t)] - beta * year_total)
     return {
         "total_spending": total,
         "total_spending_discounted": total_disc,
@@ -261,6 +274,7 @@ def recompute_summary(s: Scenario, result: dict[str, Any]) -> dict[str, Any]:
         "deprived_share": None if nothing_spent else in_deprived / total,
         "spending_by_decile": by_decile,
         "spending_by_pool_year": [{"pool": p, "year": t, "spend": v} for (p, t), v in by_pool_year.items()],
+        "cost_sharing": {"rule": sharing.rule, "deviation": delta},
     }
 
 
@@ -523,4 +537,19 @@ def _check_figures(s: Scenario, result: dict[str, Any], sol: _Solution, tol: flo
         for pool_year in set(stated_py) | set(want_py):
             pool, year = pool_year
             cmp("spending_by_pool_year", stated_py.get(pool_year, 0.0), want_py.get(pool_year, 0.0), pool=pool, year=year)
+    sharing = stated.get("cost_sharing")
+    if sharing is not None:  # version 2 (docs/model.md 2.4): the rule, and the deviation of the plan as reported
+        if not isinstance(sharing, dict) or sharing.get("rule") != expected["cost_sharing"]["rule"]:
+            out.append(Violation(0, "summary", f"summary.cost_sharing must name the scenario's rule {expected['cost_sharing']['rule']!r}; got {sharing!r}"))
+        else:
+            cmp("cost_sharing.deviation", sharing.get("deviation"), expected["cost_sharing"]["deviation"])
+    ranges = stated.get("pool_spending_range")
+    if isinstance(ranges, dict):  # the reported plan is one of the equally good plans: its spending lies in each range
+        for p, bounds in ranges.items():
+            paid = expected["spending_by_agency"].get(p)
+            if paid is None or not isinstance(bounds, dict):
+                out.append(Violation(0, "summary", f"summary.pool_spending_range lists {p!r}, which is not a pool, or not as {{min, max}}"))
+            elif not (bounds["min"] - _slack(tol, scale) <= paid <= bounds["max"] + _slack(tol, scale)):
+                out.append(Violation(0, "summary", f"summary.pool_spending_range of {p} is [{bounds['min']}, {bounds['max']}], "
+                                     f"which does not hold the plan's own {paid}", pool=p))
     return out

@@ -27,9 +27,10 @@ from optimizer.programme import Programme
 
 MONEY_UNIT = 1000.0
 #: row families counted in pounds (the others count participants)
-MONEY_ROWS = ("cost", "fixed_cost", "budget", "community_wealth_fund", "per_capita_floor", "no_agency_worse_off", "area_cap")
+MONEY_ROWS = ("cost", "fixed_cost", "budget", "community_wealth_fund", "per_capita_floor", "no_agency_worse_off", "area_cap",
+              "objective_floor", "sharing", "deviation")  # the last three: the cost-sharing stages (optimizer/sharing.py)
 #: column families counted in pounds
-MONEY_COLS = ("x", "z")
+MONEY_COLS = ("x", "z", "over", "under")
 
 
 @dataclass(frozen=True)

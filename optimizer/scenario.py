@@ -27,7 +27,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from optimizer.backends.registry import SolverName, backend_names
 from optimizer.errors import Problem, ScenarioError, pointer
 
-MODEL_VERSION = 1
+#: the version of the model contract (docs/model.md) this build implements: results and cache keys carry it
+MODEL_VERSION = 2
+#: the scenario versions this build reads (a version 1 scenario is valid and solves as version 2 with its defaults)
+SCHEMA_VERSIONS = (1, 2)
 #: Limits that keep one request bounded; generous for real use (England has 32,844 LSOAs).
 MAX_AREAS = 50_000
 MAX_INTERVENTIONS = 200
@@ -137,6 +140,14 @@ class CommunityWealthFund(_Model):
     per_capita_floor: Money = 0.0
 
 
+class CostSharing(_Model):
+    """Who pays among equally good plans (docs/model.md 2.4): target shares from the budgets, or set by the board."""
+
+    rule: Literal["budget_share", "shares"] = "budget_share"
+    shares: dict[Id, Annotated[float, Field(ge=0), _NZ]] | None = Field(
+        default=None, description='pool id -> share >= 0, one for every pool (normalised to sum to 1); only with rule "shares"')
+
+
 DECILES = tuple(str(d) for d in range(1, 11))
 
 
@@ -148,6 +159,7 @@ class Policy(_Model):
     equity_weights: dict[str, Money] = Field(default_factory=dict)
     social_value_weight: Money = 0.0
     area_cap: Money | None = None
+    cost_sharing: CostSharing = Field(default_factory=CostSharing, description="version 2: who pays among equally good plans")
 
     @field_validator("equity_weights")
     @classmethod
@@ -173,7 +185,7 @@ class SolverOptions(_Model):
 class Scenario(_Model):
     """A whole scenario, as in the model contract."""
 
-    schema_version: Literal[1]
+    schema_version: Literal[1, 2]
     name: Label
     horizon_years: Annotated[int, Field(ge=1, le=10)]
     appraisal_years: Annotated[int, Field(ge=1, le=MAX_APPRAISAL_YEARS)] | None = None
@@ -257,12 +269,14 @@ def parse_scenario(data: Any) -> Scenario:
         raise ScenarioError([Problem("", "a scenario must be a JSON object (a mapping of field names to values)")])
     problems: list[Problem] = []
     scenario: Scenario | None = None
+    later = version_2_locations(data)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         seen: set[str] = set()
         for err in exc.errors():
-            prob = Problem(_location(err["loc"]), _friendly(err))
+            loc = _location(err["loc"])
+            prob = Problem(loc, later[loc] if loc in later and err["type"] == "extra_forbidden" else _friendly(err))
             # a union (a budget is a number or a list) fails once per branch: keep the first
             if prob.loc not in seen:
                 seen.add(prob.loc)
@@ -355,12 +369,71 @@ def _cross_check(data: dict[str, Any]) -> list[Problem]:
                 problems.append(Problem(f"/interventions/{k}/effects/{j}/high", f"must be at least per_participant ({mid}); got {high}"))
 
     policy = _mapping(data.get("policy"))
+    problems += _check_version_2(data, policy, agencies, pools)
     cwf = _mapping(policy.get("community_wealth_fund"))
     active = any((_number(cwf.get(f)) or 0.0) > 0 for f in ("min_share", "per_capita_floor"))
     if cwf.get("basis") == "local" and active:
         for k, area in enumerate(areas_):
             if area.get("imd_rank") is None:
                 problems.append(Problem(f"/areas/{k}/imd_rank", "required when policy/community_wealth_fund/basis is 'local': give the area's IMD rank (1 = most deprived)"))
+    return problems
+
+
+#: the version 2 fields of docs/model.md that this build does not implement yet, by where they sit
+V2_LATER = {
+    "interventions": ("response", "source"),
+    "outcomes": ("themes", "source"),
+    "areas": ("priorities",),
+    "policy": ("resident_priorities", "commitments"),
+}
+_V2_SECTION = {"response": "2.1", "themes": "2.2", "priorities": "2.2", "resident_priorities": "2.2", "commitments": "2.3", "source": "2.5"}
+
+
+def _later(field_name: str) -> str:
+    return (f"is a version 2 field (docs/model.md section {_V2_SECTION[field_name]}) that this release of totalplace does not "
+            "implement yet: remove it to solve the scenario without it")
+
+
+def version_2_locations(data: dict[str, Any]) -> dict[str, str]:
+    """Where the scenario uses a version 2 field that this build does not implement yet: JSON pointer -> message."""
+    found: dict[str, str] = {}
+    for where in ("interventions", "outcomes", "areas"):
+        for k, item in enumerate(_list(data, where)):
+            for name in V2_LATER[where]:
+                if name in item:
+                    found[f"/{where}/{k}/{name}"] = _later(name)
+    for name in V2_LATER["policy"]:
+        if name in _mapping(data.get("policy")):
+            found[f"/policy/{name}"] = _later(name)
+    return found
+
+
+def _check_version_2(data: dict[str, Any], policy: dict[str, Any], agencies: dict[str, str], pools: list[dict[str, Any]]) -> list[Problem]:
+    """policy.cost_sharing (docs/model.md 2.4): a version 2 field; shares name every pool, only pools, and not all zero."""
+    if "cost_sharing" not in policy:
+        return []
+    problems: list[Problem] = []
+    if data.get("schema_version") == 1:
+        problems.append(Problem("/policy/cost_sharing", 'is a version 2 field (docs/model.md section 2.4): set "schema_version": 2 to use it'))
+    sharing = _mapping(policy["cost_sharing"])
+    shares = sharing.get("shares")
+    rule = sharing.get("rule", "budget_share")
+    if rule == "shares" and shares is None:
+        problems.append(Problem("/policy/cost_sharing/shares", 'required when rule is "shares": give a share for every pool, e.g. {"council": 0.5, "nhs": 0.5}'))
+    elif rule == "budget_share" and shares is not None:
+        problems.append(Problem("/policy/cost_sharing/shares", 'applies only with rule "shares": remove it, or set rule to "shares"'))
+    if isinstance(shares, dict) and rule == "shares":
+        pool_ids = [p.get("id") for p in pools if isinstance(p.get("id"), str)]
+        for pid in shares:
+            if pid not in pool_ids:
+                hint = "an agency without a pool pays nothing" if pid in agencies else "use the id of an entry in /pools"
+                problems.append(Problem(f"/policy/cost_sharing/shares/{pid}", f"unknown pool id {pid!r}: {hint}"))
+        missing = [pid for pid in pool_ids if pid not in shares]
+        if missing:
+            problems.append(Problem("/policy/cost_sharing/shares", f"leaves out pool(s) {', '.join(map(repr, missing))}: give a share for every pool (0 for none)"))
+        values = [_number(v) for v in shares.values()]
+        if values and all(v is not None and v == 0 for v in values):
+            problems.append(Problem("/policy/cost_sharing/shares", "all shares are 0: give at least one pool a positive share"))
     return problems
 
 
@@ -388,6 +461,8 @@ def canonical_dict(s: Scenario, *, with_solver: bool = False) -> dict[str, Any]:
     for area in data["areas"]:  # an empty name is no name (a spreadsheet cannot tell them apart)
         if area["name"] == "":
             area["name"] = None
+    if s.policy.cost_sharing == CostSharing():  # the default rule: left out, so it changes no version 1 hash
+        del data["policy"]["cost_sharing"]
     if data.get("data_vintage") is None:  # optional metadata: left out where unset, so it changes no existing hash
         data.pop("data_vintage", None)
     if not with_solver:

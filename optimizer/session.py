@@ -4,7 +4,10 @@ Every programme any part of the core hands to a back end goes through
 :func:`solve_programme`: the scenario's own solve (:mod:`optimizer.solve`),
 the dual re-solves of a mixed-integer programme, the elastic programme of a
 diagnosis (:mod:`optimizer.diagnosis`) and the re-solves of a sensitivity
-analysis (:mod:`optimizer.analysis.sensitivity`). So each of them
+analysis (:mod:`optimizer.analysis.sensitivity`); and the cost-sharing stages
+(:mod:`optimizer.sharing`), which solve one programme several times with
+another objective, go through :func:`open_programme`, which does the same for
+every one of those solves. So each of them
 
 1. gives the back end money in thousands of pounds (:mod:`optimizer.scaling`),
 2. reads the answer back in pounds, and
@@ -23,9 +26,9 @@ import numpy as np
 
 from optimizer.backends import Backend, Options, RawSolution, Status
 from optimizer.programme import Programme
-from optimizer.scaling import MONEY_UNIT, scale, unscale
+from optimizer.scaling import MONEY_UNIT, Scale, scale, unscale
 
-__all__ = ["FEAS_TOL", "check_feasible", "solve_programme"]
+__all__ = ["FEAS_TOL", "ScaledResolver", "check_feasible", "open_programme", "solve_programme"]
 
 #: the relative tolerance of the feasibility check (a back end's own :attr:`Backend.tolerance` if looser)
 FEAS_TOL = 1e-6
@@ -52,6 +55,38 @@ def solve_programme(backend: Backend, prog: Programme, options: Options, *,
         return replace(found, status=Status.ERROR, x=None, row_dual=None, bound=None,
                        message=f"{backend.name} returned a solution that breaks the programme: " + "; ".join(broken))
     return found
+
+
+class ScaledResolver:
+    """Solves one programme again and again with another objective and row bounds, each solve scaled and checked.
+
+    The objective and the bounds are given in pounds, as :class:`~optimizer.programme.Programme` counts
+    them; the back end's :meth:`~optimizer.backends.Backend.resolver` receives them in thousands
+    (optimizer/scaling.py) and may warm-start each solve from the last (HiGHS does).
+    """
+
+    def __init__(self, backend: Backend, prog: Programme, options: Options) -> None:
+        self.backend, self.prog = backend, prog
+        self._scaled, self._factors = scale(prog)
+        self._inner = backend.resolver(self._scaled, options)
+
+    def solve(self, c: np.ndarray, row_lower: np.ndarray, row_upper: np.ndarray) -> RawSolution:
+        """Maximise ``c @ x`` subject to ``row_lower <= A x <= row_upper`` and the column bounds; in pounds, checked."""
+        f: Scale = self._factors
+        found = unscale(self._inner.solve(c * f.cols * f.objective, row_lower * f.rows, row_upper * f.rows), f)
+        if found.x is None or found.status not in (Status.OPTIMAL, Status.FEASIBLE):
+            return found
+        target = replace(self.prog, c=c, row_lower=row_lower, row_upper=row_upper)
+        broken = check_feasible(target, found.x, tol=max(FEAS_TOL, self.backend.tolerance))
+        if broken:
+            return replace(found, status=Status.ERROR, x=None, row_dual=None, bound=None,
+                           message=f"{self.backend.name} returned a solution that breaks the programme: " + "; ".join(broken))
+        return found
+
+
+def open_programme(backend: Backend, prog: Programme, options: Options) -> ScaledResolver:
+    """A handle that solves ``prog`` on ``backend`` repeatedly, with money scaled and every answer checked."""
+    return ScaledResolver(backend, prog, options)
 
 
 def check_feasible(prog: Programme, x: np.ndarray, tol: float = FEAS_TOL) -> list[str]:

@@ -11,10 +11,10 @@ bounds before it is believed (docs/model.md, "Solvers"): a solution that
 breaks a row is reported as ``error`` with the row named, never as optimal.
 
 The steps, in order: build the programme (merged where areas allow), solve
-it, diagnose it if infeasible, find the duals (a MIP's with its launches
-fixed), read the solution in the scenario's terms, and assemble the result.
-A stage that works on the optimum (after the solution is read, before the
-result is assembled) goes in :func:`solve` between those last two steps.
+it, diagnose it if infeasible, pick among the equally good plans the one the
+cost-sharing rule names and find each pool's room (:mod:`optimizer.sharing`,
+docs/model.md 2.4), find the duals (a MIP's with its launches fixed), read
+the solution in the scenario's terms, and assemble the result.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from optimizer.programme import Programme, build
 from optimizer.result import DEPRIVATION_DATA, Result, read_solution, summarise
 from optimizer.scenario import Scenario, scenario_hash
 from optimizer.session import FEAS_TOL, check_feasible, solve_programme
+from optimizer.sharing import deviation, share_costs, summary_fields
 
 __all__ = ["FEAS_TOL", "available_solvers", "check_feasible", "solve"]
 
@@ -52,8 +53,14 @@ def solve(
     time_limit: float | None = None,
     mip_gap: float | None = None,
     diagnose_infeasible: bool = True,
+    cost_sharing: bool = True,
 ) -> Result:
-    """Solve ``scenario`` with back end ``solver`` (default: the scenario's ``solver.name``)."""
+    """Solve ``scenario`` with back end ``solver`` (default: the scenario's ``solver.name``).
+
+    ``cost_sharing=False`` reports the optimum as the back end found it, without the rule of who pays
+    among equally good plans (docs/model.md 2.4) and without the pools' ranges: for re-solves that
+    read only the objective, and for measuring what the rule costs (``benchmarks/sharing.py``).
+    """
     name = solver or scenario.solver.name
     backend = get_backend(name)
     options = Options(
@@ -93,10 +100,19 @@ def solve(
         return split(prog, target, k, merged[0], merged[1], x)
 
     def run(on: Backend) -> RawSolution:
-        """Solve the target programme and give the answer, checked, in the terms of ``prog``."""
-        if merged is None:
-            return solve_programme(on, prog, options)
-        return solve_programme(on, target, options, answer_in=prog, expand=expand)
+        """Solve the target programme and give the answer, checked, in the terms of the target (merged or not)."""
+        return solve_programme(on, target, options)
+
+    def in_prog(found: RawSolution) -> RawSolution:
+        """The answer of the target programme in the terms of ``prog``, checked against its rows (optimizer/merge.py)."""
+        if merged is None or found.x is None or prog.A.shape[1] == 0:
+            return found
+        x = expand(found.x)
+        broken = check_feasible(prog, x, tol=max(FEAS_TOL, backend.tolerance))
+        if broken:
+            return replace(found, status=Status.ERROR, x=None, row_dual=None, bound=None,
+                           message="the merged programme's solution, split over its areas, breaks the programme: " + "; ".join(broken))
+        return replace(found, x=x)
 
     if len(empty_rows_infeasible(prog)):
         raw = RawSolution(Status.INFEASIBLE, message="a rule needs spending where no pool may fund anything")
@@ -108,6 +124,16 @@ def solve(
     info["solve_seconds"] = raw.seconds
     info["message"] = raw.message
     info["limit"] = raw.limit
+    sharing = None
+    if cost_sharing and raw.status in (Status.OPTIMAL, Status.FEASIBLE) and raw.x is not None:
+        # who pays among the equally good plans: the cost-sharing rule (docs/model.md 2.4), on the programme as solved
+        sharing = share_costs(scenario, k, target, raw.x, backend, options, duals=raw.row_dual)
+        raw = replace(raw, x=sharing.x)
+        info["sharing_seconds"] = sharing.seconds.get("sharing", 0.0)
+        info["ranges_seconds"] = sharing.seconds.get("ranges", 0.0)
+        info["sharing_from"] = sharing.backend
+        info["sharing_held_columns"] = int(sharing.seconds.get("held", 0))
+    raw = in_prog(raw)
 
     if raw.status == Status.INFEASIBLE:
         diagnosis = diagnose(scenario, k, time_limit=options.time_limit) if diagnose_infeasible else None
@@ -132,6 +158,10 @@ def solve(
     info["duals_from"] = dual_backend.name if duals is not None else None
     sol = read_solution(prog, k, raw.x)
     summary, objective = summarise(prog, k, sol)
+    if sharing is not None:
+        summary.update(summary_fields(sharing, k))
+        # Delta of the plan as reported, from its allocations and launches (what a reader recomputes)
+        summary["cost_sharing"]["deviation"] = deviation(sol.pool_year_spend, sharing.target_shares)
     if scenario.data_vintage is not None:  # which deprivation data the Community Wealth Fund rule used
         summary["deprivation_data"] = DEPRIVATION_DATA[scenario.data_vintage]
     prices = shadow_prices(scenario, prog, k, duals, summary["total_spending"], integers_fixed=prog.is_mip)

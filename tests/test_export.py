@@ -34,7 +34,7 @@ def _check_workbook(path: Path, result: dict[str, object]) -> None:
     assert wb.sheetnames == SHEETS
     for ws in wb:  # the scenario's hash, the date and the model version on every sheet
         stamp = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=2).value for r in range(2, 5)}
-        assert stamp["scenario_hash"] == result["scenario_hash"] and stamp["model_version"] == 1 and "UTC" in str(stamp["written"]), ws.title
+        assert stamp["scenario_hash"] == result["scenario_hash"] and stamp["model_version"] == 2 and "UTC" in str(stamp["written"]), ws.title
     ws = wb["Allocations"]
     head = _header_row(ws, "area")
     names = [c.value for c in ws[head]]

@@ -90,3 +90,45 @@ def _subject(s: Scenario, t: dict[str, Any]) -> str:
         return f"No agency worse off for the {_pool_name(s, t['pool'])} pool"
     return {"community_wealth_fund.per_capita_floor": "The per-capita floor", "area_cap": "The area cap",
             "community_wealth_fund.min_share": "The Community Wealth Fund share"}[rule]
+
+
+def short_money(v: float) -> str:
+    """An amount as a board says it: £15.7m, £870k, £950 (and £0)."""
+    if abs(v) >= 999_950:
+        return f"£{v / 1e6:,.1f}m"
+    if abs(v) >= 9_999.5:
+        return f"£{v / 1e3:,.0f}k"
+    return "£0" if abs(v) < 0.5 else money(v)
+
+
+def who_pays(s: Scenario, summary: dict[str, Any]) -> list[str]:
+    """The cost-sharing rule and each pool's room to agree another split (docs/model.md 2.4), in board words.
+
+    ``summary`` is a result's summary; without ``cost_sharing`` (a result of an earlier version) nothing is said.
+    """
+    sharing = summary.get("cost_sharing")
+    if not isinstance(sharing, dict):
+        return []
+    names = {p.id: p.name or p.id for p in s.pools}
+    if sharing["rule"] == "shares":
+        shares = s.policy.cost_sharing.shares or {}
+        whole = sum(shares.values()) or 1.0
+        rule = "the shares the board set (" + ", ".join(f"{names[p]} {shares.get(p, 0) / whole:.0%}" for p in names) + ")"
+    else:
+        rule = "each pool's share of that year's pooled budget"
+    out = [f"Among the equally good plans, each year's spending is split as close as the rules allow to {rule}"
+           + (f"; the rules keep it {short_money(sharing['deviation'])} away in all." if sharing["deviation"] >= 0.5 else ", exactly.")]
+    ranges = summary.get("pool_spending_range") or {}
+    paid = summary.get("spending_by_agency") or {}
+    for p, name in names.items():
+        span = ranges.get(p)
+        if not isinstance(span, dict):
+            continue
+        if span["max"] - span["min"] < 0.5:
+            out.append(f"{name} pays {short_money(paid.get(p, 0.0))} (discounted); no other figure gives the same value.")
+        else:
+            out.append(f"{name} pays {short_money(paid.get(p, 0.0))} (discounted); any figure from {short_money(span['min'])} "
+                       f"to {short_money(span['max'])} gives the same value, with the other pools paying the difference.")
+    if sharing.get("note"):
+        out.append(f"Note: {sharing['note']}.")
+    return out

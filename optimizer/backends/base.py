@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,7 +25,7 @@ from optimizer.status import Limit, Status
 if TYPE_CHECKING:
     from optimizer.programme import Programme
 
-__all__ = ["EXACT_TOLERANCE", "Backend", "Limit", "Options", "RawSolution", "Status", "importable", "limit_by_clock"]
+__all__ = ["EXACT_TOLERANCE", "Backend", "Limit", "Options", "RawSolution", "Resolver", "Status", "importable", "limit_by_clock"]
 
 #: a back end whose objective is trusted to this relative tolerance is exact (simplex, branch and bound)
 EXACT_TOLERANCE = 1e-6
@@ -90,6 +90,29 @@ class Backend(ABC):
     @abstractmethod
     def solve(self, prog: Programme, options: Options) -> RawSolution:
         """Solve ``prog`` (a maximisation) and return what was found."""
+
+    def resolver(self, prog: Programme, options: Options) -> Resolver:
+        """A handle that solves ``prog`` again and again with another objective and other row bounds.
+
+        The default solves each time from scratch; a back end that can keep its model and basis
+        between solves (HiGHS) overrides it to warm-start each one from the last.
+        """
+        return Resolver(self, prog, options)
+
+
+class Resolver:
+    """One programme, solved repeatedly with a new objective ``c`` and new row bounds (the cost-sharing stages).
+
+    This default re-solves from scratch on its back end; :class:`optimizer.backends.highs.HighsResolver`
+    keeps one HiGHS model and warm-starts every solve from the basis of the one before.
+    """
+
+    def __init__(self, backend: Backend, prog: Programme, options: Options) -> None:
+        self.backend, self.prog, self.options = backend, prog, options
+
+    def solve(self, c: np.ndarray, row_lower: np.ndarray, row_upper: np.ndarray) -> RawSolution:
+        """Maximise ``c @ x`` over the programme's columns with these row bounds."""
+        return self.backend.solve(replace(self.prog, c=c, row_lower=row_lower, row_upper=row_upper), self.options)
 
 
 def importable(module: str) -> bool:

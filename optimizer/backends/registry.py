@@ -25,7 +25,7 @@ from optimizer.backends.ortools_lp import GlopBackend, PdlpBackend, ScipBackend
 from optimizer.backends.pulp_cbc import CbcBackend
 from optimizer.errors import SolverUnavailable
 
-__all__ = ["BACKENDS", "SolverName", "available", "backend_names", "for_duals", "get_backend", "mip_names"]
+__all__ = ["BACKENDS", "SolverName", "available", "backend_names", "for_duals", "for_exact", "get_backend", "mip_names"]
 
 #: every back end this build knows, installed or not, in the order users see them
 BACKENDS: tuple[type[Backend], ...] = (HighsBackend, CbcBackend, GlopBackend, PdlpBackend, ScipBackend)
@@ -73,3 +73,17 @@ def for_duals(preferred: Backend | None = None) -> Backend:
         if cls.gives_duals and cls.exact() and cls.is_available():
             return cls()
     raise SolverUnavailable("no installed solver gives exact duals: install the project with its dependencies (pip install -e .)")
+
+
+def for_exact(preferred: Backend | None = None) -> Backend:
+    """An installed exact back end (simplex or branch and bound): ``preferred`` if it is one, else the first registered.
+
+    The cost-sharing stages (optimizer/sharing.py) work inside a set of plans 1e-7 wide in value, a
+    thousand times narrower than a first-order method's tolerance (PDLP's 1e-4): they need an exact one.
+    """
+    if preferred is not None and preferred.exact():
+        return preferred
+    for cls in BACKENDS:
+        if cls.exact() and cls.is_available():
+            return cls()
+    raise SolverUnavailable("no installed solver is exact: install the project with its dependencies (pip install -e .)")

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from optimizer.analysis.sentences import who_pays
 from optimizer.cli.common import EXIT_INPUT, EXIT_SOLVER, ExportFormulation, Formulation, Solver, load
 from optimizer.errors import SolverUnavailable
 from optimizer.scenario import Scenario
@@ -65,10 +66,18 @@ def print_summary(s: Scenario, result: dict[str, Any]) -> None:
     for pool in s.pools:
         echo("  " + pool.id[:16].ljust(16) + "".join(_money(by[(pool.id, t)]).rjust(14) for t in years))
     echo("\nWho pays and who gains (discounted):")
-    echo("  " + "agency".ljust(16) + "pays".rjust(14) + "gains".rjust(14) + "net".rjust(14))
+    if not summary.get("pool_spending_range"):
+        echo("  " + "agency".ljust(16) + "pays".rjust(14) + "gains".rjust(14) + "net".rjust(14))
+    ranges = summary.get("pool_spending_range") or {}
+    if ranges:
+        echo("  " + "agency".ljust(16) + "pays".rjust(14) + "gains".rjust(14) + "net".rjust(14) + "   equally good plans pay")
     for g in s.agency_ids:
+        span = ranges.get(g)
+        room = f"   {_money(span['min'])} to {_money(span['max'])}" if isinstance(span, dict) else ""
         echo("  " + g[:16].ljust(16) + _money(summary["spending_by_agency"][g]).rjust(14)
-             + _money(summary["savings_by_agency"][g]).rjust(14) + _money(summary["net_position_by_agency"][g]).rjust(14))
+             + _money(summary["savings_by_agency"][g]).rjust(14) + _money(summary["net_position_by_agency"][g]).rjust(14) + room)
+    for line in who_pays(s, summary):
+        echo(f"  {line}")
     if result["binding_rules"]:
         echo("\nRules that bind:")
         for rule_ in result["binding_rules"][:15]:

@@ -13,6 +13,7 @@ import pytest
 from service_testing import ROOT, TINY, add_key, api_server, client_for, slow_scenario, stop, wait_for
 
 from api.settings import Settings
+from optimizer import MODEL_VERSION
 
 
 def _invalid() -> dict:
@@ -30,7 +31,7 @@ def test_solve_store_job_result_csv(embedded_settings: Settings) -> None:
         first = client.post("/v1/solve", json=TINY, headers=headers)
         assert first.status_code == 200, first.text
         result = first.json()
-        assert result["status"] == "optimal" and result["model_version"] == 1
+        assert result["status"] == "optimal" and result["model_version"] == MODEL_VERSION == 2
         assert set(result) >= {"objective", "allocations", "summary", "shadow_prices", "solver", "scenario_hash"}
         assert first.headers["x-cache"] == "miss"
         again = client.post("/v1/solve", json=TINY, headers=headers)
