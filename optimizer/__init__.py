@@ -47,6 +47,7 @@ from optimizer.status import Limit, Status
 if _typing.TYPE_CHECKING:
     from optimizer.analysis import charts as charts
     from optimizer.analysis import compare as compare
+    from optimizer.analysis import maps as maps
     from optimizer.analysis import waterfall as waterfall
     from optimizer.analysis.appraisal import appraise
     from optimizer.analysis.common import AnalysisError
@@ -67,6 +68,7 @@ _LAZY = {
     "run_task": ("optimizer.analysis.runner", "run_task"),
     "compare": ("optimizer.analysis.compare", ""),
     "charts": ("optimizer.analysis.charts", ""),
+    "maps": ("optimizer.analysis.maps", ""),
     "waterfall": ("optimizer.analysis.waterfall", ""),
     "form_of": ("optimizer.forms", "form_of"),
     "load_data": ("optimizer.forms", "load_data"),

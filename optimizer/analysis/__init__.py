@@ -9,6 +9,7 @@ sensitivity               :mod:`optimizer.analysis.sensitivity`    a bisection p
 Monte Carlo and robust    :mod:`optimizer.analysis.montecarlo`     one per sample
 appraisal pack            :mod:`optimizer.analysis.appraisal`      one (or none, given a result)
 comparison of two         :mod:`optimizer.analysis.compare`        one per subset of the changes
+map of spending           :mod:`optimizer.analysis.maps`           none: it draws a given result
 ========================  =======================================  ===========================
 
 Each many-solve analysis is three pure functions, so that a job queue can

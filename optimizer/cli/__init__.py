@@ -2,7 +2,7 @@
 
     main.py      the typer app, ``solve``/``validate``/``export``, and the entry point
     common.py    one scenario loader and one set of exit codes for every command
-    analysis.py  split, frontier, sensitivity, montecarlo, appraisal, compare
+    analysis.py  split, frontier, sensitivity, montecarlo, appraisal, compare, map
     forms.py     convert between JSON, YAML, .xlsx and CSV folders
     scenario.py  ``scenario build`` from the shipped geography
 """

@@ -1,6 +1,6 @@
-"""``totalplace split | frontier | sensitivity | montecarlo | appraisal | compare``: the analyses boards ask for.
+"""``totalplace split | frontier | sensitivity | montecarlo | appraisal | compare | map``: the analyses boards ask for.
 
-optimizer/cli/main.py mounts them with :func:`register`. Every analysis is planned,
+optimizer/cli/main.py mounts them with :func:`register` (and the map with :func:`register_map`). Every analysis is planned,
 run (on ``--workers`` local processes, with a progress bar on stderr) and
 combined by :mod:`optimizer.analysis`. Exit codes follow ``optimizer/cli/main.py``:
 0 when the report is written; 2 when the input is not a valid scenario, the
@@ -223,6 +223,55 @@ def register(app: typer.Typer) -> None:
         if html is not None:
             _write(html, html_page(pack))
             typer.echo(f"Report written to {html}")
+
+
+MAP_FORMS = (".svg", ".html")
+
+
+def _map_command(result: Path, scenario: Path | None, output: Path, title: str | None) -> None:
+    """``totalplace map``: check the options before reading anything, then draw and write."""
+    from optimizer.analysis import maps
+    from optimizer.scenario import scenario_hash
+
+    suffix = output.suffix.lower()
+    if suffix not in MAP_FORMS:
+        raise _fail(f"--output {output.name}: the map is written as SVG or as an HTML page; name the file .svg or .html "
+                    "(for example --output map.svg)")
+    if scenario is None:
+        raise _fail(f"--scenario is missing: a result does not carry its areas; give the scenario {result.name} was solved from "
+                    "(for example --scenario scenarios/manchester.json)")
+    if not result.is_file():
+        raise _fail(f"RESULT {result}: no such file; give the result JSON that `totalplace solve -o` wrote")
+    if not scenario.exists():
+        raise _fail(f"--scenario {scenario}: no such file; give the scenario file the result was solved from")
+    s = load(scenario)
+    given = read_result(result)
+    if given.get("scenario_hash") != scenario_hash(s):
+        raise _fail(f"{result} is not a result of {scenario} (its scenario_hash differs): give --scenario the file it was solved "
+                    "from, or solve this scenario again")
+    try:
+        data = maps.map_data(s, given)
+        text = maps.svg(data, title) if suffix == ".svg" else maps.html_page(data, title)
+    except AnalysisError as exc:
+        raise _fail(str(exc)) from None
+    _write(output, text)
+    drawn = sum(a.drawn for a in data.areas)
+    typer.echo(f"Map of {drawn:,} area(s) written to {output}: {data.legend}; {data.deprived_count:,} deprived area(s) outlined.")
+    if data.missing:
+        shown = ", ".join(data.missing[:10]) + (f" and {len(data.missing) - 10:,} more" if len(data.missing) > 10 else "")
+        typer.echo(f"Not drawn, having no boundary: {len(data.missing):,} area(s): {shown}")
+
+
+def register_map(app: typer.Typer) -> None:
+    """Add ``totalplace map`` to ``app``."""
+
+    @app.command("map")
+    def map_command(result: Annotated[Path, typer.Argument(help="a result JSON (.json or .json.gz) that `totalplace solve -o` wrote")],
+                    output: Annotated[Path, typer.Option("--output", "-o", help="write the map here: .svg (a picture) or .html (a page)")],
+                    scenario: Annotated[Path | None, typer.Option("--scenario", "-s", help="the scenario the result was solved from")] = None,
+                    title: Annotated[str | None, typer.Option(help="the map's title (default: the scenario's name)")] = None) -> None:
+        """A map of spending per resident in each neighbourhood, the Community Wealth Fund's deprived areas outlined."""
+        _map_command(result, scenario, output, title)
 
 
 def print_comparison(report: dict[str, Any]) -> None:

@@ -205,12 +205,14 @@ def export(
 def _mount() -> None:
     """Sub-commands that live in their own modules."""
     from optimizer.cli.analysis import register as register_analyses
+    from optimizer.cli.analysis import register_map
     from optimizer.cli.forms import register as register_forms
     from optimizer.cli.scenario import app as scenario_app
 
     app.add_typer(scenario_app, name="scenario", help="build scenarios from the shipped IoD2019 data")
     register_forms(app)
     register_analyses(app)
+    register_map(app)
 
 
 _mount()

@@ -47,10 +47,13 @@ def _lookup() -> dict[str, tuple[list[str], bool]]:
     """2011 LSOA code -> (the 2021 LSOAs drawn for it, whether that is approximate)."""
     with resource(LSOA11_TO_LSOA21).open("rb") as handle:
         table = pd.read_csv(handle, compression="gzip", usecols=["lsoa11_code", "lsoa21_code", "change_code"])
-    out: dict[str, tuple[list[str], bool]] = {}
-    for code, rows in table.groupby("lsoa11_code"):
-        out[str(code)] = (sorted(map(str, rows["lsoa21_code"])), bool(rows["change_code"].isin(["M", "X"]).any()))
-    return out
+    parts: dict[str, list[str]] = {}
+    approximate: set[str] = set()
+    for old, new, change in zip(table["lsoa11_code"].astype(str), table["lsoa21_code"].astype(str), table["change_code"], strict=True):
+        parts.setdefault(old, []).append(new)
+        if change in ("M", "X"):
+            approximate.add(old)
+    return {old: (sorted(new), old in approximate) for old, new in parts.items()}
 
 
 def _ring(text: str) -> list[list[float]]:
@@ -66,6 +69,18 @@ def _ring(text: str) -> list[list[float]]:
 def polygons(lsoa21: str) -> list[list[list[list[float]]]]:
     """The MultiPolygon coordinates of one 2021 LSOA (longitude, latitude); KeyError if unknown."""
     return [[_ring(r) for r in polygon.split(";")] for polygon in _encoded()[lsoa21].split("/")]
+
+
+def vintage_of(ids: Iterable[str]) -> str:
+    """The vintage whose LSOAs draw more of ``ids``: "2019" (2011 LSOAs) or "2025" (2021 LSOAs, also on a tie).
+
+    For a scenario without ``data_vintage`` (made before it was recorded, or by hand): a 2011 LSOA that was
+    split or merged in 2021 has no 2021 boundary of its own code, and a new 2021 code is no 2011 LSOA.
+    """
+    codes = [str(c) for c in ids]
+    in_2021 = sum(c in _encoded() for c in codes)
+    in_2011 = sum(c in _lookup() for c in codes)
+    return "2019" if in_2011 > in_2021 else "2025"
 
 
 def boundaries(areas: Mapping[str, Any] | Iterable[str] | Any, vintage: str | None = None) -> dict[str, Any]:
