@@ -73,6 +73,7 @@ CASES: dict[tuple[str, ...], Case] = {
     ("montecarlo",): Case([str(TINY), "-o", "{tmp}/m.json", "-n", "4"], [str(TINY), "-o", "{tmp}/m.json", "--distribution", "normal"]),
     ("compare",): Case([str(TINY), str(TINY)], [str(TINY), "{tmp}/missing.json"]),
     ("appraisal",): Case([str(TINY), "--csv", "{tmp}/a.csv", "--result", "{result}"], [str(TINY), "--result", "{tmp}/r.json"]),
+    ("map",): Case(["{result}", "--scenario", str(TINY), "--output", "{tmp}/map.svg"], ["{result}", "--scenario", str(TINY), "--output", "{tmp}/map.png"]),
     ("serve",): Case(["--port", "{port}"], ["--workers", "2"], subprocess=True),
     ("worker",): Case(["--burst"], ["--processes", "x"], subprocess=True),
     ("keys", "create"): Case(["--tenant", "every-command-board"], ["--tenant", " "]),

@@ -245,9 +245,11 @@ def scenario_page(request: Request, scenario_id: str, job: str | None = None) ->
                               "cwf": view.cwf_text(doc), "budgets": _budgets(doc)}
     if result is not None and result.get("summary"):
         years, pools = view.pool_years(result, names)
+        area_map = view.area_map(result, doc)
+        specs = view.charts_of(result, doc, names) | ({"map": area_map["spec"]} if area_map and area_map["spec"] else {})
         values |= {"headline": view.headline(result), "who_pays": view.who_pays(result, names), "years": years, "pools": pools,
                    "deciles": view.deciles(result, doc), "interventions": view.interventions(result, doc),
-                   "charts": json.dumps(view.charts_of(result, doc, names)),
+                   "area_map": area_map, "charts": view.script_json(specs),
                    "has_range": bool((result["summary"] or {}).get("pool_spending_range"))}
     elif result is not None:
         values["headline"] = view.headline(result)
@@ -274,7 +276,7 @@ def _job_view(ctx: Context, db: Any, tenant_id: str, job_id: str) -> dict[str, A
     if report and row.kind == "frontier":
         out["points"] = [{"share": p["min_share"], "share_text": f"{p['min_share']:.1%}", "objective": view.money(p["objective"]),
                           "status": p["status"]} for p in report.get("points", [])]
-        out["chart"] = json.dumps({"frontier": charts.frontier_spec(
+        out["chart"] = view.script_json({"frontier": charts.frontier_spec(
             report.get("points", []), min_share=float(report.get("min_share", 0.0)))})
     return out
 

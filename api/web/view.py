@@ -11,7 +11,17 @@ import json
 import math
 from typing import Any
 
-from optimizer import charts
+from optimizer import AnalysisError, ScenarioError, charts, maps, parse_scenario
+
+#: the map is drawn on the page up to this many neighbourhoods (an ICB's ~2,000 inline ~1 MB of boundaries); above, `totalplace map`
+MAP_AREAS_DRAWN = 3_000
+#: the map's table alternative lists this many areas, highest spending per resident first
+MAP_ROWS_LISTED = 100
+
+
+def script_json(value: Any) -> str:
+    """JSON for a ``<script type="application/json">`` block: ``<``, ``>`` and ``&`` escaped, so no name in it can close the block."""
+    return json.dumps(value, allow_nan=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def money(value: float | None) -> str:
@@ -121,6 +131,34 @@ def charts_of(result: dict[str, Any], scenario: dict[str, Any], names: dict[str,
     }
 
 
+def area_map(result: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any] | None:
+    """The map of spending per resident (``optimizer.maps``) and its table alternative; None without a plan.
+
+    ``spec`` is None, with ``why`` saying so, where the map is not drawn on the page (no area has a boundary,
+    or the place is too large to inline); the table is there in every case."""
+    if not result.get("summary"):
+        return None
+    small = len(scenario.get("areas", [])) <= MAP_AREAS_DRAWN
+    try:
+        data = maps.map_data(parse_scenario(scenario), result, geometry=small)
+    except (AnalysisError, ScenarioError) as exc:
+        return {"spec": None, "why": f"No map: {exc}.", "rows": [], "notes": [maps.ATTRIBUTION + "."], "total": 0, "listed": 0}
+    drawn = sum(a.drawn for a in data.areas)
+    spec: dict[str, Any] | None = None
+    why: str | None = None
+    if small:  # the page says the title and the caption in its own text
+        spec = maps.map_spec(data) | {"title": None}
+    else:
+        why = (f"The map is not drawn on this page for more than {MAP_AREAS_DRAWN:,} neighbourhoods ({drawn:,} here): "
+               "draw it with `totalplace map RESULT --scenario SCENARIO --output map.html`.")
+    rows = [{"id": a.id, "name": a.name, "decile": a.imd_decile, "deprived": a.deprived, "residents": f"{a.population:,.0f}",
+             "spending": money(a.spending), "per_resident": money(a.per_resident) if a.per_resident is not None else "no residents",
+             "per_resident_attr": pounds(a.per_resident) if a.per_resident is not None else ""}
+            for a in data.rows(MAP_ROWS_LISTED)]
+    return {"spec": spec, "why": why, "rows": rows, "notes": data.notes(), "legend": data.legend, "total": len(data.areas),
+            "listed": len(rows), "deprived": data.deprived_count, "drawn": drawn}
+
+
 # -- comparing two versions ------------------------------------------------------------------
 
 
@@ -181,5 +219,5 @@ def comparison(report: dict[str, Any], doc_a: dict[str, Any], doc_b: dict[str, A
         "spending_b": pence_money((figures.get("total_spending") or {}).get("b")),
         "messages": [m for m in report.get("messages", []) if m != structure], "warnings": report.get("warnings", []),
         "binding": [r["message"] for r in report.get("binding", [])],
-        "structure": structure, "compare_chart": json.dumps({"waterfall": spec}) if spec else None,
+        "structure": structure, "compare_chart": script_json({"waterfall": spec}) if spec else None,
     }

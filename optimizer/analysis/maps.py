@@ -35,7 +35,7 @@ from typing import Any
 from optimizer.analysis.charts import VEGA_LITE, render_svg
 from optimizer.analysis.common import AnalysisError, money, solved
 from optimizer.coefficients import deprived_set
-from optimizer.place.boundaries import boundaries, vintage_of
+from optimizer.place.boundaries import boundaries, drawable, vintage_of
 from optimizer.scenario import Scenario
 
 #: the boundaries' attribution, shown wherever the map is (page, SVG, HTML)
@@ -121,13 +121,20 @@ def _rule_text(s: Scenario) -> str:
     return f"the {cwf.max_decile * 10} % of the place's areas with the lowest IMD rank, local basis"
 
 
-def map_data(s: Scenario, result: dict[str, Any]) -> MapData:
-    """Spending per resident of each area of ``s`` in ``result`` (a result dict, as written out), with the boundaries."""
+def map_data(s: Scenario, result: dict[str, Any], *, geometry: bool = True) -> MapData:
+    """Spending per resident of each area of ``s`` in ``result`` (a result dict, as written out), with the boundaries.
+
+    ``geometry=False`` leaves the shapes out (``geojson`` has no features), for the table of a place too large to draw."""
     if not solved(result):
         raise AnalysisError(f"the scenario is {result.get('status')}: there is no plan to map ({result.get('message', '')})")
     ids = [a.id for a in s.areas]
     vintage = s.data_vintage or vintage_of(ids)
-    shapes = boundaries(s, vintage)
+    if geometry:
+        shapes = boundaries(s, vintage)
+    else:
+        known = drawable(ids, vintage)
+        shapes = {"features": [{"id": i, "properties": {"approximate": known[i]}, "geometry": None} for i in ids if i in known],
+                  "missing": [i for i in ids if i not in known]}
     if not shapes["features"]:
         shown = ", ".join(ids[:5]) + (", ..." if len(ids) > 5 else "")
         raise AnalysisError(f"none of the scenario's {len(ids)} area(s) ({shown}) has a boundary to draw: the map draws English LSOAs, "
@@ -144,7 +151,7 @@ def map_data(s: Scenario, result: dict[str, Any]) -> MapData:
                                   drawn=feature is not None, approximate=bool(feature and feature["properties"].get("approximate"))))
     by_id = {a.id: a for a in areas}
     features = []
-    for f in shapes["features"]:
+    for f in shapes["features"] if geometry else []:
         a = by_id[f["id"]]
         features.append({"type": "Feature", "id": a.id, "geometry": _clockwise(f["geometry"]), "properties": {
             "id": a.id, "name": a.name, "decile": a.imd_decile, "deprived": a.deprived, "population": round(a.population),

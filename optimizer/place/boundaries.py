@@ -83,6 +83,18 @@ def vintage_of(ids: Iterable[str]) -> str:
     return "2019" if in_2011 > in_2021 else "2025"
 
 
+def drawable(ids: Iterable[str], vintage: str = "2025") -> dict[str, bool]:
+    """Of ``ids``, those with a boundary, each with whether it is approximate (as :func:`boundaries`), without drawing them."""
+    out = {}
+    for code in map(str, ids):
+        if vintage == "2025":
+            if code in _encoded():
+                out[code] = False
+        elif code in _lookup():
+            out[code] = _lookup()[code][1]
+    return out
+
+
 def boundaries(areas: Mapping[str, Any] | Iterable[str] | Any, vintage: str | None = None) -> dict[str, Any]:
     """A GeoJSON FeatureCollection (WGS84) of the areas of a scenario, or of the LSOA codes given.
 

@@ -248,3 +248,55 @@ def test_what_if_resolves_quickly(page: Page, service: Service) -> None:
     times = resolve_times(page, service, runs=5)
     print(f"what-if re-solve in the page: median {sorted(times)[len(times) // 2]:.3f} s, max {max(times):.3f} s")
     assert max(times) < 30
+
+
+def test_the_map_draws_under_the_policy(page: Page, service: Service, csp_errors: list[str]) -> None:
+    """The map of spending per resident: drawn by vega-embed under the page's policy (own origin, no eval), one shape per
+    neighbourhood, its table alternative with the deprived areas marked as the core's map data has them, axe clean."""
+    from optimizer import in_pence, load_scenario, maps, solve
+
+    sign_in(page, service)
+    upload(page, service, TIGHT)
+    page.get_by_test_id("solve").click()
+    expect(page.get_by_test_id("who-pays")).to_be_visible()
+    expect(page.locator("body[data-charts=drawn]")).to_be_attached(timeout=30_000)
+    box = page.get_by_test_id("map")
+    expect(box).to_have_attribute("data-drawn", "true")
+    s = load_scenario(TIGHT)
+    data = maps.map_data(s, in_pence(solve(s).to_dict()))
+    shapes = box.locator("svg g.layer_0_marks path")
+    outlines = box.locator("svg g.layer_1_marks path")
+    assert shapes.count() == len(data.areas) == 282
+    assert outlines.count() == data.deprived_count > 0
+    expect(page.get_by_test_id("map-notes")).to_contain_text("Open Government Licence")
+    rows = page.get_by_test_id("area-spending").locator("tr[data-area]")
+    assert rows.count() == min(len(data.areas), 100)
+    expected = {a.id: a for a in data.areas}
+    for row in rows.all()[:20]:
+        area = expected[row.get_attribute("data-area") or ""]
+        assert float(row.get_attribute("data-per-resident") or "nan") == pytest.approx(area.per_resident, abs=0.006)
+        assert (row.get_attribute("data-deprived") == "true") == area.deprived
+    check_axe(page)
+    assert not any("Content Security Policy" in e or "unsafe-eval" in e for e in csp_errors), "\n".join(csp_errors)
+    assert not csp_errors, "\n".join(csp_errors)
+
+
+def test_the_map_page_of_the_command_line_draws_offline(page: Page, tmp_path: Path) -> None:
+    """``totalplace map --output map.html``: the page draws from its own inlined scripts, with no network at all."""
+    from optimizer import in_pence, load_scenario, maps, solve
+
+    s = load_scenario(TIGHT)
+    data = maps.map_data(s, in_pence(solve(s).to_dict()))
+    out = tmp_path / "map.html"
+    out.write_text(maps.html_page(data), encoding="utf-8")
+    requests: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(out.as_uri())
+    shapes = page.locator("#map svg g.layer_0_marks path")
+    expect(shapes.first).to_be_attached(timeout=30_000)
+    assert shapes.count() == len(data.areas)
+    assert all(u.startswith("file:") or u.startswith("data:") for u in requests), requests
+    assert not errors, errors
+    expect(page.locator("table tbody tr")).to_have_count(len(data.areas))
