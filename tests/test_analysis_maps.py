@@ -274,3 +274,19 @@ def test_the_page_s_chart_data_cannot_close_its_script_block() -> None:
     text = view.script_json({"name": "</script><script>alert(1)</script> & more"})
     assert "<" not in text and ">" not in text and "&" not in text
     assert json.loads(text) == {"name": "</script><script>alert(1)</script> & more"}
+
+
+# -- the appraisal pack --------------------------------------------------------------------------
+
+
+def test_the_appraisal_pack_draws_the_map(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "pack.html"
+    run = CliRunner().invoke(app, ["appraisal", str(TINY), "--html", str(out)])
+    assert run.exit_code == 0, run.output
+    page = out.read_text()
+    assert "<h2>Where the money goes</h2>" in page and len(_paths(page, 0)) == 2 and len(_paths(page, 1)) == 1
+    assert "Open Government Licence" in page
+    s = parse_scenario(json.loads(TINY.read_text()))
+    monkeypatch.setattr(maps, "PACK_AREAS", 1)
+    svg, note = maps.pack_svg(s, in_pence(solve(s).to_dict()))
+    assert svg is None and note is not None and "no map above 1 areas" in note

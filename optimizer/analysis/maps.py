@@ -45,6 +45,8 @@ ATTRIBUTION = ("Boundaries: Office for National Statistics, LSOAs (December 2021
 OUTLINE = "#d4351c"
 #: areas named one by one under the map when they have no boundary
 MISSING_LISTED = 20
+#: the appraisal pack draws the map up to this many areas (England's 33,755 make a 19 MB SVG: `totalplace map` draws it)
+PACK_AREAS = 5_000
 
 
 @dataclass(frozen=True)
@@ -225,6 +227,17 @@ def map_spec(data: MapData, title: str | None = None) -> dict[str, Any]:
 def svg(data: MapData, title: str | None = None) -> str:
     """The map as SVG text (vl-convert), its caption (with the attribution) drawn in."""
     return render_svg(map_spec(data, title))
+
+
+def pack_svg(s: Scenario, result: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The map for the appraisal pack: (SVG, None), or (None, why there is none) for a place with no boundaries or too large."""
+    if len(s.areas) > PACK_AREAS:
+        return None, (f"The pack has no map above {PACK_AREAS:,} areas ({len(s.areas):,} here): "
+                      "draw it with `totalplace map RESULT --scenario SCENARIO --output map.svg`.")
+    try:
+        return svg(map_data(s, result)), None
+    except AnalysisError as exc:
+        return None, f"No map: {exc}."
 
 
 def _table(data: MapData) -> str:

@@ -1,4 +1,4 @@
-"""The appraisal pack as one self-contained HTML page: headline, three charts (Vega-Lite rendered to inline SVG) and two tables."""
+"""The appraisal pack as one self-contained HTML page: headline, three charts and the map (Vega-Lite rendered to inline SVG) and two tables."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ body{font-family:Helvetica,Arial,sans-serif;max-width:1100px;margin:24px auto;pa
 h1{font-size:22px;margin-bottom:4px} h2{font-size:16px;margin:22px 0 6px}
 .sub{color:#666;margin-top:0} .lead li{margin:4px 0}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(340px,1fr));gap:12px}
-.charts svg{width:100%;height:auto;border:1px solid #eee}
+.charts svg,.map svg{width:100%;height:auto;border:1px solid #eee} .map{max-width:760px}
 table{border-collapse:collapse;width:100%;font-size:13px} th,td{padding:4px 8px;border-bottom:1px solid #e4e4e4;text-align:right}
 th:first-child,td:first-child{text-align:left} th{background:#f4f6f8} .neg{color:#b8405e}
 .notes{font-size:12px;color:#555} @media print{.charts{grid-template-columns:1fr 1fr}}
@@ -58,8 +58,11 @@ def charts(pack: dict[str, Any]) -> list[str]:
     return [render_svg(spec) for spec in chart_specs(pack)]
 
 
-def html_page(pack: dict[str, Any]) -> str:
-    """The whole page as text: no external files, scripts or fonts."""
+def html_page(pack: dict[str, Any], map_svg: str | None = None, map_note: str | None = None) -> str:
+    """The whole page as text: no external files, scripts or fonts.
+
+    ``map_svg`` is the map of spending per resident (``optimizer.analysis.maps.pack_svg``), drawn under the charts
+    with its caption and the boundaries' attribution in it; ``map_note`` says why there is none."""
     t = pack["total"]
     social = any((r["social_value"] or 0) > 0 for r in pack["interventions"])
     funded = [r for r in pack["interventions"] if r["spending"] > 0]
@@ -74,6 +77,8 @@ def html_page(pack: dict[str, Any]) -> str:
         "<ul class='lead'>" + "".join(f"<li>{escape(m)}</li>" for m in pack["messages"]) + (
             f"<li>{share:.0%} of spending goes to the deprived areas of the Community Wealth Fund rule.</li>" if share is not None else "") + "</ul>",
         "<div class='charts'>" + "".join(charts(pack)) + "</div>",
+        *([f"<h2>Where the money goes</h2><div class='map'>{map_svg}</div>"] if map_svg else []),
+        *([f"<p class='notes'>{escape(map_note)}</p>"] if map_note and not map_svg else []),
         f"<h2>By intervention ({len(funded)} funded)</h2>", _table(pack["interventions"] + [t], "Intervention", social),
         "<h2>By agency</h2>", _table(pack["agencies"], "Agency", False),
         "<div class='notes'><h2>How to read this</h2><ul>"

@@ -210,6 +210,11 @@ def register(app: typer.Typer) -> None:
             if given.get("scenario_hash") != scenario_hash(s):
                 raise _fail(f"{result} is not a result of this scenario (its scenario_hash differs): solve the scenario again")
         try:
+            if given is None and html is not None:  # the page's map needs the result too: solved once, here, as appraise would
+                from optimizer.money import in_pence
+                from optimizer.solve import solve
+
+                given = in_pence(solve(s).to_dict())
             pack = appraise(s, given)
         except AnalysisError as exc:
             raise _fail(str(exc)) from None
@@ -221,8 +226,12 @@ def register(app: typer.Typer) -> None:
             _write(csv, table(pack).to_csv(index=False))
             typer.echo(f"Table written to {csv}")
         if html is not None:
-            _write(html, html_page(pack))
-            typer.echo(f"Report written to {html}")
+            from optimizer.analysis.maps import pack_svg
+
+            assert given is not None
+            map_svg, map_note = pack_svg(s, given)
+            _write(html, html_page(pack, map_svg, map_note))
+            typer.echo(f"Report written to {html}" + (f" ({map_note})" if map_note else " with the map of spending per resident"))
 
 
 MAP_FORMS = (".svg", ".html")
