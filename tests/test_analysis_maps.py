@@ -62,6 +62,12 @@ def _features(spec: dict[str, Any]) -> list[dict[str, Any]]:
     return list(data["values"]["features"])
 
 
+def test_the_attribution_is_the_shipped_boundaries_statement() -> None:
+    shipped = (ROOT / "optimizer" / "place" / "data" / "ATTRIBUTION.md").read_text(encoding="utf-8")
+    statement = shipped.split("## 2021 LSOA boundaries", 1)[1].split("> ", 1)[1].splitlines()[0].strip()
+    assert statement.startswith("Source: Office for National Statistics") and statement in maps.ATTRIBUTION
+
+
 def test_spending_per_resident_by_hand(hand: maps.MapData) -> None:
     by = {a.id: a for a in hand.areas}
     assert by["E01000001"].spending == pytest.approx(600.0) and by["E01000001"].per_resident == pytest.approx(0.60)

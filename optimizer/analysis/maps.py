@@ -38,9 +38,9 @@ from optimizer.coefficients import deprived_set
 from optimizer.place.boundaries import boundaries, drawable, vintage_of
 from optimizer.scenario import Scenario
 
-#: the boundaries' attribution, shown wherever the map is (page, SVG, HTML)
-ATTRIBUTION = ("Boundaries: Office for National Statistics, LSOAs (December 2021, super generalised), "
-               "Open Government Licence v3.0; contains OS data © Crown copyright and database right 2022")
+#: the boundaries' attribution (``optimizer/place/data/ATTRIBUTION.md``), shown wherever the map is (page, SVG, HTML, pack)
+ATTRIBUTION = ("Boundaries: LSOAs (December 2021, super generalised). Source: Office for National Statistics licensed under the "
+               "Open Government Licence v3.0. Contains OS data © Crown copyright and database right 2022")
 #: the outline of the deprived areas
 OUTLINE = "#d4351c"
 #: areas named one by one under the map when they have no boundary
