@@ -256,7 +256,9 @@ def test_the_page_s_map_and_its_table(monkeypatch: pytest.MonkeyPatch) -> None:
     doc = json.loads(TINY.read_text())
     result = in_pence(solve(parse_scenario(doc)).to_dict())
     shown = view.area_map(result, doc)
-    assert shown is not None and shown["spec"] is not None and shown["spec"]["title"] is None  # the page heads it itself
+    assert shown is not None and shown["drawn_here"] and shown["why"] is None
+    spec = view.map_spec(result, doc)
+    assert spec is not None and spec["title"] is None and len(_features(spec)) == 2  # the page heads and captions it itself
     assert [r["id"] for r in shown["rows"]] == ["E01000001", "E01000002"] and [r["deprived"] for r in shown["rows"]] == [True, False]
     assert shown["rows"][0]["per_resident_attr"] == f"{74_800 / 1500:.2f}"
     assert any("Open Government Licence" in line for line in shown["notes"])
@@ -264,13 +266,15 @@ def test_the_page_s_map_and_its_table(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(view, "MAP_AREAS_DRAWN", 1)
     monkeypatch.setattr(view, "MAP_ROWS_LISTED", 1)
     large = view.area_map(result, doc)
-    assert large is not None and large["spec"] is None and "not drawn on this page" in large["why"]
+    assert large is not None and not large["drawn_here"] and "not drawn on this page" in large["why"]
+    assert view.map_spec(result, doc) is None
     assert large["listed"] == 1 and large["total"] == 2 and large["rows"][0]["id"] == "E01000001"
     # no area with a boundary: said, not a traceback
     for k, area in enumerate(doc["areas"]):
         area["id"] = f"X{k}"
     none = view.area_map(_result([]), doc)
-    assert none is not None and none["spec"] is None and none["why"].startswith("No map: none of the scenario's 2 area(s)")
+    assert none is not None and not none["drawn_here"] and none["why"].startswith("No map: none of the scenario's 2 area(s)")
+    assert view.map_spec(_result([]), doc) is None
     assert view.area_map({"status": "infeasible", "summary": None}, doc) is None
 
 

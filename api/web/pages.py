@@ -245,11 +245,9 @@ def scenario_page(request: Request, scenario_id: str, job: str | None = None) ->
                               "cwf": view.cwf_text(doc), "budgets": _budgets(doc)}
     if result is not None and result.get("summary"):
         years, pools = view.pool_years(result, names)
-        area_map = view.area_map(result, doc)
-        specs = view.charts_of(result, doc, names) | ({"map": area_map["spec"]} if area_map and area_map["spec"] else {})
         values |= {"headline": view.headline(result), "who_pays": view.who_pays(result, names), "years": years, "pools": pools,
                    "deciles": view.deciles(result, doc), "interventions": view.interventions(result, doc),
-                   "area_map": area_map, "charts": view.script_json(specs),
+                   "area_map": view.area_map(result, doc), "charts": view.script_json(view.charts_of(result, doc, names)),
                    "has_range": bool((result["summary"] or {}).get("pool_spending_range"))}
     elif result is not None:
         values["headline"] = view.headline(result)
@@ -401,6 +399,28 @@ def allocations_csv(request: Request, scenario_id: str) -> Response:
 @router.get("/scenarios/{scenario_id}/result.json")
 def result_json(request: Request, scenario_id: str) -> Response:
     return _download(request, scenario_id, "json")
+
+
+@router.get("/scenarios/{scenario_id}/map.json")
+def map_json(request: Request, scenario_id: str) -> Response:
+    """The map's Vega-Lite specification, boundaries inlined, for the page to draw once it has loaded (``app.js``)."""
+    session = _board(request)
+    if not session.signed_in:
+        return _redirect("/")
+    row = _row(request, session, scenario_id)
+    if row is None:
+        return _not_found(request, session)
+    assert session.tenant_id is not None
+    with _ctx(request).db.session() as db:
+        found = crud.get_result(db, session.tenant_id, row.scenario_hash, None)
+        result = json.loads(found.result_json) if found is not None else None
+    spec = view.map_spec(result, json.loads(row.canonical_json)) if result is not None else None
+    if spec is None:
+        return _page(request, "error.html", session, 404, title="No map", message="Solve the scenario first; a map is drawn for "
+                     f"places of English neighbourhoods, up to {view.MAP_AREAS_DRAWN:,} of them.")
+    response = Response(json.dumps(spec, allow_nan=False), media_type="application/json")
+    response.headers.update(SECURITY_HEADERS)
+    return response
 
 
 def _download(request: Request, scenario_id: str, kind: str) -> Response:

@@ -132,31 +132,37 @@ def charts_of(result: dict[str, Any], scenario: dict[str, Any], names: dict[str,
 
 
 def area_map(result: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any] | None:
-    """The map of spending per resident (``optimizer.maps``) and its table alternative; None without a plan.
+    """The map's table alternative and caption (``optimizer.maps``, without the shapes); None without a plan.
 
-    ``spec`` is None, with ``why`` saying so, where the map is not drawn on the page (no area has a boundary,
-    or the place is too large to inline); the table is there in every case."""
+    ``drawn_here`` says whether the page draws the map (its specification comes from :func:`map_spec`, fetched
+    by the page after it has loaded, so the answer's figures are not held up by the boundaries); ``why`` says
+    why not, where it does not (no area has a boundary, or the place is too large to draw in a page)."""
     if not result.get("summary"):
         return None
-    small = len(scenario.get("areas", [])) <= MAP_AREAS_DRAWN
     try:
-        data = maps.map_data(parse_scenario(scenario), result, geometry=small)
+        data = maps.map_data(parse_scenario(scenario), result, geometry=False)
     except (AnalysisError, ScenarioError) as exc:
-        return {"spec": None, "why": f"No map: {exc}.", "rows": [], "notes": [maps.ATTRIBUTION + "."], "total": 0, "listed": 0}
+        return {"drawn_here": False, "why": f"No map: {exc}.", "rows": [], "notes": [maps.ATTRIBUTION + "."], "total": 0, "listed": 0}
     drawn = sum(a.drawn for a in data.areas)
-    spec: dict[str, Any] | None = None
-    why: str | None = None
-    if small:  # the page says the title and the caption in its own text
-        spec = maps.map_spec(data) | {"title": None}
-    else:
-        why = (f"The map is not drawn on this page for more than {MAP_AREAS_DRAWN:,} neighbourhoods ({drawn:,} here): "
-               "draw it with `totalplace map RESULT --scenario SCENARIO --output map.html`.")
+    small = len(data.areas) <= MAP_AREAS_DRAWN
+    why = None if small else (f"The map is not drawn on this page for more than {MAP_AREAS_DRAWN:,} neighbourhoods ({drawn:,} here): "
+                              "draw it with `totalplace map RESULT --scenario SCENARIO --output map.html`.")
     rows = [{"id": a.id, "name": a.name, "decile": a.imd_decile, "deprived": a.deprived, "residents": f"{a.population:,.0f}",
              "spending": money(a.spending), "per_resident": money(a.per_resident) if a.per_resident is not None else "no residents",
              "per_resident_attr": pounds(a.per_resident) if a.per_resident is not None else ""}
             for a in data.rows(MAP_ROWS_LISTED)]
-    return {"spec": spec, "why": why, "rows": rows, "notes": data.notes(), "legend": data.legend, "total": len(data.areas),
+    return {"drawn_here": small, "why": why, "rows": rows, "notes": data.notes(), "legend": data.legend, "total": len(data.areas),
             "listed": len(rows), "deprived": data.deprived_count, "drawn": drawn}
+
+
+def map_spec(result: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any] | None:
+    """The map's Vega-Lite specification for the page (its title and caption are the page's own text); None where not drawn."""
+    if not result.get("summary") or len(scenario.get("areas", [])) > MAP_AREAS_DRAWN:
+        return None
+    try:
+        return maps.map_spec(maps.map_data(parse_scenario(scenario), result)) | {"title": None}
+    except (AnalysisError, ScenarioError):
+        return None
 
 
 # -- comparing two versions ------------------------------------------------------------------

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import textwrap
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import escape
 from typing import Any
 
@@ -123,6 +124,17 @@ def _rule_text(s: Scenario) -> str:
     return f"the {cwf.max_decile * 10} % of the place's areas with the lowest IMD rank, local basis"
 
 
+@lru_cache(maxsize=16)
+def _shapes(ids: tuple[str, ...], vintage: str) -> dict[str, Any]:
+    """The boundaries of ``ids``, wound for the projection; kept for the next versions of a scenario (the same areas).
+
+    Shared between calls: read, never changed."""
+    shapes = boundaries(ids, vintage)
+    for f in shapes["features"]:
+        f["geometry"] = _clockwise(f["geometry"])
+    return shapes
+
+
 def map_data(s: Scenario, result: dict[str, Any], *, geometry: bool = True) -> MapData:
     """Spending per resident of each area of ``s`` in ``result`` (a result dict, as written out), with the boundaries.
 
@@ -132,7 +144,7 @@ def map_data(s: Scenario, result: dict[str, Any], *, geometry: bool = True) -> M
     ids = [a.id for a in s.areas]
     vintage = s.data_vintage or vintage_of(ids)
     if geometry:
-        shapes = boundaries(s, vintage)
+        shapes = _shapes(tuple(ids), vintage)
     else:
         known = drawable(ids, vintage)
         shapes = {"features": [{"id": i, "properties": {"approximate": known[i]}, "geometry": None} for i in ids if i in known],
@@ -155,7 +167,7 @@ def map_data(s: Scenario, result: dict[str, Any], *, geometry: bool = True) -> M
     features = []
     for f in shapes["features"] if geometry else []:
         a = by_id[f["id"]]
-        features.append({"type": "Feature", "id": a.id, "geometry": _clockwise(f["geometry"]), "properties": {
+        features.append({"type": "Feature", "id": a.id, "geometry": f["geometry"], "properties": {
             "id": a.id, "name": a.name, "decile": a.imd_decile, "deprived": a.deprived, "population": round(a.population),
             "spending": round(a.spending, 2), "per_resident": None if a.per_resident is None else round(a.per_resident, 2),
             "cwf": "deprived (Community Wealth Fund)" if a.deprived else "other"}})
