@@ -96,7 +96,7 @@ class MapData:
                  f"Outlined in red: the {self.deprived_count} deprived area(s) of the Community Wealth Fund rule ({self.deprived_rule})."]
         approximate = sum(a.approximate for a in self.areas if a.drawn)
         if approximate:
-            lines.append(f"{approximate} 2011 neighbourhood(s) merged into larger 2021 ones are drawn as those larger areas.")
+            lines.append(f"{approximate} 2011 neighbourhood(s) merged or redrawn in 2021 are drawn as the larger 2021 area(s) they fell into.")
         if self.missing:
             named = ", ".join(self.missing[:MISSING_LISTED]) + (f" and {len(self.missing) - MISSING_LISTED} more"
                                                                  if len(self.missing) > MISSING_LISTED else "")
