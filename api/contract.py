@@ -176,6 +176,7 @@ class SolverReport(_Open):
     gap: float | None = Field(None, description="relative gap between objective and bound (0 when optimal)")
     limit: Limit | None = Field(None, description="the limit that stopped the solve before it proved its answer; none if it finished")
     integers_fixed_for_duals: bool | None = Field(None, description="shadow prices of a MIP were computed with the launches fixed")
+    sharing_held_columns: int | None = Field(None, description="null: the cost-sharing stage worked on the band of docs/model.md 2.4; a count: on a large programme's optimal face, with that many columns held")
 
 
 class Result(_Closed):

@@ -1,6 +1,6 @@
 """An independent checker of results, written straight from the model contract.
 
-``MODEL.md`` says which programme every back end solves; this module checks a
+``docs/model.md`` says which programme every back end solves; this module checks a
 returned result against that text and nothing else. It shares no code with the
 programme builder (``optimizer/programme.py``) on purpose: a misreading of the
 contract that the builder makes would otherwise be repeated here and never be
@@ -61,7 +61,7 @@ SOLVED = ("optimal", "feasible")
 class Violation:
     """One broken rule: which rule, where (the keys that apply), and by how much."""
 
-    rule: int  # 1-10: the constraint of MODEL.md; 0: another requirement of the contract
+    rule: int  # 1-10: the constraint of docs/model.md; 0: another requirement of the contract
     name: str  # the rule's name, or for rule 0 what is wrong ("allowed triple", "objective", ...)
     message: str
     pool: str | None = None
@@ -84,7 +84,7 @@ def _slack(tol: float, *values: float) -> float:
 
 
 # ---------------------------------------------------------------------------
-# the contract's derived coefficients, written out once more from MODEL.md
+# the contract's derived coefficients, written out once more from docs/model.md
 # ---------------------------------------------------------------------------
 
 
@@ -197,7 +197,7 @@ def _read(result: dict[str, Any]) -> _Solution:
 
 
 def recompute_objective(s: Scenario, result: dict[str, Any]) -> float:
-    """The MODEL.md objective at the result's allocations and launches.
+    """The docs/model.md objective at the result's allocations and launches.
 
     sum W[a] (sum_g V[i,t,g] + lambda S[i,t]) n[a,i,t] - sum d[t] x[a,i,p,t] - sum z[a,i,p].
     """
@@ -284,7 +284,7 @@ def recompute_summary(s: Scenario, result: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_result(s: Scenario, result: dict[str, Any], tol: float = 1e-6) -> list[Violation]:
-    """Every way in which ``result`` breaks MODEL.md for scenario ``s`` (empty list: none)."""
+    """Every way in which ``result`` breaks docs/model.md for scenario ``s`` (empty list: none)."""
     out: list[Violation] = []
     status = result.get("status")
     if status not in SOLVED:

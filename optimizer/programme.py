@@ -1,4 +1,4 @@
-"""The solver-neutral programme of MODEL.md, built from arrays.
+"""The solver-neutral programme of docs/model.md, built from arrays.
 
 :func:`build` runs one ``define_*`` function per variable family and per
 numbered rule of the contract, in order, each appending a block of rows in
@@ -9,7 +9,7 @@ column bounds), with no Python object per variable.
 Formulations
 ------------
 ``full``
-    MODEL.md literally: spending x[a,i,p,t] for every allowed triple.
+    docs/model.md literally: spending x[a,i,p,t] for every allowed triple.
 ``pooled`` (the default)
     Nothing in the programme depends on which pool pays in which area except
     the footprints: x appears only in rule 1 (per area) and in sums per pool

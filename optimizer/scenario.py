@@ -1,4 +1,4 @@
-"""The scenario: the input of the model contract (``MODEL.md``, "Scenario").
+"""The scenario: the input of the model contract (``docs/model.md``, "Scenario").
 
 A scenario is parsed in two passes, and every problem of both is reported at
 once with its location as a JSON pointer:

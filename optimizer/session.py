@@ -70,7 +70,7 @@ class ScaledResolver:
         self._scaled, self._factors = scale(prog)
         self._inner = backend.resolver(self._scaled, options)
 
-    def solve(self, c: np.ndarray, row_lower: np.ndarray, row_upper: np.ndarray) -> RawSolution:
+    def resolve(self, c: np.ndarray, row_lower: np.ndarray, row_upper: np.ndarray) -> RawSolution:
         """Maximise ``c @ x`` subject to ``row_lower <= A x <= row_upper`` and the column bounds; in pounds, checked."""
         f: Scale = self._factors
         found = unscale(self._inner.solve(c * f.cols * f.objective, row_lower * f.rows, row_upper * f.rows), f)

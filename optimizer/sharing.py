@@ -61,6 +61,8 @@ OPTIMAL_SET_TOL = 1e-7
 #: the spending: 1e-9 (a penny in £10m). Without any, a solver may call the set empty by its own last digits (CBC
 #: did); more would be used to cut spending by pennies at the cost of value.
 TIE_SLACK = 1e-9
+#: the weight of the value beside the tie-break's weighted spending in step 3b (a pound of value against 1 to 2 of spending)
+TIE_VALUE_WEIGHT = 1e3
 _GOLDEN = (5 ** 0.5 - 1) / 2
 
 
@@ -150,10 +152,11 @@ def _extend(prog: Programme, M: sp.csr_matrix, beta: np.ndarray, X0: np.ndarray 
     )
 
 
-#: programmes with more columns than this are reduced before the stages (held columns, see :func:`_held`)
-REDUCE_ABOVE = 10_000
+#: programmes with more columns than this work on the optimal face (held columns and rows, see :func:`_held`): all of them;
+#: a test sets it high to solve on the band of docs/model.md 2.4 itself
+REDUCE_ABOVE = 0
 #: a column is priced, and held at the optimum's value, when its reduced cost is above this per pound of spending
-PRICED = 1e-7
+PRICED = 1e-9
 
 
 def _held(prog: Programme, k: Coefficients, x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
@@ -199,17 +202,26 @@ def share_costs(s: Scenario, k: Coefficients, prog: Programme, x_star: np.ndarra
         fixed = replace(prog, col_lower=prog.col_lower.copy(), col_upper=prog.col_upper.copy(), integer=np.zeros_like(prog.integer))
         fixed.col_lower[ints] = fixed.col_upper[ints] = np.round(x_star[ints])
     exact = for_exact(backend)  # the stages need an exact back end: the one in use unless it is first-order (PDLP)
-    large = prog.A.shape[1] > REDUCE_ABOVE
-    if prog.is_mip or exact is not backend or (large and duals is None):
+    if prog.is_mip or exact is not backend or duals is None:
         # z* of a MIP is the optimum with its launches fixed (docs/model.md 2.4), not the incumbent's value within the
-        # gap; a first-order back end's optimum is trusted to 1e-4, looser than the set: both are found again, exactly
-        again = solve_programme(for_duals(exact) if large else exact, fixed, options)
+        # gap; a first-order back end's optimum is trusted to 1e-4, looser than the set; a back end without duals
+        # (SCIP) gives no prices for the face: each is found again, exactly, on a back end that gives duals
+        again = solve_programme(for_duals(exact), fixed, options)
         if again.status == Status.OPTIMAL and again.x is not None:
             x_star, duals = again.x, again.row_dual
     z_star = float(prog.c @ x_star)
     eps = OPTIMAL_SET_TOL * max(1.0, abs(z_star))
-    # on a large programme, the columns that the optimum's prices say no equally good plan moves are held (see _held)
-    held = _held(fixed, k, x_star, duals) if large and duals is not None else None
+    # the columns that the optimum's prices say no equally good plan moves are held (see _held); without prices
+    # that look like the optimum's, the band of docs/model.md 2.4 itself (the objective row), exactly
+    held = _held(fixed, k, x_star, duals) if duals is not None and prog.A.shape[1] > REDUCE_ABOVE else None
+    if held is None and prog.A.shape[1] > REDUCE_ABOVE and for_duals() is not exact:
+        # duals too coarse to tell the face (CBC's come through a file of 8 figures): the optimum and its prices from
+        # the first exact back end that gives duals (the face is the same whichever optimal duals describe it)
+        again = solve_programme(for_duals(), fixed, options)
+        if again.status == Status.OPTIMAL and again.x is not None and again.row_dual is not None:
+            x_star, duals = again.x, again.row_dual
+            z_star = float(prog.c @ x_star)
+            held = _held(fixed, k, x_star, duals)
     keep = np.ones(prog.A.shape[1], dtype=bool) if held is None else ~held
     work = _restrict(fixed, keep, x_star)
     face = held is not None
@@ -233,7 +245,8 @@ def share_costs(s: Scenario, k: Coefficients, prog: Programme, x_star: np.ndarra
     resolver = open_programme(exact, ext, options)
     value_cost = np.zeros(ext.A.shape[1])
     value_cost[:n] = work.c
-    lower[floor_row] = -np.inf if face else z_star - eps - c_held
+    # the band's floor; on the face, the optimum's own value (no plan left should give up any, however little)
+    lower[floor_row] = z_star - c_held if face else z_star - eps - c_held
     dev_cost = np.zeros(ext.A.shape[1])
     dev_cost[n:] = -1.0
 
@@ -247,23 +260,26 @@ def share_costs(s: Scenario, k: Coefficients, prog: Programme, x_star: np.ndarra
         return Sharing(x_star, rule, exact.name, deviation(X, beta), beta, None, {"sharing": time.perf_counter() - started},
                        note=f"the plan is the optimum as found: the cost-sharing stage did not finish ({why})")
 
-    found = resolver.solve(dev_cost, lower, upper)
+    found = resolver.resolve(dev_cost, lower, upper)
     if found.status != Status.OPTIMAL or found.x is None:
         return fallback(found.message or found.status.value)
     delta = float(-(dev_cost @ found.x))
     slack = TIE_SLACK * max(1.0, float(np.abs(M @ found.x[:n] + X0).sum()))
     upper_tie = upper.copy()
     upper_tie[dev_row] = delta + slack
-    # step 3a: the most value among the plans of least deviation (z* itself unless keeping to the shares costs value)
-    best = resolver.solve(value_cost, lower, upper_tie)
+    # step 3a (the band only; on the face every plan has the optimum's value): the most value among the plans of least
+    # deviation, z* itself unless keeping to the shares costs value, kept in 3b
+    best = found if face else resolver.resolve(value_cost, lower, upper_tie)
     lower_tie = lower.copy()
-    if best.status == Status.OPTIMAL and best.x is not None:
-        lower_tie[floor_row] = max(lower[floor_row], float(work.c @ best.x[:n]) - slack)
+    if not face and best.status == Status.OPTIMAL and best.x is not None:
+        lower_tie[floor_row] = max(lower[floor_row], float(work.c @ best.x[:n]))
     # step 3b: among those, the least weighted spending (one plan, the same on every back end)
     weights = 1.0 + np.mod((np.arange(P * H) + 1) * _GOLDEN, 1.0)
     tie_cost = np.zeros(ext.A.shape[1])
-    tie_cost[:n] = -(M.T @ weights)
-    chosen = resolver.solve(tie_cost, lower_tie, upper_tie)
+    # plus the value, weighted far above: every plan in the set has the same value, so this changes no choice
+    # among them, but it keeps the solver from buying a smaller weighted spending with value inside its tolerance
+    tie_cost[:n] = TIE_VALUE_WEIGHT * work.c - (M.T @ weights)
+    chosen = resolver.resolve(tie_cost, lower_tie, upper_tie)
     if chosen.status == Status.OPTIMAL and chosen.x is not None:
         x = chosen.x[:n]
     else:
@@ -283,7 +299,7 @@ def share_costs(s: Scenario, k: Coefficients, prog: Programme, x_star: np.ndarra
         for sign in (-1.0, 1.0):
             cost = np.zeros(ext.A.shape[1])
             cost[:n] = sign * row
-            got = resolver.solve(cost, lower, upper)
+            got = resolver.resolve(cost, lower, upper)
             if got.status != Status.OPTIMAL or got.x is None:
                 ends = []
                 break
@@ -296,7 +312,9 @@ def share_costs(s: Scenario, k: Coefficients, prog: Programme, x_star: np.ndarra
         ranges[pool] = {"min": min(ends[0], float(mine[p])), "max": max(ends[1], float(mine[p]))}
     plan = lift(x)
     X = (M_full @ plan).reshape(P, H)
-    seconds = {"sharing": sharing_seconds, "ranges": time.perf_counter() - started, "held": float((~keep).sum())}
+    seconds = {"sharing": sharing_seconds, "ranges": time.perf_counter() - started}
+    if face:
+        seconds["held"] = float((~keep).sum())
     note = None if ranges is not None else "the room to agree another split could not be found in the time allowed"
     return Sharing(plan, rule, exact.name, deviation(X, beta), beta, ranges, seconds, note=note)
 

@@ -132,7 +132,8 @@ def solve(
         info["sharing_seconds"] = sharing.seconds.get("sharing", 0.0)
         info["ranges_seconds"] = sharing.seconds.get("ranges", 0.0)
         info["sharing_from"] = sharing.backend
-        info["sharing_held_columns"] = int(sharing.seconds.get("held", 0))
+        # null: the stages worked on the band of docs/model.md 2.4; a count: on the optimal face of a large programme
+        info["sharing_held_columns"] = int(sharing.seconds["held"]) if "held" in sharing.seconds else None
     raw = in_prog(raw)
 
     if raw.status == Status.INFEASIBLE:

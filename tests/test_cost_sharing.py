@@ -104,6 +104,7 @@ def test_hand_solved(case: str, backend: str, formulation: str) -> None:
     for p, (lo, hi) in room.items():
         assert ranges[p]["min"] == pytest.approx(lo, abs=tol) and ranges[p]["max"] == pytest.approx(hi, abs=tol), (p, ranges[p])
         assert ranges[p]["min"] - 1e-6 <= result["summary"]["spending_by_agency"][p] <= ranges[p]["max"] + 1e-6
+    assert result["solver"]["sharing_held_columns"] is not None  # the optimal face, from the optimum's prices
 
 
 @pytest.mark.parametrize("backend", MIP_BACKENDS)
@@ -239,3 +240,25 @@ def test_later_version_2_fields_are_refused_by_name(where: str, field: str, valu
     found = {p.loc: p.msg for p in err.value.problems}
     assert loc in found, found
     assert f"version 2 field (docs/model.md section {section})" in found[loc] and "remove it" in found[loc]
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_hand_solved_on_the_band(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same answers when the stages work on the band of docs/model.md 2.4 itself (the objective row, no prices).
+
+    Here no plan trades value for a closer split, so the band's plans and the optimal face's give
+    the same figures: the hand-solved ones.
+    """
+    import optimizer.sharing
+
+    monkeypatch.setattr(optimizer.sharing, "REDUCE_ABOVE", 10**9)
+    data, pays, delta, room = CASES[case]
+    result = _solve(data, "highs", "pooled")
+    got = _pays(result)
+    for p, amount in pays.items():
+        assert got[p] == pytest.approx(amount, abs=1.0), (p, got)
+    assert result["summary"]["cost_sharing"]["deviation"] == pytest.approx(delta, abs=1.0)
+    for p, (lo, hi) in room.items():
+        span = result["summary"]["pool_spending_range"][p]
+        assert span["min"] == pytest.approx(lo, abs=1.0) and span["max"] == pytest.approx(hi, abs=1.0), (p, span)
+    assert result["solver"]["sharing_held_columns"] is None  # the path taken: the band

@@ -13,7 +13,7 @@ a child persistently absent from school        30 %    12 %
 and a benefit-cost ratio of £1.90 per £1. :func:`early_help_effects` turns the
 falls into occurrences avoided per participating family per year, with the
 event counts below (assumptions, stated in ``docs/data.md``). :func:`early_help_bcr`
-computes the ratio the model implies, by hand, from MODEL.md's V[i,t,g]:
+computes the ratio the model implies, by hand, from docs/model.md's V[i,t,g]:
 it does not call the solver, so it can check it.
 """
 
@@ -78,7 +78,7 @@ def discount_factor(rate: float, year: int) -> float:
 
 
 def present_values(scenario: Scenario | Mapping[str, Any], intervention: str, year: int = 1) -> dict[str, float]:
-    """V[i,t,g] of MODEL.md for every agency g: what one participant in ``year`` saves each agency.
+    """V[i,t,g] of docs/model.md for every agency g: what one participant in ``year`` saves each agency.
 
     V[i,t,g] = sum over effects (o, e, L, D) of e x u[o,g] x sum of d[tau]
     for tau from t + L to min(t + L + D - 1, A).

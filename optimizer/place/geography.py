@@ -11,7 +11,7 @@ Two data vintages are shipped (``vintage``):
 
 :func:`build_areas` turns a place (a local authority district, an upper-tier
 council, an ICB, a police force area, or all England) into the ``areas`` of a
-scenario (MODEL.md "Area"), one per LSOA. :func:`build_scenario` puts them into
+scenario (docs/model.md "Area"), one per LSOA. :func:`build_scenario` puts them into
 a scenario template and records the vintage in ``data_vintage``.
 
 Target groups, 2025 (:func:`groups_2025`, documented in ``docs/data.md``): the
@@ -230,7 +230,7 @@ def groups_2025(row: Mapping[str, Any]) -> dict[str, float]:
 
 
 def area(row: Mapping[str, Any], vintage: str = "2019") -> dict[str, Any]:
-    """One MODEL.md area from one LSOA row of ``vintage``'s table."""
+    """One docs/model.md area from one LSOA row of ``vintage``'s table."""
     _, code, name = _TABLES[vintage]
     return {
         "id": str(row[code]),
