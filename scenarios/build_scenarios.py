@@ -6,9 +6,15 @@
 Each scenario is the default prevention template (optimizer/place/prevention.py) for
 one council's real LSOAs, with that council's policy settings below (a variant, such
 as manchester_tight, changes some of them and lives in a subfolder); the
-reasons for each choice are in scenarios/README.md. Files are written in
+reasons for each choice are in scenarios/README.md. The data are those
+``totalplace scenario build`` uses by default: IoD2025 on 2021 LSOAs with Census
+2021 population (vintage "2025", recorded in each file's ``data_vintage``); a
+scenario's settings may name another ``vintage``. Files are written in
 canonical form (every default filled, keys sorted), so that a change in the
 data, a unit cost or the deflator shows up as a diff here.
+
+``python scenarios/compare_vintages.py`` solves each one on both vintages and
+prints what the 2025 data changed (scenarios/README.md, "What the 2025 data changed").
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from optimizer.place.geography import build_scenario, select
+from optimizer.place.geography import DEFAULT_VINTAGE, build_scenario, select
 from optimizer.place.prevention import default_template
 from optimizer.scenario import canonical_dict, parse_scenario
 
@@ -28,7 +34,8 @@ HERE = Path(__file__).parent
 #: reinvest (pool -> rate), fixed_cost (intervention -> £), pool_interventions
 #: (pool -> ids it may fund), solver (docs/model.md "Solver"), per_resident (pool -> £ per
 #: resident a year, instead of the template's), name (the scenario's label, with {place}),
-#: folder (a subfolder to write the file in, for variants of a worked scenario).
+#: folder (a subfolder to write the file in, for variants of a worked scenario), vintage (the
+#: data, "2025" or "2019"; the default is the CLI's, 2025).
 WORKED: dict[str, tuple[str, str | None, dict[str, Any]]] = {
     "islington": (
         "lad",
@@ -74,11 +81,13 @@ WORKED: dict[str, tuple[str, str | None, dict[str, Any]]] = {
             "fixed_cost": {"falls_prevention": 2000.0},
         },
     ),
+    # On IoD2019 the rule was national deciles 1-2 (38 areas); on IoD2025 only 15 of Southwark's 173 are
+    # there, so, as in Camden, it is set locally: the 20 % most deprived of its own (35); scenarios/README.md.
     "southwark": (
         "lad",
         "E09000028",
         {
-            "policy": {"community_wealth_fund": {"min_share": 0.3, "max_decile": 2}},
+            "policy": {"community_wealth_fund": {"min_share": 0.3, "max_decile": 2, "basis": "local"}},
             "pool_interventions": {
                 "police": ["early_help", "youth_diversion", "domestic_abuse_support"],
                 "nhs": ["social_prescribing", "falls_prevention", "domestic_abuse_support", "early_help"],
@@ -108,10 +117,11 @@ WORKED: dict[str, tuple[str, str | None, dict[str, Any]]] = {
 }
 
 
-def build(stem: str) -> dict[str, Any]:
-    """The canonical scenario dict of one worked scenario."""
+def build(stem: str, vintage: str | None = None) -> dict[str, Any]:
+    """The canonical scenario dict of one worked scenario, on its vintage (or on ``vintage``, to compare)."""
     kind, code, settings = WORKED[stem]
-    rows, place = select(kind, code, "2019")
+    vintage = vintage or settings.get("vintage", DEFAULT_VINTAGE)
+    rows, place = select(kind, code, vintage)
     template = default_template(
         float(rows["pop_total"].sum()),
         name=settings.get("name", "{place} prevention pool (worked scenario, 2023/24 prices)"),
@@ -128,8 +138,7 @@ def build(stem: str) -> dict[str, Any]:
             iv["fixed_cost"] = settings["fixed_cost"][iv["id"]]
     if "solver" in settings:
         template["solver"] = settings["solver"]
-    scenario = build_scenario(kind, code, template, vintage="2019")
-    scenario.pop("data_vintage")  # the worked scenarios are on IoD2019 and written as they were before vintages
+    scenario = build_scenario(kind, code, template, vintage=vintage)  # records data_vintage
     data = canonical_dict(parse_scenario(scenario), with_solver=True)
     # canonical_dict writes max_decile as a float, which the strict parser refuses:
     # keep it an integer so that the file round-trips.

@@ -56,13 +56,23 @@ def test_england_file_is_national_and_not_too_big(worked: dict[str, dict[str, An
     path = next(p for p in WORKED if stem(p) == "england")
     assert path.stat().st_size < 25_000_000, "over ~25 MB: gzip it as england.json.gz"
     areas = worked["england"]["areas"]
-    assert len(areas) == 32_844
-    assert sum(1 for a in areas if a["imd_decile"] == 1) == 3_284
+    assert len(areas) == 33_755  # the 2021 LSOAs of England
+    assert sum(1 for a in areas if a["imd_decile"] == 1) == 3_375  # IoD2025 decile 1: ranks 1 to 3,375
+    assert sorted(a["imd_rank"] for a in areas if a["imd_decile"] == 1) == list(range(1, 3_376))
+
+
+def test_every_worked_scenario_is_on_the_2025_data() -> None:
+    """Built as ``totalplace scenario build`` builds by default, and saying so (scenarios/README.md)."""
+    for path in FILES:
+        if path.parent.name != "examples":
+            data = load(path)
+            assert data["data_vintage"] == "2025", path.name
+            assert all(a["id"].startswith("E01") and len(a["groups"]) == 13 for a in data["areas"]), path.name
 
 
 @pytest.mark.parametrize("name", sorted(LAD_CODES))
 def test_council_scenarios_hold_that_councils_real_lsoas(worked: dict[str, dict[str, Any]], name: str) -> None:
-    assert worked[name]["areas"] == build_areas("lad", LAD_CODES[name], "2019")
+    assert worked[name]["areas"] == build_areas("lad", LAD_CODES[name], "2025")
 
 
 def test_common_appraisal_settings(worked: dict[str, dict[str, Any]]) -> None:
