@@ -24,7 +24,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from optimizer.place.geography import DEFAULT_VINTAGE, build_scenario, select
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's optimizer, whatever else is installed
+
+from optimizer.place.geography import DEFAULT_VINTAGE, build_scenario, select  # noqa: E402
 from optimizer.place.prevention import default_template
 from optimizer.scenario import canonical_dict, parse_scenario
 

@@ -24,6 +24,8 @@ from typing import Any
 
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's optimizer, whatever else is installed
+
 from optimizer.check import deprived_areas
 from optimizer.place.data import LSOA11_TO_LSOA21, resource
 from optimizer.scenario import parse_scenario
@@ -93,57 +95,73 @@ def moved(old: dict[str, Any], new: dict[str, Any], table: pd.DataFrame) -> tupl
     return entered, left
 
 
-def _m(v: float) -> str:
-    return f"£{v / 1e6:.2f}m"
-
-
 def _gbp(v: float) -> str:
-    return f"-£{-v:,.0f}" if v < 0 else f"£{v:,.0f}"
+    return f"-£{-v:,.0f}" if v < -0.5 else f"£{abs(v):,.0f}"
 
 
-def _brief(r: dict[str, Any]) -> str:
-    return (f"objective {_gbp(r['objective'])}, spending {_gbp(r['spending'])}, "
-            f"{_gbp(r['deprived_spending'])} ({r['deprived_share']:.1%}) in deprived areas")
+def _mgbp(v: float) -> str:
+    return f"-£{-v / 1e6:.2f}m" if v < -5_000 else f"£{abs(v) / 1e6:.2f}m"
 
 
-def report(stem: str, table: pd.DataFrame) -> str:
+def compare(stem: str, table: pd.DataFrame) -> dict[str, Any]:
+    """One worked scenario on both vintages: its description, its solves, and the LSOAs that moved in or out of decile 1."""
     old, new = builder.build(stem, "2019"), builder.build(stem, "2025")
-    cwf = new["policy"]["community_wealth_fund"]
-    rule = f"decile <= {cwf['max_decile']}, {cwf['basis']} basis"
-    lines = [f"**{stem}** ({rule})", ""]
+    out: dict[str, Any] = {"stem": stem}
     if stem in BEFORE_RULE:
         old["policy"]["community_wealth_fund"].update(BEFORE_RULE[stem])
         alternative = builder.build(stem, "2025")
         alternative["policy"]["community_wealth_fund"].update(BEFORE_RULE[stem])
-        was = old["policy"]["community_wealth_fund"]
-        lines += [f"On 2019 data the rule was decile <= {was['max_decile']}, {was['basis']} basis; on 2025 data with that "
-                  f"rule: {describe(alternative)['deprived']} deprived areas, " + _brief(solved(alternative)) + ".", ""]
-    a, b = describe(old), describe(new)
-    x, y = solved(old), solved(new)
-    entered, left = moved(old, new, table)
-    lines += ["| | 2019 data | 2025 data |", "| --- | ---: | ---: |",
-             f"| areas (decile 1) | {a['areas']} ({a['decile1']}) | {b['areas']} ({b['decile1']}) |",
-             f"| deprived areas under the rule | {a['deprived']} | {b['deprived']} |",
-             f"| population | {a['population']:,.0f} | {b['population']:,.0f} |",
-             "| pools a year (council / police / NHS) | " + " / ".join(_m(v) for v in a["pools"].values()) + " | "
-             + " / ".join(_m(v) for v in b["pools"].values()) + " |",
-             f"| status | {x['status']} | {y['status']} |",
-             f"| objective (weighted NPV) | {_gbp(x['objective'])} | {_gbp(y['objective'])} |",
-             f"| spending, 3 years | {_gbp(x['spending'])} | {_gbp(y['spending'])} |",
-             f"| in deprived areas | {_gbp(x['deprived_spending'])} ({x['deprived_share']:.1%}) | "
-             f"{_gbp(y['deprived_spending'])} ({y['deprived_share']:.1%}) |"]
-    for agency in x["net"]:
-        lines.append(f"| {agency}: pays / net | {_gbp(x['pays'][agency])} / {_gbp(x['net'][agency])} | "
-                     f"{_gbp(y['pays'][agency])} / {_gbp(y['net'][agency])} |")
-    lines += ["", f"Decile 1: {len(entered)} 2021 LSOAs entered ({', '.join(entered) or 'none'}); "
-              f"{len(left)} 2011 LSOAs left ({', '.join(left) or 'none'})."]
+        out["alternative"] = (describe(alternative), solved(alternative))
+    out["rules"] = [_rule(d) for d in (old, new)]
+    out["before"], out["after"] = (describe(old), solved(old)), (describe(new), solved(new))
+    out["entered"], out["left"] = moved(old, new, table)
+    return out
+
+
+def _rule(data: dict[str, Any]) -> str:
+    cwf = data["policy"]["community_wealth_fund"]
+    return f"{cwf['min_share']:.0%} to decile <= {cwf['max_decile']}, {cwf['basis']}"
+
+
+def tables(rows: list[dict[str, Any]]) -> str:
+    """The markdown of scenarios/README.md's "What the 2025 data changed"."""
+    head = ["scenario", "rule (2019 -> 2025)", "areas", "decile 1", "deprived under the rule", "objective",
+            "spending, 3 years", "in deprived areas"]
+    lines = ["| " + " | ".join(head) + " |", "| " + " | ".join("---" for _ in head) + " |"]
+    for r in rows:
+        (a, x), (b, y) = r["before"], r["after"]
+        rule = r["rules"][0] if r["rules"][0] == r["rules"][1] else f"{r['rules'][0]} -> {r['rules'][1]}"
+        lines.append(f"| {r['stem']} | {rule} | {a['areas']} -> {b['areas']} | {a['decile1']} -> {b['decile1']} | "
+                     f"{a['deprived']} -> {b['deprived']} | {_gbp(x['objective'])} -> {_gbp(y['objective'])} | "
+                     f"{_mgbp(x['spending'])} -> {_mgbp(y['spending'])} | {_mgbp(x['deprived_spending'])} "
+                     f"({x['deprived_share']:.1%}) -> {_mgbp(y['deprived_spending'])} ({y['deprived_share']:.1%}) |")
+    agencies = list(rows[0]["before"][1]["net"])
+    lines += ["", "Who pays (each pool's spending, discounted) and each agency's net position (savings minus spending), "
+              "2019 data -> 2025 data:", ""]
+    head = ["scenario", *(f"{g} pays" for g in agencies if g != "cjs"), *(f"{g} net" for g in agencies)]
+    lines += ["| " + " | ".join(head) + " |", "| " + " | ".join("---" for _ in head) + " |"]
+    for r in rows:
+        x, y = r["before"][1], r["after"][1]
+        cells = [f"{_mgbp(x['pays'][g])} -> {_mgbp(y['pays'][g])}" for g in agencies if g != "cjs"]
+        cells += [f"{_mgbp(x['net'][g])} -> {_mgbp(y['net'][g])}" for g in agencies]
+        lines.append(f"| {r['stem']} | " + " | ".join(cells) + " |")
+    lines += ["", "LSOAs that entered decile 1 (2021 codes) and left it (2011 codes), through the ONS lookup:", ""]
+    for r in rows:
+        lines.append(f"- {r['stem']}: {len(r['entered'])} entered ({', '.join(r['entered']) or 'none'}); "
+                     f"{len(r['left'])} left ({', '.join(r['left']) or 'none'}).")
+    for r in rows:
+        if "alternative" in r:
+            d, s = r["alternative"]
+            lines += ["", f"{r['stem']} on the 2025 data with its 2019 rule ({r['rules'][0]}): {d['deprived']} deprived areas, "
+                      f"objective {_gbp(s['objective'])}, spending {_mgbp(s['spending'])}, {_mgbp(s['deprived_spending'])} "
+                      f"({s['deprived_share']:.1%}) in deprived areas."]
     return "\n".join(lines)
 
 
 def main(stems: list[str]) -> None:
     table = lookup()
-    for stem in stems or [s for s in builder.WORKED if s != "england"]:
-        print(report(stem, table), end="\n\n", flush=True)
+    rows = [compare(stem, table) for stem in stems or [s for s in builder.WORKED if s != "england"]]
+    print(tables(rows))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,13 @@
 * The benchmark tables (timings: machine-dependent, not asserted) name the command that made them;
   that command exists (a Makefile target, or a module whose ``--help`` lists every option named),
   and the tables' row labels are the scales the benchmark generates.
+
+To re-make the printed blocks from the commands' output (never by hand), from the repository root:
+
+    python tests/test_readme.py --write     # each block replaced by its command's output, "printed on" dated today
+    python tests/test_readme.py --figures   # the prose figures this test re-derives, to copy into the README
+
+(``PYTHONPATH=.`` in front where the checkout is not the installed ``totalplace``.)
 """
 
 from __future__ import annotations
@@ -63,6 +70,23 @@ def _printed_blocks() -> list[tuple[str, str]]:
     return [(m.group(1), m.group(2)) for m in _PRINTED.finditer(README)]
 
 
+def _run_printed(command: str, where: Path) -> str:
+    """What ``command`` (a README "... printed" command) prints, run through the CLI's app; an ``--output`` goes to
+    ``where`` and is shown as the README's path."""
+    args = _cli_args(command)
+    written = None
+    if "--output" in args:  # write where the test may, and read the README's path for it in the output
+        i = args.index("--output")
+        written = args[i + 1]
+        args[i + 1] = str(where / "result.json")
+    run = CliRunner().invoke(app, args, catch_exceptions=False)
+    assert run.exit_code == 0, run.output
+    output = run.stdout
+    if written is not None:
+        output = output.replace(str(where / "result.json"), written)
+    return output
+
+
 def test_the_readme_quotes_printed_outputs() -> None:
     """The README shows what ``make demo`` and the tight scenario's solve print (the parser found them)."""
     commands = [command for command, _ in _printed_blocks()]
@@ -72,18 +96,7 @@ def test_the_readme_quotes_printed_outputs() -> None:
 
 @pytest.mark.parametrize(("command", "block"), _printed_blocks(), ids=lambda v: v if v.startswith(("make", "totalplace")) else "")
 def test_printed_block_is_the_commands_output(command: str, block: str, tmp_path: Path) -> None:
-    args = _cli_args(command)
-    written = None
-    if "--output" in args:  # write where the test may, and read the README's path for it in the output
-        i = args.index("--output")
-        written = args[i + 1]
-        args[i + 1] = str(tmp_path / "result.json")
-    run = CliRunner().invoke(app, args, catch_exceptions=False)
-    assert run.exit_code == 0, run.output
-    output = run.stdout
-    if written is not None:
-        output = output.replace(str(tmp_path / "result.json"), written)
-    assert _normalise(block) == _normalise(output)
+    assert _normalise(block) == _normalise(_run_printed(command, tmp_path))
 
 
 def test_quoted_sensitivity_sentence_is_printed() -> None:
@@ -96,18 +109,24 @@ def test_quoted_sensitivity_sentence_is_printed() -> None:
     assert quoted in " ".join(run.stdout.split())
 
 
-def test_early_help_return_is_the_results(tmp_path: Path) -> None:
+def test_early_help_return_is_the_results() -> None:
     """The README's "totalplace, Manchester scenario ... | **£X**" is the result's early-help benefit per £1 spent."""
     match = re.search(r"\| totalplace, Manchester scenario [^|]*\| \*\*£(\d+\.\d\d)\*\* \|", README)
     assert match, "the README no longer quotes the early-help return"
-    out = tmp_path / "result.json"
-    run = CliRunner().invoke(app, ["solve", str(ROOT / "scenarios" / "manchester.json"), "--output", str(out)], catch_exceptions=False)
-    assert run.exit_code == 0, run.output
-    early = json.loads(out.read_text(encoding="utf-8"))["summary"]["by_intervention"]["early_help"]
+    assert f"{early_help_ratio():.2f}" == match.group(1)
+
+
+def early_help_ratio() -> float:
+    """The Manchester result's early-help benefit per £1 spent (what the README's comparison with the paper quotes)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "result.json"
+        run = CliRunner().invoke(app, ["solve", str(ROOT / "scenarios" / "manchester.json"), "--output", str(out)], catch_exceptions=False)
+        assert run.exit_code == 0, run.output
+        early = json.loads(out.read_text(encoding="utf-8"))["summary"]["by_intervention"]["early_help"]
     ratio = early.get("benefit_cost_ratio")
-    if ratio is None:
-        ratio = early["benefit_discounted"] / early["spending_discounted"]
-    assert f"{ratio:.2f}" == match.group(1), early
+    return float(ratio if ratio is not None else early["benefit_discounted"] / early["spending_discounted"])
 
 
 def _openapi_operations() -> int:
@@ -228,3 +247,57 @@ def test_tight_scenario_prose_is_re_derived() -> None:
     checked = {f"£{spends.group(1)}m", f"£{spends.group(2)}m", f"£{cost.group(1)}", f"£{point.group(1)}"}
     for figure in re.findall(r"£[\d,.]*\d(?:m\b)?", after):
         assert figure in checked or figure in block, f"{figure} in the README's prose is neither re-derived nor in the printed output"
+
+
+# -- re-making the README's outputs (python tests/test_readme.py --write | --figures) ----------------------
+
+
+def regenerate(text: str, today: str) -> str:
+    """``text`` (the README) with every printed block replaced by its command's output, introduced as printed on ``today``."""
+    import tempfile
+
+    def one(match: re.Match[str]) -> str:
+        command = match.group(1)
+        with tempfile.TemporaryDirectory() as tmp:
+            output = "\n".join(line.rstrip() for line in _run_printed(command, Path(tmp)).strip("\n").splitlines())
+        head = match.group(0)[: match.start(2) - match.start(0)]
+        head = re.sub(r"printed on \d{4}-\d{2}-\d{2}", f"printed on {today}", head, count=1)
+        return head + output + "\n```"
+
+    return _PRINTED.sub(one, text)
+
+
+def tight_figures() -> dict[str, str]:
+    """The figures of the prose under the tight scenario's output, as :func:`test_tight_scenario_prose_is_re_derived` derives them."""
+    import copy
+
+    from optimizer import parse_scenario, solve
+
+    data = json.loads((ROOT / "scenarios" / "tight" / "manchester_tight.json").read_text(encoding="utf-8"))
+    result = solve(parse_scenario(data))
+    doc = result.to_dict()
+    council = [p for p in data["pools"] if p["id"] == "council"][0]
+    spent = sum(row["spend"] for row in doc["summary"]["spending_by_pool_year"] if row["pool"] == "council")
+    free = copy.deepcopy(data)
+    free["policy"]["community_wealth_fund"]["min_share"] = 0.0
+    unconstrained = solve(parse_scenario(free))
+    price = [r for r in doc["shadow_prices"]["rules"] if "community_wealth_fund" in json.dumps(r)][0]["value"]
+    return {
+        "it spends £Am of its £Bm (council)": f"£{spent / 1e6:.1f}m of its £{sum(council['budget']) / 1e6:.1f}m",
+        "the share costs £C of net value against the best plan without it": f"£{unconstrained.objective - result.objective:,.0f}",
+        "each further percentage point about £D": f"£{round(abs(price), -2):,.0f}",
+        "`shadow_prices.rules` gives N per percentage point": f"{price:,.0f}",
+    }
+
+
+if __name__ == "__main__":
+    import datetime
+
+    if "--write" in sys.argv[1:]:
+        path = ROOT / "README.md"
+        path.write_text(regenerate(README, datetime.datetime.now(datetime.UTC).date().isoformat()), encoding="utf-8")
+        print(f"re-made {len(_printed_blocks())} printed blocks of {path}; now re-read the prose around them (--figures)")
+    if "--figures" in sys.argv[1:]:
+        for what, figure in tight_figures().items():
+            print(f"{what}: {figure}")
+        print(f"totalplace, Manchester scenario: early help £{early_help_ratio():.2f} per £1")
