@@ -1,12 +1,18 @@
 """Seeded benchmark scenarios on real LSOAs: borough, ICS and national (issue 5).
 
 =========  ===================================================  ==============  ========
-scale      areas (IoD2019 LSOAs, sorted by code)                interventions   MIP
+scale      areas (real LSOAs, sorted by code)                   interventions   MIP
 =========  ===================================================  ==============  ========
 borough    the first 300 LSOAs of Bradford (E08000032, 310)     12              optional
 ics        NHS Greater Manchester ICB (E54000057): 1,673        20              optional
-national   all England: 32,844                                  20              optional
+national   all England: 33,755 (2021 LSOAs; 32,844 on 2019)     20              optional
 =========  ===================================================  ==============  ========
+
+Data vintage (``optimizer.place.geography``): the national scale is built on IoD2025
+and the 2021 LSOAs by default, as ``totalplace scenario build --england`` is
+(``vintage="2019"``, or ``--national-vintage 2019``, gives the 32,844 2011 LSOAs
+of the earlier runs, drawn from the same seed); borough and ICS stay on IoD2019
+and the 2011 LSOAs, so that their history of runs compares like with like.
 
 Every scale has 3 pools (council, police, NHS) that may fund everything
 everywhere, one agency without a pool (``dwp``), 4-8 outcomes, 3 spending
@@ -20,7 +26,7 @@ is rounded, so ``(scale, seed, mip)`` names one scenario for good.
 interventions and minimum participants on about a third (at least one of
 each), and asks for a 0.1 % gap (``solver.mip_gap = 1e-3``).
 
-``python -m benchmarks.generate [--seed N] [--mip]`` writes the files to
+``python -m benchmarks.generate [--seed N] [--mip] [--national-vintage 2019]`` writes the files to
 ``benchmarks/out/`` (git-ignored).
 """
 
@@ -50,30 +56,48 @@ class Scale:
     place: str | None  # code of the place (None for England)
     n_areas: int  # areas kept (the first n by LSOA code)
     n_interventions: int
+    vintage: str = "2019"  # the data (optimizer.place.geography VINTAGES)
 
 
 SCALE_SPECS: dict[str, Scale] = {
     "borough": Scale("lad", "E08000032", 300, 12),  # Bradford: 310 LSOAs, the first 300 kept
     "ics": Scale("icb", "E54000057", 1673, 20),  # NHS Greater Manchester ICB: all 1,673
-    "national": Scale("england", None, 32844, 20),
+    "national": Scale("england", None, 33755, 20, "2025"),
 }
+#: the national scale on the other vintage: every 2011 LSOA of England (the runs before 2026-12-07)
+NATIONAL_2019 = Scale("england", None, 32844, 20, "2019")
+VINTAGES = ("2025", "2019")
 
 
-def areas_of(scale: str) -> list[dict[str, Any]]:
-    """The real areas of a scale (IoD2019 deprivation, mid-2015 populations and groups)."""
-    from optimizer.place.geography import build_areas
-
-    spec = SCALE_SPECS[scale]
-    return build_areas(spec.kind, spec.place, "2019")[: spec.n_areas]
-
-
-def scenario(scale: str, seed: int = 0, *, mip: bool = False) -> dict[str, Any]:
-    """The benchmark scenario (a plain dict, valid under docs/model.md) of ``scale`` drawn from ``seed``."""
+def spec_of(scale: str, vintage: str | None = None) -> Scale:
+    """The scale's spec, on ``vintage`` (only the national scale has both; None: its default)."""
     if scale not in SCALE_SPECS:
         raise ValueError(f"scale must be one of {', '.join(SCALES)}; got {scale!r}")
     spec = SCALE_SPECS[scale]
+    if vintage is None or vintage == spec.vintage:
+        return spec
+    if scale == "national" and vintage == "2019":
+        return NATIONAL_2019
+    raise ValueError(f"the {scale} scale is built on {spec.vintage} data only; got vintage {vintage!r}")
+
+
+def areas_of(scale: str, vintage: str | None = None) -> list[dict[str, Any]]:
+    """The real areas of a scale: deprivation, populations and groups of its vintage (optimizer.place.geography)."""
+    from optimizer.place.geography import build_areas
+
+    spec = spec_of(scale, vintage)
+    return build_areas(spec.kind, spec.place, spec.vintage)[: spec.n_areas]
+
+
+def scenario(scale: str, seed: int = 0, *, mip: bool = False, vintage: str | None = None) -> dict[str, Any]:
+    """The benchmark scenario (a plain dict, valid under docs/model.md) of ``scale`` drawn from ``seed``.
+
+    The draw depends on ``(scale, seed, mip)`` only: on either vintage the national scale has the same
+    outcomes, interventions and rules, on other areas (and so other budgets, which scale with them).
+    """
+    spec = spec_of(scale, vintage)
     rng = random.Random(f"totalplace-bench-{scale}-{seed}-{int(mip)}")
-    areas = areas_of(scale)
+    areas = areas_of(scale, spec.vintage)
     horizon, appraisal, rate = 3, 5, 0.035
     discount = [(1 + rate) ** -t for t in range(appraisal)]
 
@@ -123,7 +147,8 @@ def scenario(scale: str, seed: int = 0, *, mip: bool = False) -> dict[str, Any]:
               "budget": [float(round(potential * rng.uniform(0.05, 0.12), -3)) for _ in range(horizon)]} for p in POOLS]
     doc: dict[str, Any] = {
         "schema_version": 1,
-        "name": f"benchmark {scale}, seed {seed}{' (MIP)' if mip else ''}",
+        "name": f"benchmark {scale}, seed {seed}{' (MIP)' if mip else ''}"
+        + (f" ({spec.vintage} data)" if spec is not SCALE_SPECS[scale] else ""),
         "horizon_years": horizon,
         "appraisal_years": appraisal,
         "discount_rate": rate,
@@ -136,6 +161,8 @@ def scenario(scale: str, seed: int = 0, *, mip: bool = False) -> dict[str, Any]:
     }
     if mip:
         doc["solver"] = {"mip_gap": 1e-3}
+    if spec.vintage == "2025":
+        doc["data_vintage"] = "2025"
     return doc
 
 
@@ -149,21 +176,23 @@ def ics(seed: int = 0, *, mip: bool = False) -> dict[str, Any]:
     return scenario("ics", seed, mip=mip)
 
 
-def national(seed: int = 0, *, mip: bool = False) -> dict[str, Any]:
-    """All 32,844 LSOAs of England x 20 interventions x 3 pools x 3 years."""
-    return scenario("national", seed, mip=mip)
+def national(seed: int = 0, *, mip: bool = False, vintage: str | None = None) -> dict[str, Any]:
+    """All 33,755 LSOAs of England (2021; 32,844 with ``vintage="2019"``) x 20 interventions x 3 pools x 3 years."""
+    return scenario("national", seed, mip=mip, vintage=vintage)
 
 
-def path_of(scale: str, seed: int = 0, *, mip: bool = False, out: Path = OUT) -> Path:
-    return out / f"{scale}-s{seed}{'-mip' if mip else ''}.json"
+def path_of(scale: str, seed: int = 0, *, mip: bool = False, out: Path = OUT, vintage: str | None = None) -> Path:
+    spec = spec_of(scale, vintage)
+    return out / f"{scale}{'' if spec is SCALE_SPECS[scale] else '-' + spec.vintage}-s{seed}{'-mip' if mip else ''}.json"
 
 
-def write(scale: str, seed: int = 0, *, mip: bool = False, out: Path = OUT) -> Path:
+def write(scale: str, seed: int = 0, *, mip: bool = False, out: Path = OUT, vintage: str | None = None) -> Path:
     """Validate the scenario and write it (canonical JSON, via ``save_scenario``); returns its path."""
     from optimizer.forms import save_scenario
     from optimizer.scenario import parse_scenario
 
-    return save_scenario(parse_scenario(scenario(scale, seed, mip=mip)), path_of(scale, seed, mip=mip, out=out))
+    doc = scenario(scale, seed, mip=mip, vintage=vintage)
+    return save_scenario(parse_scenario(doc), path_of(scale, seed, mip=mip, out=out, vintage=vintage))
 
 
 def main() -> None:
@@ -171,9 +200,11 @@ def main() -> None:
     parser.add_argument("--scales", default=",".join(SCALES))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--mip", action="store_true", help="the MIP variants (fixed costs, minimum participants)")
+    parser.add_argument("--national-vintage", default="2025", choices=VINTAGES,
+                        help="the national scale's data: 2025 (33,755 2021 LSOAs, the default) or 2019 (32,844 2011 LSOAs)")
     args = parser.parse_args()
     for scale in args.scales.split(","):
-        print(write(scale, args.seed, mip=args.mip))
+        print(write(scale, args.seed, mip=args.mip, vintage=args.national_vintage if scale == "national" else None))
 
 
 if __name__ == "__main__":

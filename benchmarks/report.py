@@ -9,6 +9,7 @@ from typing import Any
 RESULTS = Path(__file__).resolve().parent / "results"
 REGRESSION = 0.20  # a ratio that falls by more than this is flagged
 RATIOS = ("vs_highs_full", "vs_pulp", "vs_highs_full_warm", "vs_pulp_warm")
+NATIONAL_MEMORY_MIB = 2048  # the national target's peak memory (issue 13)
 
 
 def _f(v: float | None, digits: int = 2) -> str:
@@ -30,6 +31,16 @@ def _rel(v: float | None) -> str:
     return "-" if v is None else f"{v:.1e}"
 
 
+def vintage(row: dict[str, Any]) -> str:
+    """The data a row was measured on: its ``vintage``; rows of runs before vintages were recorded are all 2019."""
+    return str(row.get("vintage") or "2019")
+
+
+def label(row: dict[str, Any]) -> str:
+    """The scale as the tables show it: the national scale with its data vintage (it has two)."""
+    return f"{row['scale']} ({vintage(row)})" if row["scale"] == "national" else str(row["scale"])
+
+
 def _table(head: list[str], rows: list[list[str]]) -> list[str]:
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     return lines + ["| " + " | ".join(r) + " |" for r in rows]
@@ -39,7 +50,7 @@ def lp_table(rows: list[dict[str, Any]]) -> list[str]:
     head = ["scale", "backend", "status", "rows", "cols", "nnz", "start s", "read s", "build s", "solve s", "result s", "write s",
             "other s", "total s", "warm s", "peak MiB", "objective", "vs HiGHS-full", "vs PuLP+CBC", "warm vs HiGHS-full",
             "warm vs PuLP+CBC", "obj. diff vs full"]
-    body = [[r["scale"], r["backend"], r["status"], f"{r['rows']:,}", f"{r['columns']:,}", f"{r['nonzeros']:,}", _f(r.get("start_s")),
+    body = [[label(r), r["backend"], r["status"], f"{r['rows']:,}", f"{r['columns']:,}", f"{r['nonzeros']:,}", _f(r.get("start_s")),
              _f(r.get("read_s")), _f(r["build_s"]), _f(r["solve_s"]), _f(r["result_s"]), _f(r.get("write_s")), _f(r["other_s"]) if r.get("other_s") is not None and r["other_s"] >= 0 else "-",
              _f(r["total_s"]), _f(r.get("warm_s"), 3),
              _f(r["peak_mib"], 0), _obj(r["objective"]), _ratio(r, "vs_highs_full"), _ratio(r, "vs_pulp"), _ratio(r, "vs_highs_full_warm"),
@@ -50,7 +61,7 @@ def lp_table(rows: list[dict[str, Any]]) -> list[str]:
 
 def peer_table(rows: list[dict[str, Any]]) -> list[str]:
     head = ["scale", "peer", "status", "rows", "cols", "nnz", "read s", "build s", "solve s", "total s", "peak MiB", "objective", "gap"]
-    body = [[r["scale"] + (" MIP" if r.get("mip") else ""), r["peer"], r["status"], f"{r['rows']:,}" if r.get("rows") else "-",
+    body = [[label(r) + (" MIP" if r.get("mip") else ""), r["peer"], r["status"], f"{r['rows']:,}" if r.get("rows") else "-",
              f"{r['columns']:,}" if r.get("columns") else "-", f"{r['nonzeros']:,}" if r.get("nonzeros") else "-", _f(r.get("read_s")),
              _f(r.get("build_s")), _f(r.get("solve_s")), ("> " if r.get("killed") else "") + _f(r["total_s"]), _f(r["peak_mib"], 0),
              _obj(r.get("objective")), _rel(r.get("gap"))] for r in rows]
@@ -67,20 +78,25 @@ def mip_table(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def targets(run: dict[str, Any]) -> list[dict[str, Any]]:
-    """Issue 5's targets, checked on this run's HiGHS rows (LP, end to end through the CLI)."""
+    """The targets of issues 5 and 13, checked on this run's HiGHS rows (LP, end to end through the CLI).
+
+    Issue 5 asked national <= 30 s and <= 4 GiB; the rerun on the 33,755 2021 LSOAs (issue 13) is held to
+    <= 15 s and <= 2 GiB, on either vintage.
+    """
     out: list[dict[str, Any]] = []
-    limits = {"borough": 1.0, "ics": 3.0, "national": 30.0}
+    limits = {"borough": 1.0, "ics": 3.0, "national": 15.0}
     for r in run["lp"]:
         if r["backend"] != "highs":
             continue
-        scale = r["scale"]
-        out.append({"target": f"{scale}: end to end <= {limits[scale]:g} s", "value": f"{r['total_s']:.2f} s",
+        scale, name = r["scale"], label(r)
+        out.append({"target": f"{name}: end to end <= {limits[scale]:g} s", "value": f"{r['total_s']:.2f} s",
                     "met": r["status"] == "optimal" and r["total_s"] <= limits[scale]})
         if scale == "national":
-            out.append({"target": "national: peak memory <= 4 GiB", "value": f"{r['peak_mib']:,.0f} MiB", "met": r["peak_mib"] <= 4096})
+            out.append({"target": f"{name}: peak memory <= {NATIONAL_MEMORY_MIB // 1024} GiB", "value": f"{r['peak_mib']:,.0f} MiB",
+                        "met": r["peak_mib"] <= NATIONAL_MEMORY_MIB})
         for suffix, how in (("", "cold, the CLI's whole run"), ("_warm", "warm, timed as the peer is")):
             if r.get("vs_highs_full" + suffix) is not None:
-                out.append({"target": f"{scale}: >= 10x faster than HiGHS alone on the full programme ({how})",
+                out.append({"target": f"{name}: >= 10x faster than HiGHS alone on the full programme ({how})",
                             "value": _ratio(r, "vs_highs_full" + suffix), "met": r["vs_highs_full" + suffix] >= 10})
             if scale == "ics" and r.get("vs_pulp" + suffix) is not None:
                 out.append({"target": f"ics: >= 50x faster than PuLP + CBC ({how})", "value": _ratio(r, "vs_pulp" + suffix),
@@ -116,7 +132,7 @@ def markdown(run: dict[str, Any]) -> str:
                         [[r["what"], f"`{r['statement']}`", _f(r["median_s"], 3)] for r in run["floor"]]) + [""]
     checked = targets(run)
     if checked:
-        lines += ["## Targets (issue 5)", ""]
+        lines += ["## Targets (issues 5 and 13)", ""]
         lines += _table(["target", "measured", "met"], [[t["target"], t["value"], "yes" if t["met"] else "**no**"] for t in checked]) + [""]
     if run.get("changes"):
         lines += ["## Change against earlier runs", ""] + changes_lines(run["changes"]) + [""]
@@ -124,7 +140,7 @@ def markdown(run: dict[str, Any]) -> str:
 
 
 def _key(row: dict[str, Any]) -> str:
-    return f"{row['scale']}/{row['backend']}"
+    return f"{label(row)}/{row['backend']}"
 
 
 def compare(run: dict[str, Any], history: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,6 +1,7 @@
 """The benchmark command of issue 5.
 
     python -m benchmarks.run [--scales borough,ics,national] [--backends highs,...] [--peers] [--mip] [--repeat N] [--quick]
+                             [--national-vintage 2025|2019|2025,2019]
 
 For each scale and back end: ``totalplace solve FILE --solver B -o OUT -q``
 in a fresh process (wall time, peak memory), the size and seconds from the
@@ -11,7 +12,10 @@ and the straightforward PuLP + CBC model (:mod:`benchmarks.peer_pulp`), and
 the ratios of their times to totalplace's: cold (the CLI's whole run, start-up
 included) and warm (the same work in a process that has already started, as
 the peers are timed; see :mod:`benchmarks.probe`). With ``--mip``: the borough MIP to
-a 0.1 % gap and the gap the ICS MIP reaches in 60 s. Progress goes to
+a 0.1 % gap and the gap the ICS MIP reaches in 60 s. The national scale is
+England on the 2021 LSOAs (IoD2025, 33,755 areas) unless ``--national-vintage``
+names 2019 (the 32,844 2011 LSOAs of the earlier runs) or both, measured in
+one run; each row records its ``vintage``. Progress goes to
 stderr; the tables to stdout and to ``benchmarks/results/latest.md``.
 """
 
@@ -66,11 +70,11 @@ def solve_cli(scenario: Path, backend: str, time_limit: float, out: Path, repeat
     return runs, result
 
 
-def lp_row(scale: str, backend: str, scenario: Path, args: argparse.Namespace) -> dict[str, Any] | None:
+def lp_row(scale: str, backend: str, scenario: Path, args: argparse.Namespace, vintage: str) -> dict[str, Any] | None:
     out = generate.OUT / "results" / f"{scenario.stem}-{backend}.json"
     runs, result = solve_cli(scenario, backend, args.lp_time_limit, out, args.repeat)
     if result is None:
-        return {"scale": scale, "backend": backend, "status": "cli failed", "rows": 0, "columns": 0, "nonzeros": 0, "build_s": None,
+        return {"scale": scale, "vintage": vintage, "backend": backend, "status": "cli failed", "rows": 0, "columns": 0, "nonzeros": 0, "build_s": None,
                 "solve_s": None, "result_s": None, "total_s": statistics.median(m.wall for m in runs), "peak_mib": max(m.peak_mib for m in runs),
                 "objective": None}
     info = result["solver"]
@@ -81,7 +85,7 @@ def lp_row(scale: str, backend: str, scenario: Path, args: argparse.Namespace) -
     parts = (probe.get("import_seconds"), probe.get("read_seconds"), info["build_seconds"], info["solve_seconds"], info["read_seconds"],
              probe.get("write_seconds"))
     other = total - sum(parts) if all(v is not None for v in parts) else None  # interpreter start, CLI parsing, hashing, ...
-    return {"scale": scale, "backend": backend, "status": result["status"], "rows": info["rows"], "columns": info["columns"],
+    return {"scale": scale, "vintage": vintage, "backend": backend, "status": result["status"], "rows": info["rows"], "columns": info["columns"],
             "nonzeros": info["nonzeros"], "start_s": probe.get("import_seconds"), "read_s": probe.get("read_seconds"),
             "build_s": info["build_seconds"], "solve_s": info["solve_seconds"], "result_s": info["read_seconds"],
             "write_s": probe.get("write_seconds"), "other_s": other, "total_s": total, "warm_s": probe.get("warm_seconds"), "walls": [m.wall for m in runs],
@@ -89,7 +93,7 @@ def lp_row(scale: str, backend: str, scenario: Path, args: argparse.Namespace) -
             "formulation": info.get("formulation")}
 
 
-def peer_highs_full(scale: str, scenario: Path, limit: float, mip_gap: float | None = None) -> dict[str, Any]:
+def peer_highs_full(scale: str, scenario: Path, limit: float, mip_gap: float | None = None, vintage: str = "2019") -> dict[str, Any]:
     mps = generate.OUT / f"{scenario.stem}-full.mps"
     log(f"  exporting the full programme to {mps.name}")
     ex = run_measured(_py("benchmarks.peer_highs", "export", str(scenario), str(mps)), timeout=3600)
@@ -101,7 +105,7 @@ def peer_highs_full(scale: str, scenario: Path, limit: float, mip_gap: float | N
     m = run_measured(cmd, timeout=limit + 600)
     mps.unlink(missing_ok=True)
     got = _json(m)
-    row: dict[str, Any] = {"scale": scale, "peer": "highs-full", "mip": mip_gap is not None, "rows": size.get("rows"),
+    row: dict[str, Any] = {"scale": scale, "vintage": vintage, "peer": "highs-full", "mip": mip_gap is not None, "rows": size.get("rows"),
                            "columns": size.get("columns"), "nonzeros": size.get("nonzeros"), "peak_mib": m.peak_mib, "time_limit": limit}
     if got is None:
         row.update(status="killed" if m.timed_out else f"failed (exit {m.returncode})", killed=m.timed_out, total_s=m.wall)
@@ -112,12 +116,12 @@ def peer_highs_full(scale: str, scenario: Path, limit: float, mip_gap: float | N
     return row
 
 
-def peer_pulp(scale: str, scenario: Path, limit: float, mip_gap: float | None = None) -> dict[str, Any]:
+def peer_pulp(scale: str, scenario: Path, limit: float, mip_gap: float | None = None, vintage: str = "2019") -> dict[str, Any]:
     log(f"  PuLP + CBC peer (CBC limit {limit:.0f} s)")
     cmd = _py("benchmarks.peer_pulp", str(scenario), "--time-limit", str(limit)) + (["--mip-gap", str(mip_gap)] if mip_gap else [])
     m = run_measured(cmd, timeout=limit + 1800)
     got = _json(m)
-    row: dict[str, Any] = {"scale": scale, "peer": "pulp-cbc", "mip": mip_gap is not None, "peak_mib": m.peak_mib, "time_limit": limit}
+    row: dict[str, Any] = {"scale": scale, "vintage": vintage, "peer": "pulp-cbc", "mip": mip_gap is not None, "peak_mib": m.peak_mib, "time_limit": limit}
     if got is None:
         row.update(status="killed" if m.timed_out else f"failed (exit {m.returncode})", killed=m.timed_out, total_s=m.wall)
     else:
@@ -134,7 +138,8 @@ def add_ratios(rows: list[dict[str, Any]], peers: list[dict[str, Any]]) -> None:
             continue  # no answer, no ratio
         ref = None
         for key, name in (("vs_highs_full", "highs-full"), ("vs_pulp", "pulp-cbc")):
-            peer = next((p for p in peers if p["peer"] == name and p["scale"] == row["scale"] and not p["mip"]), None)
+            peer = next((p for p in peers if p["peer"] == name and p["scale"] == row["scale"] and not p["mip"]
+                         and report.vintage(p) == report.vintage(row)), None)
             if peer is None or not row["total_s"]:
                 continue
             for suffix, mine in (("", row["total_s"]), ("_warm", row.get("warm_s"))):
@@ -188,6 +193,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--highs-full-limit", type=float, default=600.0, help="seconds (national: --national-limit)")
     p.add_argument("--national-limit", type=float, default=900.0, help="HiGHS-full time limit at national scale")
     p.add_argument("--pulp-limit", type=float, default=600.0, help="CBC time limit of the PuLP peer")
+    p.add_argument("--national-vintage", default="2025",
+                   help="the national scale's data: 2025 (IoD2025, 33,755 2021 LSOAs), 2019 (IoD2019, 32,844 2011 LSOAs), "
+                        "or both in one run (2025,2019)")
     p.add_argument("--quick", action="store_true", help="borough and ICS, highs only, one run, peers but PuLP at borough only")
     p.add_argument("--no-save", action="store_true", help="do not write benchmarks/results/")
     args = p.parse_args(argv)
@@ -199,6 +207,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     for s in args.scales:
         if s not in generate.SCALES:
             p.error(f"unknown scale {s!r}")
+    args.national_vintage = [v for v in args.national_vintage.split(",") if v]
+    for v in args.national_vintage:
+        if v not in generate.VINTAGES:
+            p.error(f"unknown --national-vintage {v!r} (2025 or 2019)")
     return args
 
 
@@ -206,25 +218,27 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     command = "python -m benchmarks.run " + shlex.join(sys.argv[1:] if argv is None else argv)
     run: dict[str, Any] = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "command": command.strip(), "machine": machine(),
-                           "settings": {"repeat": args.repeat, "seed": args.seed, "lp_time_limit": args.lp_time_limit}, "lp": [], "peers": [],
+                           "settings": {"repeat": args.repeat, "seed": args.seed, "lp_time_limit": args.lp_time_limit,
+                                        "national_vintage": args.national_vintage}, "lp": [], "peers": [],
                            "mip": []}
     log(f"machine: {run['machine']['cores']} cores, {run['machine']['cpu']}, {run['machine']['memory_gib']} GiB")
     run["floor"] = floor.measure(5)
     log("start-up floor: " + ", ".join(f"{r['what']} {r['median_s']:.3f} s" for r in run["floor"]))
-    for scale in args.scales if not args.no_lp else []:
-        path = generate.write(scale, args.seed)
-        log(f"{scale} LP: {path.name}")
+    lp_runs = [(s, v) for s in args.scales for v in (args.national_vintage if s == "national" else [generate.SCALE_SPECS[s].vintage])]
+    for scale, vintage in lp_runs if not args.no_lp else []:
+        path = generate.write(scale, args.seed, vintage=vintage)
+        log(f"{scale} LP ({vintage} data): {path.name}")
         rows = []
         for backend in (args.backends.split(",") if args.backends else LP_BACKENDS[scale]):
-            row = lp_row(scale, backend, path, args)
+            row = lp_row(scale, backend, path, args, vintage)
             if row is not None:
                 rows.append(row)
         peers: list[dict[str, Any]] = []
         if args.peers:
             limit = args.national_limit if scale == "national" else args.highs_full_limit
-            peers.append(peer_highs_full(scale, path, limit))
+            peers.append(peer_highs_full(scale, path, limit, vintage=vintage))
             if scale in PULP_SCALES and not (args.quick and scale != "borough"):
-                peers.append(peer_pulp(scale, path, args.pulp_limit))
+                peers.append(peer_pulp(scale, path, args.pulp_limit, vintage=vintage))
         add_ratios(rows, peers)
         run["lp"] += rows
         run["peers"] += peers

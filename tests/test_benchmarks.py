@@ -71,7 +71,7 @@ def test_generators_are_seeded(scale: str) -> None:
     assert scenario_hash(parse_scenario(generate.scenario(scale, 7, mip=True))) != scenario_hash(one)
 
 
-@pytest.mark.parametrize(("scale", "areas", "interventions"), [("borough", 300, 12), ("ics", 1673, 20), ("national", 32844, 20)])
+@pytest.mark.parametrize(("scale", "areas", "interventions"), [("borough", 300, 12), ("ics", 1673, 20), ("national", 33755, 20)])
 def test_documented_sizes(scale: str, areas: int, interventions: int) -> None:
     doc = getattr(generate, scale)(0)
     assert len(doc["areas"]) == areas == generate.SCALE_SPECS[scale].n_areas
@@ -86,8 +86,36 @@ def test_documented_sizes(scale: str, areas: int, interventions: int) -> None:
     assert cwf["min_share"] == 0.2 and cwf["max_decile"] in (1, 2)
     assert doc["policy"]["no_agency_worse_off"] is True
     assert not any("fixed_cost" in iv or "min_participants" in iv for iv in doc["interventions"])
-    if scale != "national":  # validating 32,844 areas is slow; the others must be valid scenarios
+    if scale != "national":  # validating 33,755 areas is slow; the others must be valid scenarios
         parse_scenario(doc)
+
+
+def test_national_is_england_on_the_2021_lsoas_and_2019_stays() -> None:
+    """The national scale is all of England on IoD2025 (the 2021 LSOAs, as ``scenario build --england``) by default;
+    on 2019 it is the 32,844 2011 LSOAs of the earlier runs, with the same seeded draw (only budgets follow the areas)."""
+    new, old = generate.national(0), generate.national(0, vintage="2019")
+    assert len(new["areas"]) == 33_755 and sum(1 for a in new["areas"] if a["imd_decile"] == 1) == 3_375
+    assert new["data_vintage"] == "2025" and "data_vintage" not in old
+    assert len(old["areas"]) == 32_844 and sum(1 for a in old["areas"] if a["imd_decile"] == 1) == 3_284
+    assert not {a["id"] for a in new["areas"]} == {a["id"] for a in old["areas"]}
+    for key in ("outcomes", "interventions", "policy", "agencies"):
+        assert new[key] == old[key], key
+    assert new["pools"] != old["pools"]
+    assert generate.path_of("national") != generate.path_of("national", vintage="2019")
+    with pytest.raises(ValueError, match="2019 data only"):
+        generate.spec_of("borough", "2025")
+
+
+def test_rows_of_the_two_national_vintages_are_told_apart() -> None:
+    """Tables and the comparison with earlier runs key the national rows by vintage; rows saved before vintages are 2019."""
+    from benchmarks import report
+
+    earlier = {"date": "2026-01-01", "lp": [{"scale": "national", "backend": "highs", "status": "optimal", "total_s": 5.0}]}
+    now = {"date": "2026-01-02", "lp": [{"scale": "national", "vintage": "2025", "backend": "highs", "status": "optimal", "total_s": 9.0},
+                                        {"scale": "national", "vintage": "2019", "backend": "highs", "status": "optimal", "total_s": 5.5}]}
+    changes = report.compare(now, [earlier])
+    assert [(c["row"], c["measure"]) for c in changes] == [("national (2019)/highs", "total_s")]  # 2025 has no earlier run
+    assert report.label(now["lp"][0]) == "national (2025)" and report.label({"scale": "ics"}) == "ics"
 
 
 @pytest.mark.parametrize("scale", ["borough", "ics"])
