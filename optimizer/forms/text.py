@@ -18,7 +18,7 @@ import yaml
 
 from optimizer.errors import Problem, ScenarioError
 
-MAX_BYTES = 256 * 2**20  # the largest document read (England's 32,844 LSOAs need ~10 MB)
+MAX_BYTES = 256 * 2**20  # the largest document read (England's 33,755 LSOAs need ~14 MB)
 
 if TYPE_CHECKING:  # checked against the pure-Python classes: libyaml's construct and represent through the same methods
     from yaml import SafeDumper as _SafeDumper
