@@ -152,8 +152,13 @@ def test_no_plan_and_a_foreign_area_are_clear_errors() -> None:
 
 
 def test_an_iod2019_scenario_without_its_vintage_is_drawn_on_2011_lsoas() -> None:
-    s = parse_scenario(json.loads((ROOT / "scenarios" / "manchester.json").read_text()))
-    assert s.data_vintage is None
+    """A scenario built on IoD2019 (2011 LSOAs) before scenarios recorded their vintage: the codes tell the map which."""
+    from optimizer.place.geography import build_scenario
+
+    data = build_scenario("lad", "Manchester", vintage="2019")
+    data.pop("data_vintage", None)
+    s = parse_scenario(data)
+    assert s.data_vintage is None and len(s.areas) == 282  # Manchester's 2011 LSOAs
     data = maps.map_data(s, _result([_row(s.areas[0].id, "council", 1, 1.0)]))
     assert data.vintage == "2019" and data.missing == [] and sum(a.drawn for a in data.areas) == len(s.areas)
 

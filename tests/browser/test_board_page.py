@@ -271,7 +271,7 @@ def test_the_map_draws_under_the_policy(page: Page, service: Service, csp_errors
     data = maps.map_data(s, in_pence(solve(s).to_dict()))
     shapes = box.locator("svg g.layer_0_marks path")
     outlines = box.locator("svg g.layer_1_marks path")
-    assert shapes.count() == len(data.areas) == 282
+    assert shapes.count() == len(data.areas) == len(s.areas)  # every neighbourhood of the scenario file drawn
     assert outlines.count() == data.deprived_count > 0
     expect(page.get_by_test_id("map-notes")).to_contain_text("Open Government Licence")
     rows = page.get_by_test_id("area-spending").locator("tr[data-area]")
@@ -288,7 +288,7 @@ def test_the_map_draws_under_the_policy(page: Page, service: Service, csp_errors
     map_url = f"{service.url}/scenarios/{scenario_id}/map.json"
     mine = page.request.get(map_url)
     assert mine.status == 200 and mine.headers["content-security-policy"].startswith("default-src 'self'")
-    assert len(mine.json()["data"]["values"]["features"]) == 282
+    assert len(mine.json()["data"]["values"]["features"]) == len(s.areas)
     page.get_by_test_id("sign-out").click()
     sign_in(page, service, "south-board")
     assert page.request.get(map_url).status == 404
