@@ -19,7 +19,6 @@ every one of those solves. So each of them
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -28,32 +27,29 @@ from optimizer.backends import Backend, Options, RawSolution, Status
 from optimizer.programme import Programme
 from optimizer.scaling import MONEY_UNIT, Scale, scale, unscale
 
-__all__ = ["FEAS_TOL", "ScaledResolver", "check_feasible", "open_programme", "solve_programme"]
+__all__ = ["FEAS_TOL", "ScaledResolver", "check_feasible", "checked", "open_programme", "solve_programme"]
 
 #: the relative tolerance of the feasibility check (a back end's own :attr:`Backend.tolerance` if looser)
 FEAS_TOL = 1e-6
 
 
-def solve_programme(backend: Backend, prog: Programme, options: Options, *,
-                    answer_in: Programme | None = None, expand: Callable[[np.ndarray], np.ndarray] | None = None) -> RawSolution:
-    """Solve ``prog`` on ``backend`` with money scaled, answer in pounds, the solution checked against the rows.
-
-    ``expand`` turns a solution of ``prog`` into one of ``answer_in`` (the merged programme's answer split
-    back out over its areas, optimizer/merge.py); the check is then against ``answer_in``, whose rows are
-    those of ``prog`` in the same order, so the row duals carry over unchanged.
-    """
+def solve_programme(backend: Backend, prog: Programme, options: Options) -> RawSolution:
+    """Solve ``prog`` on ``backend`` with money scaled, answer in pounds, the solution checked against the rows."""
     scaled, factors = scale(prog)
-    found = unscale(backend.solve(scaled, options), factors)
-    target = prog
-    if expand is not None and answer_in is not None and found.x is not None:
-        found.x = expand(found.x)
-        target = answer_in
+    return checked(unscale(backend.solve(scaled, options), factors), prog, backend)
+
+
+def checked(found: RawSolution, prog: Programme, backend: Backend, source: str | None = None) -> RawSolution:
+    """``found`` if its solution keeps ``prog``'s rows and bounds (to the back end's tolerance), else an ``error`` naming them.
+
+    ``source`` says what returned the solution (default: the back end).
+    """
     if found.x is None or found.status not in (Status.OPTIMAL, Status.FEASIBLE):
         return found
-    broken = check_feasible(target, found.x, tol=max(FEAS_TOL, backend.tolerance))
+    broken = check_feasible(prog, found.x, tol=max(FEAS_TOL, backend.tolerance))
     if broken:
         return replace(found, status=Status.ERROR, x=None, row_dual=None, bound=None,
-                       message=f"{backend.name} returned a solution that breaks the programme: " + "; ".join(broken))
+                       message=f"{source or backend.name + ' returned a solution that'} breaks the programme: " + "; ".join(broken))
     return found
 
 
@@ -74,14 +70,7 @@ class ScaledResolver:
         """Maximise ``c @ x`` subject to ``row_lower <= A x <= row_upper`` and the column bounds; in pounds, checked."""
         f: Scale = self._factors
         found = unscale(self._inner.solve(c * f.cols * f.objective, row_lower * f.rows, row_upper * f.rows), f)
-        if found.x is None or found.status not in (Status.OPTIMAL, Status.FEASIBLE):
-            return found
-        target = replace(self.prog, c=c, row_lower=row_lower, row_upper=row_upper)
-        broken = check_feasible(target, found.x, tol=max(FEAS_TOL, self.backend.tolerance))
-        if broken:
-            return replace(found, status=Status.ERROR, x=None, row_dual=None, bound=None,
-                           message=f"{self.backend.name} returned a solution that breaks the programme: " + "; ".join(broken))
-        return found
+        return checked(found, replace(self.prog, c=c, row_lower=row_lower, row_upper=row_upper), self.backend)
 
 
 def open_programme(backend: Backend, prog: Programme, options: Options) -> ScaledResolver:

@@ -3,34 +3,30 @@
 Pools are interchangeable wherever their footprints and ring-fences overlap,
 so a programme usually has many optimal plans that differ only in who pays.
 After the optimum z* is found, this stage picks one of them by a stated rule,
-so that the answer does not depend on the solver:
+so that the answer does not depend on the solver (docs/model.md, "How this
+implementation applies the rule"):
 
-1. **The optimal set.** The programme with one more row, its objective
-   ``c @ x >= z* - 1e-7 x max(1, |z*|)``; for a mixed-integer programme, with
-   every launch decision fixed at the solution found (the set is then a
-   linear programme's).
+1. **The equally good plans.** The optimum's row duals y (for a mixed-integer
+   programme, of its LP with the launches fixed at the solution found) give
+   the reduced costs; by complementary slackness the plans exactly as good as
+   the optimum move no priced column and keep every priced row at its bound
+   (:func:`_held`), and one row keeps the value at z*. Where the duals do not
+   describe the optimum, the band of 2.4 itself: the objective row at
+   ``z* - 1e-7 x max(1, |z*|)``.
 2. **Least deviation.** One pair of non-negative deviation columns per pool
    and year, ``X[p,t] - beta[p,t] X[t] = over[p,t] - under[p,t]``, and the
-   objective ``minimise sum(over + under)``: Delta*, the least total
-   deviation of the pools' spending from their target shares.
-3. **One plan in that set.** Many plans can still reach Delta* (when no pool
-   can move closer to its share, the excess may sit in any year a footprint
-   allows). With ``sum(over + under) <= Delta*`` (plus 1e-9 of the spending), the stage
-   first finds the most value z2 among those plans (z* itself unless keeping
-   to the shares costs value: the tolerance of step 1 is for solvers' last
-   digits, not for trading value), then, with the objective at least z2
-   (less 1e-9 of the spending), it
-   minimises ``sum of w[p,t] X[p,t]`` with fixed weights w that no two pool-years
-   share (1 plus the fractional part of (j + 1) times the golden ratio, j =
-   p x H + t). A linear objective whose weights are in no rational relation
-   has a single minimiser among the pools' spending by year, so every exact
-   back end lands on the same X[p,t]; what may still differ between back ends
-   is how one pool's spending on one funding class is spread over the
-   class's areas and which of two equally priced classes carries it, which
-   changes no figure a board reads (docs/model.md, "Who pays").
+   objective ``minimise sum(over + under)``: Delta*.
+3. **One plan in that set.** With ``sum(over + under) <= Delta*`` (plus 1e-9
+   of the spending), the least ``sum of w[p,t] X[p,t]`` with fixed weights w
+   that no two pool-years share (1 plus the fractional part of (j + 1) times
+   the golden ratio, j = p x H + t), the value weighted far above it. A linear
+   objective whose weights are in no rational relation has a single minimiser
+   among the pools' spending by year, so every exact back end lands on the same
+   X[p,t]. (On the band, the most value among the plans of least deviation is
+   found first and kept.)
 4. **The room to negotiate.** For each pool, the least and the most of its
-   discounted spending (as ``summary.spending_by_agency`` counts it) over
-   the optimal set of step 1: two more solves per pool.
+   discounted spending (as ``summary.spending_by_agency`` counts it) over the
+   set of step 1: two more solves per pool.
 
 Every solve is one programme, the extended one below, with another objective
 and row bounds, through :func:`optimizer.session.open_programme`: money
@@ -122,10 +118,10 @@ def _extend(prog: Programme, M: sp.csr_matrix, beta: np.ndarray, X0: np.ndarray 
     PH = M.shape[0]
     P, H = beta.shape
     # row (p, t): X[p,t] - beta[p,t] x sum over q of X[q,t] - over[p,t] + under[p,t] = 0
-    year_total = sp.csr_matrix(np.kron(np.ones((P, P)), np.eye(H))) @ M  # row (p, t) gives X[t]
-    link = M - sp.diags(beta.ravel()) @ year_total
+    years = np.kron(np.ones((P, P)), np.eye(H))  # (p x H, p x H): row (p, t) sums year t over the pools
+    link = M - sp.diags(beta.ravel()) @ (sp.csr_matrix(years) @ M)
     X0 = np.zeros(PH) if X0 is None else np.asarray(X0, dtype=float)
-    link_rhs = -(X0 - beta.ravel() * (np.kron(np.ones((P, P)), np.eye(H)) @ X0))
+    link_rhs = -(X0 - beta.ravel() * (years @ X0))
     eye = sp.identity(PH, format="csr")
     zero = sp.csr_matrix((1, n_cols))
     A = sp.vstack([
@@ -227,11 +223,10 @@ def share_costs(s: Scenario, k: Coefficients, prog: Programme, x_star: np.ndarra
     face = held is not None
     if face:  # and the priced rows held at their active bound: every plan left is exactly as good as the optimum
         assert duals is not None
-        act = fixed.A @ x_star
         priced = np.abs(duals) > PRICED
         lo, up = work.row_lower.copy(), work.row_upper.copy()
-        moved = act - (fixed.A @ np.where(keep, 0.0, x_star))  # the kept columns' part of each row
-        lo[priced] = up[priced] = moved[priced]
+        kept_part = fixed.A @ np.where(keep, x_star, 0.0)  # the kept columns' part of each row at the optimum
+        lo[priced] = up[priced] = kept_part[priced]
         work = replace(work, row_lower=lo, row_upper=up)
     M_full = _pool_year_matrix(prog, P)
     M = M_full[:, keep]

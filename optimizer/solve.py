@@ -34,7 +34,7 @@ from optimizer.prices import binding_rules, shadow_prices
 from optimizer.programme import Programme, build
 from optimizer.result import DEPRIVATION_DATA, Result, read_solution, summarise
 from optimizer.scenario import Scenario, scenario_hash
-from optimizer.session import FEAS_TOL, check_feasible, solve_programme
+from optimizer.session import FEAS_TOL, check_feasible, checked, solve_programme
 from optimizer.sharing import deviation, share_costs, summary_fields
 
 __all__ = ["FEAS_TOL", "available_solvers", "check_feasible", "solve"]
@@ -107,12 +107,7 @@ def solve(
         """The answer of the target programme in the terms of ``prog``, checked against its rows (optimizer/merge.py)."""
         if merged is None or found.x is None or prog.A.shape[1] == 0:
             return found
-        x = expand(found.x)
-        broken = check_feasible(prog, x, tol=max(FEAS_TOL, backend.tolerance))
-        if broken:
-            return replace(found, status=Status.ERROR, x=None, row_dual=None, bound=None,
-                           message="the merged programme's solution, split over its areas, breaks the programme: " + "; ".join(broken))
-        return replace(found, x=x)
+        return checked(replace(found, x=expand(found.x)), prog, backend, "the merged programme's solution, split over its areas,")
 
     if len(empty_rows_infeasible(prog)):
         raw = RawSolution(Status.INFEASIBLE, message="a rule needs spending where no pool may fund anything")
