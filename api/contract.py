@@ -65,6 +65,9 @@ class InterventionSummary(_Closed):
     spending_discounted: Pounds = Field(description="discounted spending")
     savings: Pounds = Field(description="discounted savings to all agencies")
     benefit_cost_ratio: Ratio | None = Field(description="savings / discounted spending (null when not funded)")
+    source: str | None = Field(None, description="version 2 (docs/model.md 2.5): the citation for its unit cost and effects, where given")
+    outcome_sources: dict[str, str] | None = Field(
+        None, description="version 2 (2.5): outcome id -> the citation for that outcome's unit costs, for the outcomes it affects")
 
 
 class PoolYearSpend(_Closed):
@@ -107,6 +110,10 @@ class Summary(_Open):
     cost_sharing: CostSharingReport | None = Field(None, description="version 2: the cost-sharing rule and the reported plan's deviation")
     pool_spending_range: dict[str, SpendingRange] | None = Field(
         None, description="version 2: pool id -> least and most discounted spending over the equally good plans")
+    value_by_theme: dict[str, float] | None = Field(
+        None, description="version 2 (docs/model.md 2.2): theme -> the objective's benefit through outcomes with that theme "
+                          "(each outcome's shared equally among its themes); present when some outcome has themes")
+    value_without_theme: float | None = Field(None, description="version 2: the objective's benefit through outcomes without themes")
 
 
 class BudgetPrice(_Closed):

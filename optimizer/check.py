@@ -52,6 +52,7 @@ RULE_NAMES = {
     8: "per-capita floor",
     9: "no agency worse off",
     10: "area cap",
+    11: "commitment",  # docs/model.md 2.3
 }
 
 SOLVED = ("optimal", "feasible")
@@ -61,7 +62,7 @@ SOLVED = ("optimal", "feasible")
 class Violation:
     """One broken rule: which rule, where (the keys that apply), and by how much."""
 
-    rule: int  # 1-10: the constraint of docs/model.md; 0: another requirement of the contract
+    rule: int  # 1-10: the constraint of docs/model.md, 11 a commitment (2.3); 0: another requirement of the contract
     name: str  # the rule's name, or for rule 0 what is wrong ("allowed triple", "objective", ...)
     message: str
     pool: str | None = None
@@ -127,6 +128,61 @@ def cash_saved(s: Scenario, iv: Intervention, t: int, agency: str, tau: int) -> 
         for eff in iv.effects
         if t + eff.lag_years <= tau <= t + eff.lag_years + eff.duration_years - 1
     )
+
+
+def outcome_value(s: Scenario, iv: Intervention, t: int, outcome_id: str) -> float:
+    """The objective's value of one participant of i in year t through one outcome: sum_g V_o + lambda S_o (before rho and W)."""
+    outcome = next(o for o in s.outcomes if o.id == outcome_id)
+    per_occurrence = sum(outcome.unit_costs.values()) + s.policy.social_value_weight * outcome.social_value
+    total = 0.0
+    for eff in iv.effects:
+        if eff.outcome != outcome_id:
+            continue
+        first, last = t + eff.lag_years, min(t + eff.lag_years + eff.duration_years - 1, s.A)
+        total += eff.per_participant * per_occurrence * sum(discount(s, tau) for tau in range(first, last + 1))
+    return total
+
+
+def priority(s: Scenario, area_id: str, outcome_id: str) -> float:
+    """rho[a,o] of docs/model.md 2.2: (1 - mu) + mu x q[a,o]; 1 without priorities.
+
+    The area's own points if it has them, else the place's; omega = points / their mean over the themes named;
+    q = the mean of omega over the outcome's themes that the points name, 1 where they name none.
+    """
+    rp = s.policy.resident_priorities
+    if rp is None:
+        return 1.0
+    area = next(a for a in s.areas if a.id == area_id)
+    points = area.priorities if area.priorities is not None else rp.weights
+    mean = sum(points.values()) / len(points)
+    outcome = next(o for o in s.outcomes if o.id == outcome_id)
+    named = [points[t] / mean for t in (outcome.themes or []) if t in points]
+    q = sum(named) / len(named) if named else 1.0
+    return (1.0 - rp.strength) + rp.strength * q
+
+
+def priority_if_counted(s: Scenario, area_id: str, outcome_id: str) -> float:
+    """rho[a,o] where priorities count (strength > 0), else 1."""
+    rp = s.policy.resident_priorities
+    return priority(s, area_id, outcome_id) if rp is not None and rp.strength > 0 else 1.0
+
+
+def effective(s: Scenario, iv: Intervention, area_id: str, n: float) -> float:
+    """Participants weighted by their band's effect, the bands of docs/model.md 2.1 filled in order.
+
+    Band b holds the participants beyond up_to[b-1] x N and up to up_to[b] x N (N the area's target group) and
+    each counts effect[b] times; without a response, n itself. Participants beyond the last band (a result that
+    breaks coverage, which rule 2 reports) count at the last band's effect.
+    """
+    if not iv.response:
+        return n
+    people = float(next(a for a in s.areas if a.id == area_id).groups.get(iv.target_group, 0.0))
+    total, below = 0.0, 0.0
+    for band in iv.response:
+        top = band.up_to * people
+        total += band.effect * max(0.0, min(n, top) - below)
+        below = top
+    return total + iv.response[-1].effect * max(0.0, n - below)
 
 
 def deprived_areas(s: Scenario) -> set[str]:
@@ -199,7 +255,8 @@ def _read(result: dict[str, Any]) -> _Solution:
 def recompute_objective(s: Scenario, result: dict[str, Any]) -> float:
     """The docs/model.md objective at the result's allocations and launches.
 
-    sum W[a] (sum_g V[i,t,g] + lambda S[i,t]) n[a,i,t] - sum d[t] x[a,i,p,t] - sum z[a,i,p].
+    sum W[a] (sum_g V[i,t,g] + lambda S[i,t]) n[a,i,t] - sum d[t] x[a,i,p,t] - sum z[a,i,p], with version 2's
+    bands (n counted at each band's effect, filled in order) and residents' priorities (each outcome's part x rho[a,o]).
     """
     sol = _read(result)
     ivs = {iv.id: iv for iv in s.interventions}
@@ -208,8 +265,11 @@ def recompute_objective(s: Scenario, result: dict[str, Any]) -> float:
     total = 0.0
     for (a, i, t), n in sol.n.items():
         iv = ivs[i]
-        value = sum(present_value(s, iv, t, g) for g in s.agency_ids) + lam * social_present_value(s, iv, t)
-        total += s.equity_weight(decile[a]) * value * n
+        if s.policy.resident_priorities is not None and s.policy.resident_priorities.strength > 0:
+            value = sum(priority(s, a, o) * outcome_value(s, iv, t, o) for o in {eff.outcome for eff in iv.effects})
+        else:
+            value = sum(present_value(s, iv, t, g) for g in s.agency_ids) + lam * social_present_value(s, iv, t)
+        total += s.equity_weight(decile[a]) * value * effective(s, iv, a, n)
     total -= sum(discount(s, t) * x for (_a, _i, _p, t), x in sol.x.items())
     total -= sum(sol.z.values())
     return total
@@ -227,10 +287,11 @@ def recompute_summary(s: Scenario, result: dict[str, Any]) -> dict[str, Any]:
     total_disc = sum(discount(s, t) * x for (_a, _i, _p, t), x in sol.x.items()) + sum(sol.z.values())
     savings = {g: 0.0 for g in s.agency_ids}
     social = 0.0
-    for (_a, i, t), n in sol.n.items():
+    for (a, i, t), n in sol.n.items():
+        e = effective(s, ivs[i], a, n)
         for g in s.agency_ids:
-            savings[g] += present_value(s, ivs[i], t, g) * n
-        social += social_present_value(s, ivs[i], t) * n
+            savings[g] += present_value(s, ivs[i], t, g) * e
+        social += social_present_value(s, ivs[i], t) * e
     spending = {g: 0.0 for g in s.agency_ids}
     for (_a, _i, p, t), x in sol.x.items():
         spending[p] += discount(s, t) * x
@@ -263,7 +324,21 @@ def recompute_summary(s: Scenario, result: dict[str, Any]) -> dict[str, Any]:
         for p in pools:
             beta = weights[p] / whole if whole > 0 else 1.0 / len(pools)
             delta += abs(by_pool_year[(p, t)] - beta * year_total)
-    return {
+    out: dict[str, Any] = {}
+    if any(o.themes for o in s.outcomes):  # docs/model.md 2.2: the benefit by theme, each outcome's shared among its themes
+        by_theme: dict[str, float] = defaultdict(float)
+        without = 0.0
+        for (a, i, t), n in sol.n.items():
+            iv, e = ivs[i], effective(s, ivs[i], a, n)
+            for o in s.outcomes:
+                value = s.equity_weight(decile[a]) * priority_if_counted(s, a, o.id) * outcome_value(s, iv, t, o.id) * e
+                if o.themes:
+                    for theme in o.themes:
+                        by_theme[theme] += value / len(o.themes)
+                else:
+                    without += value
+        out = {"value_by_theme": dict(by_theme), "value_without_theme": without}
+    return out | {
         "total_spending": total,
         "total_spending_discounted": total_disc,
         "savings_by_agency": savings,
@@ -416,7 +491,7 @@ def _check_constraints(s: Scenario, sol: _Solution, tol: float) -> list[Violatio
                 lhs += sum(z for (_a, _i, p), z in sol.z.items() if p == pool.id)
             reinvested = 0.0
             if pool.reinvest_rate > 0 and t > 1:
-                cash = sum(cash_saved(s, ivs[i], tp, pool.id, t - 1) * n for (_a, i, tp), n in sol.n.items() if tp < t)
+                cash = sum(cash_saved(s, ivs[i], tp, pool.id, t - 1) * effective(s, ivs[i], a, n) for (a, i, tp), n in sol.n.items() if tp < t)
                 reinvested = pool.reinvest_rate * cash
             rhs = budget[t - 1] + reinvested
             if lhs > rhs + _slack(tol, lhs, rhs):
@@ -457,7 +532,7 @@ def _check_constraints(s: Scenario, sol: _Solution, tol: float) -> list[Violatio
         for pool in s.pools:
             lhs = sum(discount(s, t) * x for (_a, _i, p, t), x in sol.x.items() if p == pool.id)
             lhs += sum(z for (_a, _i, p), z in sol.z.items() if p == pool.id)
-            rhs = sum(present_value(s, ivs[i], t, pool.id) * n for (_a, i, t), n in sol.n.items())
+            rhs = sum(present_value(s, ivs[i], t, pool.id) * effective(s, ivs[i], a, n) for (a, i, t), n in sol.n.items())
             if lhs > rhs + _slack(tol, lhs, rhs):
                 out.append(Violation(9, RULE_NAMES[9], "the pool spends more than its agency saves", pool=pool.id, amount=lhs, limit=rhs))
 
@@ -470,6 +545,16 @@ def _check_constraints(s: Scenario, sol: _Solution, tol: float) -> list[Violatio
         for (a, t), lhs in sorted(per_area_year.items()):
             if lhs > cap + _slack(tol, lhs, cap):
                 out.append(Violation(10, RULE_NAMES[10], "spending in the area above the area cap", year=t, area=a, amount=lhs, limit=cap))
+
+    # 11 (docs/model.md 2.3). commitments: spending on the intervention (there, then) >= min_spend; fixed costs count
+    # when no year is given or the year is 1
+    for k, c in enumerate(s.policy.commitments):
+        lhs = sum(x for (a, i, _p, t), x in sol.x.items() if i == c.intervention and c.area in (None, a) and c.year in (None, t))
+        if c.year in (None, 1):
+            lhs += sum(z for (a, i, _p), z in sol.z.items() if i == c.intervention and c.area in (None, a))
+        if lhs < c.min_spend - _slack(tol, lhs, c.min_spend):
+            out.append(Violation(11, RULE_NAMES[11], f"commitment {k} is not met", year=c.year, area=c.area, intervention=c.intervention,
+                                 amount=lhs, limit=c.min_spend))
     return out
 
 
@@ -543,6 +628,14 @@ def _check_figures(s: Scenario, result: dict[str, Any], sol: _Solution, tol: flo
             out.append(Violation(0, "summary", f"summary.cost_sharing must name the scenario's rule {expected['cost_sharing']['rule']!r}; got {sharing!r}"))
         else:
             cmp("cost_sharing.deviation", sharing.get("deviation"), expected["cost_sharing"]["deviation"])
+    if "value_by_theme" in expected:
+        got_theme = stated.get("value_by_theme")
+        if not isinstance(got_theme, dict):
+            out.append(Violation(0, "summary", "summary.value_by_theme is missing: outcomes have themes"))
+        else:
+            for theme in set(got_theme) | set(expected["value_by_theme"]):
+                cmp(f"value_by_theme.{theme}", got_theme.get(theme, 0.0), expected["value_by_theme"].get(theme, 0.0))
+            cmp("value_without_theme", stated.get("value_without_theme"), expected["value_without_theme"])
     ranges = stated.get("pool_spending_range")
     if isinstance(ranges, dict):  # the reported plan is one of the equally good plans: its spending lies in each range
         for p, bounds in ranges.items():

@@ -1,8 +1,8 @@
 """Why a scenario is infeasible, and the smallest change that would resolve it.
 
 Spending is never forced in the model except by the per-capita floor (rule
-8), so an infeasible scenario is one whose floors cannot be paid for within
-the other rules. The diagnosis solves the *elastic* programme
+8) and the board's commitments (docs/model.md 2.3), so an infeasible scenario
+is one whose floors or commitments cannot be paid for within the other rules. The diagnosis solves the *elastic* programme
 (:mod:`optimizer.programme`, ``relax=...``): every relaxable rule gets a
 non-negative slack and the least total slack, in pounds (participants beyond
 coverage are priced at their unit cost), is found. Rules with slack are the
@@ -29,7 +29,7 @@ from optimizer.session import solve_programme
 
 SLACK_EPS = 1e-6
 #: rows that define the model's quantities rather than a rule a board could change
-STRUCTURAL = ("cost", "fixed_cost", "min_scale")
+STRUCTURAL = ("cost", "fixed_cost", "min_scale", "bands")
 
 
 def _money(v: float) -> str:
@@ -54,6 +54,13 @@ def _describe(s: Scenario, k: Coefficients, prog: Programme, name: str, row: int
             why = " (no pool may fund this area, or no intervention has eligible people in it)"
         return {"rule": "community_wealth_fund.per_capita_floor", "area": area, "year": year, "change": amount,
                 "message": f"lower the per-capita floor in area {area}, year {year}, by {_money(per_head)} per resident ({_money(amount)} in all){why}"}
+    if name == "commitment":
+        j = keys["commitment"]
+        c = s.policy.commitments[j]
+        what = s.interventions[k.intervention_ids.index(c.intervention)].name
+        where = (f" in {c.area}" if c.area is not None else "") + (f" in year {c.year}" if c.year is not None else "")
+        return {"rule": "commitment", "commitment": j, "change": amount, "explanation": commitment_sentence(s, k, prog, j, amount),
+                "message": f"lower the commitment to {what}{where} (policy.commitments[{j}]) by {_money(amount)}"}
     if name == "area_cap":
         area = k.area_ids[keys["area"]]
         return {"rule": "area_cap", "area": area, "year": year, "change": amount,
@@ -77,6 +84,35 @@ def _describe(s: Scenario, k: Coefficients, prog: Programme, name: str, row: int
             "message": f"allow {people:,.2f} more participants of {iv} in area {area}, year {year} (max_coverage)"}
 
 
+def commitment_sentence(s: Scenario, k: Coefficients, prog: Programme, j: int, short: float) -> str:
+    """Why commitment ``j`` cannot be met, in the board's words, and by how much it would have to fall."""
+    c = s.policy.commitments[j]
+    iv_index = k.intervention_ids.index(c.intervention)
+    iv = s.interventions[iv_index]
+    where = f" in {c.area}" if c.area is not None else ""
+    when = f" in year {c.year}" if c.year is not None else (" over the horizon" if s.H > 1 else "")
+    head = f"the commitment to spend {_money(c.min_spend)} on {iv.name}{where}{when} (policy.commitments[{j}]) cannot be met"
+    areas = [k.area_ids.index(c.area)] if c.area is not None else list(range(len(k.area_ids)))
+    funders = [p for p in range(len(k.pool_ids)) if k.allowed[areas, iv_index, p].any()]
+    years = 1 if c.year is not None else k.H
+    reach = float(k.upper[areas, iv_index].sum()) * iv.unit_cost * years + (iv.fixed_cost if c.year in (None, 1) else 0.0)
+    if not funders:
+        may = [p.id for p in s.pools if p.interventions is None or c.intervention in p.interventions]
+        if may and c.area is not None:
+            reason = "the footprint of every pool that may fund it excludes that area"
+        elif may:
+            reason = "the footprint of every pool that may fund it excludes every area"
+        else:
+            reason = "no pool may fund it (every pool's list of interventions leaves it out)"
+    elif reach <= 0:
+        reason = f"no one in its target group ({iv.target_group}) lives {'there' if c.area is not None else 'in the place'}"
+    elif reach < c.min_spend - 1e-6:
+        reason = f"at most {_money(reach)} can be spent on it{' there' if c.area is not None else ''} (its max_coverage of the {iv.target_group} group)"
+    else:
+        reason = f"the budgets and the other rules leave {_money(max(c.min_spend - short, 0.0))} for it"
+    return f"{head}: {reason}"
+
+
 def _conflict(s: Scenario, k: Coefficients, prog: Programme, name: str, row: int) -> dict[str, Any]:
     """One rule of the conflict, named in the scenario's terms with its amount."""
     block = prog.rows[name]
@@ -91,6 +127,9 @@ def _conflict(s: Scenario, k: Coefficients, prog: Programme, name: str, row: int
         out["area"] = k.area_ids[keys["area"]]
     if "intervention" in keys:
         out["intervention"] = k.intervention_ids[keys["intervention"]]
+    if "commitment" in keys:
+        out["commitment"] = keys["commitment"]
+        out["intervention"] = s.policy.commitments[keys["commitment"]].intervention
     if "pair" in keys:
         out["area"] = k.area_ids[prog.pair_area[keys["pair"]]]
         out["intervention"] = k.intervention_ids[prog.pair_iv[keys["pair"]]]
@@ -148,11 +187,21 @@ def diagnose(s: Scenario, k: Coefficients, *, time_limit: float = 60.0) -> dict[
             cost, fam_changes, _ = alone
             alternatives.append({"rule": family, "total_change": cost, "changes": fam_changes,
                                  "message": f"relax only {family}: {len(fam_changes)} change(s) worth {_money(cost)} in all"})
-    rules = sorted({c["rule"] for c in conflicts} | {c["rule"] for c in changes} | {"community_wealth_fund.per_capita_floor"})
+    forcing = {"community_wealth_fund.per_capita_floor", "commitment"}
     floor = s.policy.community_wealth_fund.per_capita_floor
-    others = [r for r in rules if r != "community_wealth_fund.per_capita_floor"]
-    head = (f"Infeasible: the per-capita floor of {_money(floor)} per resident in every deprived area and year cannot be paid for "
-            f"within {', '.join(others) or 'the other rules'}.")
+    forced = {c["rule"] for c in changes if c["rule"] in forcing} or ({"community_wealth_fund.per_capita_floor"} if floor > 0 else {"commitment"})
+    rules = sorted({c["rule"] for c in conflicts} | {c["rule"] for c in changes} | forced)
+    others = [r for r in rules if r not in forcing]
+    within = f"within {', '.join(others) or 'the other rules'}"
+    parts = []
+    if "community_wealth_fund.per_capita_floor" in forced:
+        parts.append(f"the per-capita floor of {_money(floor)} per resident in every deprived area and year cannot be paid for {within}")
+    broken = [c for c in changes if c["rule"] == "commitment"]
+    if "commitment" in forced:
+        parts += [c["explanation"] for c in broken[:3]] or [f"the commitments cannot be met {within}"]
+        if len(broken) > 3:
+            parts.append(f"and {len(broken) - 3} more commitment(s)")
+    head = "Infeasible: " + "; ".join(parts) + "."
     fix = "; ".join(c["message"] for c in changes[:5]) + ("; ..." if len(changes) > 5 else "")
     return {"conflicts": rules, "conflicting_rows": conflicts, "changes": changes, "alternatives": alternatives, "total_change": total,
             "message": f"{head} The smallest change found (£{total:,.2f} in all): {fix}."}

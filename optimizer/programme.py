@@ -39,7 +39,7 @@ from optimizer.scenario import Scenario
 
 FORMULATIONS = ("pooled", "full")
 #: Rule families that elastic mode may relax; coverage is rule 2.
-RELAXABLE = ("coverage", "budget", "capacity", "community_wealth_fund", "per_capita_floor", "no_agency_worse_off", "area_cap")
+RELAXABLE = ("coverage", "budget", "capacity", "community_wealth_fund", "per_capita_floor", "no_agency_worse_off", "area_cap", "commitment")
 
 
 @dataclass
@@ -74,6 +74,9 @@ class Programme:
     cp_pool: np.ndarray  # (CP,)
     launch_pair: np.ndarray  # (L,) pair index of each launch variable y
     zp_cp: np.ndarray  # (Z,) class-pool pair of each fixed-cost share z
+    band_pair: np.ndarray  # (J,) pair of each band column family nb (docs/model.md 2.1)
+    band_index: np.ndarray  # (J,) which band of its intervention
+    band_effect: np.ndarray  # (J,) the band's effect
     H: int
     formulation: str
     relaxed: tuple[str, ...] = ()
@@ -111,6 +114,9 @@ def names(prog: Programme, k: Coefficients) -> tuple[list[str], list[str]]:
         cols[prog.cols["y"].start + j] = f"y[{areas[prog.pair_area[pair]]},{ivs[prog.pair_iv[pair]]}]"
     for j, cp in enumerate(prog.zp_cp):
         cols[prog.cols["z"].start + j] = f"z[class{prog.cp_class[cp]},{pools[prog.cp_pool[cp]]}]"
+    for j, (pair, band) in enumerate(zip(prog.band_pair, prog.band_index, strict=True)):
+        for t in range(H):
+            cols[prog.cols["nb"].start + j * H + t] = f"n[{areas[prog.pair_area[pair]]},{ivs[prog.pair_iv[pair]]},band{band + 1},{t + 1}]"
     for name, sl in prog.cols.items():
         for j in range(sl.start, sl.stop):
             cols[j] = cols[j] or f"{name}[{j - sl.start}]"
@@ -181,6 +187,7 @@ def build(s: Scenario, k: Coefficients, *, formulation: str = "pooled", relax: t
     define_participants(b, k, ix, elastic="coverage" in relax)
     define_spending(b, k, ix)
     define_launches(b, k, ix)
+    define_bands(b, k, ix, elastic="coverage" in relax)  # version 2, 2.1
     define_cost(b, k, ix)  # rule 1
     define_coverage(b, k, ix, elastic="coverage" in relax)  # rules 2 and 3
     define_fixed_cost(b, k, ix)  # rule 4
@@ -193,6 +200,8 @@ def build(s: Scenario, k: Coefficients, *, formulation: str = "pooled", relax: t
         define_no_agency_worse_off(b, k, ix)  # rule 9
     if s.policy.area_cap is not None:
         define_area_cap(b, k, ix, s.policy.area_cap)  # rule 10
+    define_commitments(b, k, ix)  # version 2, 2.3
+    define_band_rows(b, k, ix)  # version 2, 2.1: last, so that merging areas (fewer pairs) leaves every rule's rows where they were
     slack_rows = define_slack(b, k, ix, relax) if relax else {}
     rows = np.concatenate([e[0] for e in b.entries]) if b.entries else np.zeros(0, np.int64)
     cols = np.concatenate([e[1] for e in b.entries]) if b.entries else np.zeros(0, np.int64)
@@ -218,9 +227,15 @@ class _Index:
     cp_pool: np.ndarray
     launch_pair: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     zp_cp: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    band_pair: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    band_index: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    band_effect: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    pair_banded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     def maps(self) -> dict[str, np.ndarray]:
-        return {k: getattr(self, k) for k in ("pair_area", "pair_iv", "pair_class", "class_iv", "cp_class", "cp_pool", "launch_pair", "zp_cp")}
+        keys = ("pair_area", "pair_iv", "pair_class", "class_iv", "cp_class", "cp_pool", "launch_pair", "zp_cp", "band_pair", "band_index",
+                "band_effect")
+        return {k: getattr(self, k) for k in keys}
 
     @property
     def P(self) -> int:  # noqa: N802
@@ -250,9 +265,15 @@ def _index(k: Coefficients, formulation: str) -> _Index:
 
 
 def define_participants(b: _Builder, k: Coefficients, ix: _Index, elastic: bool) -> None:
-    """n[a,i,t] >= 0, with the coverage bound U[a,i] (rule 2) as a column bound."""
+    """n[a,i,t] >= 0, with the coverage bound U[a,i] (rule 2) as a column bound.
+
+    The benefit of a pair whose intervention has bands of diminishing returns sits on its band columns
+    (:func:`define_bands`), not on n.
+    """
     H = k.H
+    ix.pair_banded = k.banded[ix.pair_iv]
     benefit = k.objective_per_participant[ix.pair_area, ix.pair_iv, :]  # (P, H)
+    benefit[ix.pair_banded] = 0.0
     upper = np.repeat(k.upper[ix.pair_area, ix.pair_iv], H)
     b.add_cols("n", ix.P * H, benefit.ravel(), 0.0, np.inf if elastic else upper)
 
@@ -268,6 +289,57 @@ def define_launches(b: _Builder, k: Coefficients, ix: _Index) -> None:
     b.add_cols("y", len(ix.launch_pair), 0.0, 0.0, 1.0, integer=True)
     ix.zp_cp = np.nonzero(k.fixed_cost[ix.class_iv[ix.cp_class]] > 0)[0]
     b.add_cols("z", len(ix.zp_cp), -1.0, 0.0, np.inf)
+
+
+def define_bands(b: _Builder, k: Coefficients, ix: _Index, elastic: bool) -> None:
+    """Version 2, 2.1: n_b[a,i,t] in [0, width_b x U[a,i]] for every band of a banded pair, n = sum_b n_b, benefit x effect_b.
+
+    The bound of 2.1 is (up_to[b] - up_to[b-1]) x N[a,i], times y[a,i] where a launch exists: here the widths are shares
+    of U[a,i] = up_to[last] x N[a,i] (the same numbers), and y's factor is carried by n <= U y (rule 2), which with
+    n = sum_b n_b and n_b >= 0 holds every band at 0 when y = 0. Areas merged into a class (optimizer/merge.py) sum their
+    U, so the bands of a class are the sums of its areas' bands.
+    """
+    H = k.H
+    banded = np.nonzero(ix.pair_banded)[0]
+    if len(banded) == 0 or k.band_share is None or k.band_effect is None:
+        b.add_cols("nb", 0, 0.0, 0.0, 0.0)
+        return
+    shares, effects = k.band_share[ix.pair_iv[banded]], k.band_effect[ix.pair_iv[banded]]  # (Pb, B)
+    rows_b, bands = np.nonzero(shares > 0)  # row-major: each pair's bands in order
+    ix.band_pair, ix.band_index = banded[rows_b], bands
+    ix.band_effect = effects[rows_b, bands]
+    width = shares[rows_b, bands] * k.upper[ix.pair_area[ix.band_pair], ix.pair_iv[ix.band_pair]]
+    if elastic:  # a relaxed coverage lets the last band grow: participants beyond coverage count at its effect
+        last = np.r_[ix.band_pair[1:] != ix.band_pair[:-1], True]
+        width = np.where(last, np.inf, width)
+    benefit = k.objective_per_participant[ix.pair_area[ix.band_pair], ix.pair_iv[ix.band_pair], :] * ix.band_effect[:, None]
+    b.add_cols("nb", len(ix.band_pair) * H, benefit.ravel(), 0.0, np.repeat(width, H))
+
+
+def define_band_rows(b: _Builder, k: Coefficients, ix: _Index) -> None:
+    """Version 2, 2.1: n[a,i,t] = sum over bands of n_b[a,i,t], for every banded pair and year."""
+    H = k.H
+    banded = np.nonzero(ix.pair_banded)[0]
+    if len(banded) == 0:
+        return
+    start = b.cols["nb"].start
+    t = np.arange(H)
+    link = b.add_rows("bands", len(banded) * H, 0.0, 0.0, {"pair": np.repeat(banded, H), "year": np.tile(t, len(banded))})
+    row_of = np.full(ix.P, -1)
+    row_of[banded] = link + np.arange(len(banded)) * H
+    b.add_entries(row_of[banded][:, None] + t, _n_cols(b, banded[:, None], t, H), 1.0)
+    b.add_entries(row_of[ix.band_pair][:, None] + t, start + np.arange(len(ix.band_pair))[:, None] * H + t, -1.0)
+
+
+def _add_value(b: _Builder, ix: _Index, rows: np.ndarray, vals: np.ndarray) -> None:
+    """Entries of a per-participant value (savings, cash) on rows ``rows`` (P, H): on n, or on the bands times their effect."""
+    H = vals.shape[1]
+    t = np.arange(H)
+    plain = np.nonzero(~ix.pair_banded)[0] if len(ix.pair_banded) else np.arange(ix.P)
+    b.add_entries(rows[plain], _n_cols(b, plain[:, None], t, H), vals[plain])
+    if len(ix.band_pair):
+        j = np.arange(len(ix.band_pair))
+        b.add_entries(rows[ix.band_pair], b.cols["nb"].start + j[:, None] * H + t, vals[ix.band_pair] * ix.band_effect[:, None])
 
 
 # -- rules ---------------------------------------------------------------------
@@ -339,9 +411,10 @@ def define_budget(b: _Builder, k: Coefficients, ix: _Index) -> None:
     b.add_entries(start + ix.cp_pool[ix.zp_cp] * H, b.cols["z"].start + np.arange(len(ix.zp_cp)), 1.0)
     for p in np.nonzero(k.reinvest > 0)[0]:
         for year in range(1, H):
-            for earlier in range(year):
-                saved = k.cash[ix.pair_iv, earlier, p, year - 1]  # K[i, t', p, t-1]
-                b.add_entries(np.full(ix.P, start + p * H + year), _n_cols(b, np.arange(ix.P), earlier, H), -k.reinvest[p] * saved)
+            # K[i, t', p, t-1] for every earlier year t' (times the band's effect where bands exist)
+            saved = np.zeros((ix.P, H))
+            saved[:, :year] = k.cash[ix.pair_iv, :year, p, year - 1]
+            _add_value(b, ix, np.full((ix.P, H), start + p * H + year), -k.reinvest[p] * saved)
 
 
 def define_capacity(b: _Builder, k: Coefficients, ix: _Index) -> None:
@@ -396,8 +469,8 @@ def define_no_agency_worse_off(b: _Builder, k: Coefficients, ix: _Index) -> None
                   np.broadcast_to(k.discount[:H], (len(ix.cp_class), H)))
     b.add_entries(start + ix.cp_pool[ix.zp_cp], b.cols["z"].start + np.arange(len(ix.zp_cp)), 1.0)
     for p in range(n_p):
-        saving = k.value[ix.pair_iv, :, p]  # (P, H)
-        b.add_entries(np.full((ix.P, H), start + p), _n_cols(b, np.arange(ix.P)[:, None], t, H), -saving)
+        saving = k.value[ix.pair_iv, :, p]  # (P, H), times the band's effect where bands exist
+        _add_value(b, ix, np.full((ix.P, H), start + p), -saving)
 
 
 def define_area_cap(b: _Builder, k: Coefficients, ix: _Index, cap: float) -> None:
@@ -409,6 +482,26 @@ def define_area_cap(b: _Builder, k: Coefficients, ix: _Index, cap: float) -> Non
     row_of[areas] = start + np.arange(len(areas)) * H
     t = np.arange(H)
     b.add_entries(row_of[ix.pair_area][:, None] + t, _n_cols(b, np.arange(ix.P)[:, None], t, H), k.unit_cost[ix.pair_iv][:, None])
+
+
+def define_commitments(b: _Builder, k: Coefficients, ix: _Index) -> None:
+    """Version 2, 2.3: spending on an intervention (in an area, in a year, where given) >= min_spend, one row per commitment.
+
+    Spending is c[i] x n (rule 1 makes it the sum over pools of x); the fixed costs of launching it there count when
+    no year is given or the year is 1 (they are paid in year 1).
+    """
+    if not k.commitments:
+        return
+    H = k.H
+    start = b.add_rows("commitment", len(k.commitments), np.array([c[3] for c in k.commitments]), np.inf,
+                       {"commitment": np.arange(len(k.commitments))})
+    for j, (i, a, year, _amount) in enumerate(k.commitments):
+        pairs = np.nonzero((ix.pair_iv == i) & ((ix.pair_area == a) if a >= 0 else True))[0]
+        years = np.arange(H) if year < 0 else np.array([year])
+        b.add_entries(np.full((len(pairs), len(years)), start + j), _n_cols(b, pairs[:, None], years, H), k.unit_cost[i])
+        if year <= 0 and k.fixed_cost[i] > 0:
+            launches = np.nonzero(np.isin(ix.launch_pair, pairs))[0]
+            b.add_entries(np.full(len(launches), start + j), b.cols["y"].start + launches, k.fixed_cost[i])
 
 
 def define_slack(b: _Builder, k: Coefficients, ix: _Index, relax: tuple[str, ...]) -> dict[str, np.ndarray]:

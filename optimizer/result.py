@@ -124,8 +124,10 @@ def summarise(prog: Programme, k: Coefficients, sol: Solution) -> tuple[dict[str
     total = float(pair_spend.sum() + sol.fixed_by_pool.sum())
     pool_discounted = sol.pool_year_spend @ d  # fixed costs sit in year 1, where d = 1
     discounted = float(pool_discounted.sum())
-    savings = np.einsum("ph,phg->g", n, k.value[prog.pair_iv])
-    social = float(np.einsum("ph,ph->", n, k.social[prog.pair_iv]))
+    # savings count each participant at its band's effect, the bands filled in order (docs/model.md 2.1)
+    e = k.effective(n, prog.pair_area, prog.pair_iv)
+    savings = np.einsum("ph,phg->g", e, k.value[prog.pair_iv])
+    social = float(np.einsum("ph,ph->", e, k.social[prog.pair_iv]))
     spending_by_agency = np.zeros(len(k.agency_ids))
     spending_by_agency[: len(k.pool_ids)] = pool_discounted
     by_area = np.zeros(len(k.area_ids))
@@ -133,8 +135,8 @@ def summarise(prog: Programme, k: Coefficients, sol: Solution) -> tuple[dict[str
     by_area += sol.fixed_by_area
     by_decile = {str(dec): float(by_area[k.decile == dec].sum()) for dec in range(1, 11)}
     deprived = float(by_area[k.deprived].sum())
-    benefit = float(np.einsum("ph,ph->", n, k.objective_per_participant[prog.pair_area, prog.pair_iv, :]))
-    by_intervention = _by_intervention(prog, k, sol, pair_spend, d)
+    benefit = float(np.einsum("ph,ph->", e, k.objective_per_participant[prog.pair_area, prog.pair_iv, :]))
+    by_intervention = _by_intervention(prog, k, sol, pair_spend, d, e)
     objective = benefit - discounted
     summary = {
         "total_spending": total,
@@ -151,10 +153,30 @@ def summarise(prog: Programme, k: Coefficients, sol: Solution) -> tuple[dict[str
             {"pool": pool, "year": t + 1, "spend": float(sol.pool_year_spend[p, t])} for p, pool in enumerate(k.pool_ids) for t in range(H)
         ],
     }
+    if k.outcome_themes and k.outcome_benefit is not None:
+        summary.update(_value_by_theme(prog, k, e))
     return summary, objective
 
 
-def _by_intervention(prog: Programme, k: Coefficients, sol: Solution, pair_spend: np.ndarray, d: np.ndarray) -> dict[str, dict[str, Any]]:
+def _value_by_theme(prog: Programme, k: Coefficients, e: np.ndarray) -> dict[str, Any]:
+    """docs/model.md 2.2: the objective's benefit split by theme, each outcome's shared equally among its themes."""
+    assert k.outcome_benefit is not None
+    weight = k.weight[prog.pair_area]
+    by_theme: dict[str, float] = {}
+    without = 0.0
+    for o, themes in enumerate(k.outcome_themes):
+        factor = weight * k.priority[prog.pair_area, o] if k.priority is not None else weight  # W[a] x rho[a,o]
+        value = float(np.einsum("p,ph,ph->", factor, e, k.outcome_benefit[prog.pair_iv, :, o]))
+        if themes:
+            for theme in themes:
+                by_theme[theme] = by_theme.get(theme, 0.0) + value / len(themes)
+        else:
+            without += value
+    return {"value_by_theme": by_theme, "value_without_theme": without}
+
+
+def _by_intervention(prog: Programme, k: Coefficients, sol: Solution, pair_spend: np.ndarray, d: np.ndarray,
+                     effective: np.ndarray) -> dict[str, dict[str, Any]]:
     """Per intervention: spending (fixed costs included), discounted spending, discounted savings and their ratio."""
     n_i = len(k.intervention_ids)
     spend = np.zeros(n_i)
@@ -167,7 +189,7 @@ def _by_intervention(prog: Programme, k: Coefficients, sol: Solution, pair_spend
         spend[i] += fixed
         spend_d[i] += fixed
     savings = np.zeros(n_i)
-    np.add.at(savings, prog.pair_iv, np.einsum("ph,phg->p", sol.participants, k.value[prog.pair_iv]))
+    np.add.at(savings, prog.pair_iv, np.einsum("ph,phg->p", effective, k.value[prog.pair_iv]))
     return {
         iv: {"spending": float(spend[i]), "spending_discounted": float(spend_d[i]), "savings": float(savings[i]),
              "benefit_cost_ratio": float(savings[i] / spend_d[i]) if spend_d[i] > SPEND_EPS else None}

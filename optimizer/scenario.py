@@ -22,7 +22,7 @@ import math
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from optimizer.backends.registry import SolverName, backend_names
 from optimizer.errors import Problem, ScenarioError, pointer
@@ -80,6 +80,12 @@ class Agency(_Model):
     name: Label
 
 
+#: a citation (docs/model.md 2.5): where a unit cost, an effect or a response comes from
+Source = Annotated[str, Field(min_length=1, max_length=1000, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]*$")]
+#: points residents give a theme (docs/model.md 2.2)
+Points = Annotated[float, Field(ge=0), _NZ]
+
+
 class Outcome(_Model):
     """An event that prevention avoids, and who pays for each occurrence."""
 
@@ -87,6 +93,8 @@ class Outcome(_Model):
     name: Label
     unit_costs: dict[Id, Money]
     social_value: Money = 0.0
+    themes: list[Id] | None = Field(None, description="version 2 (docs/model.md 2.2): the residents' themes this outcome serves")
+    source: Source | None = Field(None, description="version 2 (docs/model.md 2.5): the citation for the unit costs")
 
 
 class Area(_Model):
@@ -98,6 +106,8 @@ class Area(_Model):
     imd_rank: Annotated[int, Field(ge=1)] | None = None
     population: Count
     groups: dict[Id, Count] = Field(default_factory=dict)
+    priorities: dict[Id, Points] | None = Field(
+        None, description="version 2 (docs/model.md 2.2): this area's residents' points per theme, used here instead of the place's")
 
 
 class Effect(_Model):
@@ -116,8 +126,19 @@ class Effect(_Model):
     high: Annotated[float, Field(ge=0), _NZ] | None = None
 
 
+class Band(_Model):
+    """One band of diminishing returns (docs/model.md 2.1): participants up to ``up_to`` x N avoid ``effect`` x each effect."""
+
+    up_to: Annotated[float, Field(gt=0, le=1), _NZ]
+    effect: Annotated[float, Field(ge=0), _NZ]
+
+
 class Intervention(_Model):
-    """Something the partnership can fund."""
+    """Something the partnership can fund.
+
+    ``max_coverage`` may be left out where ``response`` is given: the last band's ``up_to`` is then the
+    largest coverage (docs/model.md 2.1), and the canonical form writes it in.
+    """
 
     id: Id
     name: Label
@@ -129,6 +150,30 @@ class Intervention(_Model):
     fixed_cost: Money = 0.0
     min_participants: Count = 0.0
     capacity: Count | None = None
+    response: Annotated[list[Band], Field(min_length=1, max_length=20)] | None = Field(
+        None, description="version 2 (docs/model.md 2.1): bands of diminishing returns, up_to increasing, effect non-increasing")
+    source: Source | None = Field(None, description="version 2 (docs/model.md 2.5): the citation for the unit cost and the effects")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _coverage_from_response(cls, data: Any) -> Any:
+        """Absent max_coverage with a response: the last band's up_to (checked against it where both are given)."""
+        if isinstance(data, dict) and "max_coverage" not in data and isinstance(data.get("response"), list) and data["response"]:
+            last = data["response"][-1]
+            if isinstance(last, dict) and "up_to" in last:
+                data = {**data, "max_coverage": last["up_to"]}
+        return data
+
+    def bands(self) -> list[tuple[float, float]]:
+        """(share of the largest coverage, effect) per band; one band (1, 1) without a response (version 1)."""
+        if not self.response:
+            return [(1.0, 1.0)]
+        top = self.response[-1].up_to
+        out, below = [], 0.0
+        for band in self.response:
+            out.append(((band.up_to - below) / top, band.effect))
+            below = band.up_to
+        return out
 
 
 class CommunityWealthFund(_Model):
@@ -148,6 +193,22 @@ class CostSharing(_Model):
         default=None, description='pool id -> share >= 0, one for every pool (normalised to sum to 1); only with rule "shares"')
 
 
+class ResidentPriorities(_Model):
+    """The place's residents' priorities (docs/model.md 2.2): points per theme, and how much they count beside the evidence."""
+
+    strength: Share = 0.0
+    weights: dict[Id, Points] = Field(description="theme id -> points >= 0, at least one positive")
+
+
+class Commitment(_Model):
+    """What the board has already promised (docs/model.md 2.3): at least ``min_spend`` on an intervention."""
+
+    intervention: Id
+    area: Id | None = None
+    year: Annotated[int, Field(ge=1, le=10)] | None = None
+    min_spend: Money
+
+
 DECILES = tuple(str(d) for d in range(1, 11))
 
 
@@ -160,6 +221,9 @@ class Policy(_Model):
     social_value_weight: Money = 0.0
     area_cap: Money | None = None
     cost_sharing: CostSharing = Field(default_factory=CostSharing, description="version 2: who pays among equally good plans")
+    resident_priorities: ResidentPriorities | None = Field(default=None, description="version 2 (docs/model.md 2.2): residents' priorities")
+    commitments: Annotated[list[Commitment], Field(max_length=10_000)] = Field(default_factory=list,
+                                          description="version 2 (docs/model.md 2.3): spending already promised")
 
     @field_validator("equity_weights")
     @classmethod
@@ -269,14 +333,13 @@ def parse_scenario(data: Any) -> Scenario:
         raise ScenarioError([Problem("", "a scenario must be a JSON object (a mapping of field names to values)")])
     problems: list[Problem] = []
     scenario: Scenario | None = None
-    later = version_2_locations(data)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         seen: set[str] = set()
         for err in exc.errors():
             loc = _location(err["loc"])
-            prob = Problem(loc, later[loc] if loc in later and err["type"] == "extra_forbidden" else _friendly(err))
+            prob = Problem(loc, _friendly(err))
             # a union (a budget is a number or a list) fails once per branch: keep the first
             if prob.loc not in seen:
                 seen.add(prob.loc)
@@ -370,6 +433,7 @@ def _cross_check(data: dict[str, Any]) -> list[Problem]:
 
     policy = _mapping(data.get("policy"))
     problems += _check_version_2(data, policy, agencies, pools)
+    problems += _check_v2_fields(data, outcomes, areas, interventions)
     cwf = _mapping(policy.get("community_wealth_fund"))
     active = any((_number(cwf.get(f)) or 0.0) > 0 for f in ("min_share", "per_capita_floor"))
     if cwf.get("basis") == "local" and active:
@@ -379,33 +443,101 @@ def _cross_check(data: dict[str, Any]) -> list[Problem]:
     return problems
 
 
-#: the version 2 fields of docs/model.md that this build does not implement yet, by where they sit
-V2_LATER = {
-    "interventions": ("response", "source"),
-    "outcomes": ("themes", "source"),
-    "areas": ("priorities",),
-    "policy": ("resident_priorities", "commitments"),
+#: the version 2 fields of docs/model.md, by where they sit, with their section: a scenario using one says "schema_version": 2
+V2_FIELDS = {
+    "interventions": {"response": "2.1", "source": "2.5"},
+    "outcomes": {"themes": "2.2", "source": "2.5"},
+    "areas": {"priorities": "2.2"},
+    "policy": {"resident_priorities": "2.2", "commitments": "2.3", "cost_sharing": "2.4"},
 }
-_V2_SECTION = {"response": "2.1", "themes": "2.2", "priorities": "2.2", "resident_priorities": "2.2", "commitments": "2.3", "source": "2.5"}
-
-
-def _later(field_name: str) -> str:
-    return (f"is a version 2 field (docs/model.md section {_V2_SECTION[field_name]}) that this release of totalplace does not "
-            "implement yet: remove it to solve the scenario without it")
 
 
 def version_2_locations(data: dict[str, Any]) -> dict[str, str]:
-    """Where the scenario uses a version 2 field that this build does not implement yet: JSON pointer -> message."""
+    """Where the scenario uses a version 2 field: JSON pointer -> its section of docs/model.md."""
     found: dict[str, str] = {}
     for where in ("interventions", "outcomes", "areas"):
         for k, item in enumerate(_list(data, where)):
-            for name in V2_LATER[where]:
-                if name in item:
-                    found[f"/{where}/{k}/{name}"] = _later(name)
-    for name in V2_LATER["policy"]:
+            for name, section in V2_FIELDS[where].items():
+                if name in item and item[name] is not None:
+                    found[f"/{where}/{k}/{name}"] = section
+    for name, section in V2_FIELDS["policy"].items():
         if name in _mapping(data.get("policy")):
-            found[f"/policy/{name}"] = _later(name)
+            found[f"/policy/{name}"] = section
     return found
+
+
+def _check_v2_fields(data: dict[str, Any], outcomes: dict[str, str], areas: dict[str, str], interventions: dict[str, str]) -> list[Problem]:
+    """Version 2 (docs/model.md 2.1-2.3): the version is declared; bands fall; priorities name known themes; commitments known ids."""
+    problems: list[Problem] = []
+    if data.get("schema_version") == 1:
+        for loc, section in version_2_locations(data).items():
+            problems.append(Problem(loc, f'is a version 2 field (docs/model.md section {section}): set "schema_version": 2 to use it'))
+    for k, iv in enumerate(_list(data, "interventions")):
+        response = iv.get("response")
+        if not isinstance(response, list):
+            continue
+        bands = [b if isinstance(b, dict) else {} for b in response]
+        ups = [_number(b.get("up_to")) for b in bands]
+        effects = [_number(b.get("effect")) for b in bands]
+        for j in range(1, len(bands)):
+            if ups[j] is not None and ups[j - 1] is not None and ups[j] <= ups[j - 1]:  # type: ignore[operator]
+                problems.append(Problem(f"/interventions/{k}/response/{j}/up_to",
+                                        f"must be greater than the band before it ({ups[j - 1]}); got {ups[j]}: list the bands from the "
+                                        "lowest coverage up"))
+            if effects[j] is not None and effects[j - 1] is not None and effects[j] > effects[j - 1]:  # type: ignore[operator]
+                problems.append(Problem(f"/interventions/{k}/response/{j}/effect",
+                                        f"rises from {effects[j - 1]} to {effects[j]}: an effect that rises with coverage would need integer "
+                                        "variables, so bands must not increase; give this band at most the effect of the band before it"))
+        cover = _number(iv.get("max_coverage"))
+        if bands and ups[-1] is not None and cover is not None and "max_coverage" in iv and abs(ups[-1] - cover) > 1e-12:
+            problems.append(Problem(f"/interventions/{k}/response/{len(bands) - 1}/up_to",
+                                    f"the last band ends at {ups[-1]} but max_coverage is {cover}: they must be equal (the last band is the "
+                                    "largest coverage); change one, or leave max_coverage out"))
+    named: set[str] = set()
+    for o in _list(data, "outcomes"):
+        themes = o.get("themes")
+        if isinstance(themes, list):
+            named |= {t for t in themes if isinstance(t, str)}
+    for k, o in enumerate(_list(data, "outcomes")):
+        themes = o.get("themes")
+        if isinstance(themes, list) and len({t for t in themes if isinstance(t, str)}) != len(themes):
+            problems.append(Problem(f"/outcomes/{k}/themes", "lists a theme twice: list each theme once"))
+    policy = _mapping(data.get("policy"))
+
+    def check_points(points: Any, where: str) -> None:
+        if not isinstance(points, dict):
+            return
+        for theme in points:
+            if theme not in named:
+                hint = f"themes named by outcomes: {', '.join(sorted(named))}" if named else "no outcome names any theme: add themes to /outcomes"
+                problems.append(Problem(f"{where}/{theme}", f"theme {theme!r} is named by no outcome (a likely typo): {hint}"))
+        values = [_number(v) for v in points.values()]
+        if all(v is not None for v in values) and not any(v and v > 0 for v in values):
+            problems.append(Problem(where, "gives no theme any points: give at least one theme a positive number of points"))
+
+    priorities = _mapping(policy.get("resident_priorities"))
+    if "weights" in priorities:
+        check_points(priorities.get("weights"), "/policy/resident_priorities/weights")
+    for k, area in enumerate(_list(data, "areas")):
+        if area.get("priorities") is not None:
+            check_points(area.get("priorities"), f"/areas/{k}/priorities")
+    horizon = data.get("horizon_years")
+    commitments = policy.get("commitments")
+    for k, c in enumerate(commitments if isinstance(commitments, list) else []):
+        if not isinstance(c, dict):
+            continue
+        ref = c.get("intervention")
+        if isinstance(ref, str) and ref not in interventions:
+            problems.append(Problem(f"/policy/commitments/{k}/intervention", f"unknown intervention id {ref!r}: use an id listed in /interventions"))
+        named_area = c.get("area")
+        if isinstance(named_area, str) and named_area not in areas:
+            problems.append(Problem(f"/policy/commitments/{k}/area", f"unknown area id {named_area!r}: use an id listed in /areas, or leave area out "
+                                    "for spending in every area"))
+        year = c.get("year")
+        if isinstance(year, int) and not isinstance(year, bool) and isinstance(horizon, int) and year > horizon:
+            problems.append(Problem(f"/policy/commitments/{k}/year", f"year {year} is beyond horizon_years ({horizon}): give a year from 1 to "
+                                    f"{horizon}, or leave year out for spending over the whole horizon"))
+    return problems
 
 
 def _check_version_2(data: dict[str, Any], policy: dict[str, Any], agencies: dict[str, str], pools: list[dict[str, Any]]) -> list[Problem]:
@@ -413,8 +545,6 @@ def _check_version_2(data: dict[str, Any], policy: dict[str, Any], agencies: dic
     if "cost_sharing" not in policy:
         return []
     problems: list[Problem] = []
-    if data.get("schema_version") == 1:
-        problems.append(Problem("/policy/cost_sharing", 'is a version 2 field (docs/model.md section 2.4): set "schema_version": 2 to use it'))
     sharing = _mapping(policy["cost_sharing"])
     shares = sharing.get("shares")
     rule = sharing.get("rule", "budget_share")
@@ -463,6 +593,12 @@ def canonical_dict(s: Scenario, *, with_solver: bool = False) -> dict[str, Any]:
             area["name"] = None
     if s.policy.cost_sharing == CostSharing():  # the default rule: left out, so it changes no version 1 hash
         del data["policy"]["cost_sharing"]
+    # version 2 fields left out where unused, so that they change no version 1 hash
+    for where, fields in V2_FIELDS.items():
+        for item in ([data["policy"]] if where == "policy" else data[where]):
+            for key in fields:
+                if key in item and item[key] in (None, []):
+                    del item[key]
     if data.get("data_vintage") is None:  # optional metadata: left out where unset, so it changes no existing hash
         data.pop("data_vintage", None)
     if not with_solver:

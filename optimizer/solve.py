@@ -29,7 +29,7 @@ from optimizer.backends import Backend, Options, RawSolution, Status, available,
 from optimizer.coefficients import compute
 from optimizer.diagnosis import diagnose, empty_rows_infeasible
 from optimizer.errors import SolverUnavailable
-from optimizer.merge import merge, split, why_not
+from optimizer.merge import merge, split, split_duals, why_not
 from optimizer.prices import binding_rules, shadow_prices
 from optimizer.programme import Programme, build
 from optimizer.result import DEPRIVATION_DATA, Result, read_solution, summarise
@@ -94,8 +94,10 @@ def solve(
     def expand(x: np.ndarray) -> np.ndarray:
         """A solution of the merged programme split back out over its areas (a solution of ``prog``)."""
         assert merged is not None
-        # the merged programme has the same rows, in the same order, as the unmerged one (optimizer/merge.py)
-        if [(b.name, b.count) for b in target.rows.values()] != [(b.name, b.count) for b in prog.rows.values()]:
+        # the merged programme has the same rows, in the same order, as the unmerged one, but for the band rows
+        # (last, one per pair: optimizer/merge.py)
+        rules = [(b.name, b.count) for b in target.rows.values() if b.name != "bands"]
+        if rules != [(b.name, b.count) for b in prog.rows.values() if b.name != "bands"]:
             raise AssertionError("merged programme's rows differ from the unmerged one's")  # pragma: no cover
         return split(prog, target, k, merged[0], merged[1], x)
 
@@ -107,7 +109,8 @@ def solve(
         """The answer of the target programme in the terms of ``prog``, checked against its rows (optimizer/merge.py)."""
         if merged is None or found.x is None or prog.A.shape[1] == 0:
             return found
-        return checked(replace(found, x=expand(found.x)), prog, backend, "the merged programme's solution, split over its areas,")
+        duals = None if found.row_dual is None else split_duals(prog, target, merged[1], found.row_dual)
+        return checked(replace(found, x=expand(found.x), row_dual=duals), prog, backend, "the merged programme's solution, split over its areas,")
 
     if len(empty_rows_infeasible(prog)):
         raw = RawSolution(Status.INFEASIBLE, message="a rule needs spending where no pool may fund anything")
@@ -158,6 +161,7 @@ def solve(
         summary.update(summary_fields(sharing, k))
         # Delta of the plan as reported, from its allocations and launches (what a reader recomputes)
         summary["cost_sharing"]["deviation"] = deviation(sol.pool_year_spend, sharing.target_shares)
+    _add_sources(scenario, summary)
     if scenario.data_vintage is not None:  # which deprivation data the Community Wealth Fund rule used
         summary["deprivation_data"] = DEPRIVATION_DATA[scenario.data_vintage]
     prices = shadow_prices(scenario, prog, k, duals, summary["total_spending"], integers_fixed=prog.is_mip)
@@ -174,6 +178,18 @@ def solve(
     message = _message(status, objective, summary)
     return Result(status, message, digest, objective=objective, bound=bound, allocations=sol.allocations, launches=sol.launches,
                   summary=summary, shadow_prices=prices, binding_rules=binding, solver=info)
+
+
+def _add_sources(scenario: Scenario, summary: dict[str, Any]) -> None:
+    """docs/model.md 2.5: each intervention's citation, and those of the outcomes it affects, beside its figures."""
+    outcome_source = {o.id: o.source for o in scenario.outcomes if o.source}
+    for iv in scenario.interventions:
+        row = summary["by_intervention"][iv.id]
+        if iv.source:
+            row["source"] = iv.source
+        cited = {e.outcome: outcome_source[e.outcome] for e in iv.effects if e.outcome in outcome_source}
+        if cited:
+            row["outcome_sources"] = cited
 
 
 def _duals_with_integers_fixed(prog: Programme, x: np.ndarray, backend: Backend, options: Options) -> np.ndarray | None:

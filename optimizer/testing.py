@@ -45,6 +45,9 @@ LP_RULES = frozenset(
 )
 #: rules only a MIP scenario switches on
 MIP_RULES = frozenset({"fixed_cost", "min_participants"})
+#: version 2 features (docs/model.md 2.1-2.5) that ``random_scenario(..., version=2)`` switches on
+V2_RULES = frozenset({"bands", "priorities", "area_priorities", "commitment", "commitment_in_area_and_year", "sources",
+                      "cost_sharing_shares"})
 
 _SIZES = {
     # areas, interventions, pools, outcomes, horizon
@@ -54,8 +57,14 @@ _SIZES = {
 }
 
 
-def random_scenario(seed: int, *, mip: bool = False, size: str = "small") -> dict[str, Any]:
-    """A valid scenario dict drawn from ``seed``; ``mip`` adds fixed costs and minimum numbers."""
+def random_scenario(seed: int, *, mip: bool = False, size: str = "small", version: int = 1) -> dict[str, Any]:
+    """A valid scenario dict drawn from ``seed``; ``mip`` adds fixed costs and minimum numbers.
+
+    ``version=2`` draws the same scenario and then, from a stream of its own, switches on version 2's
+    features (:func:`add_version_2`): a version 1 draw of a seed never changes.
+    """
+    if version == 2:
+        return add_version_2(random_scenario(seed, mip=mip, size=size), seed)
     if size not in _SIZES:
         raise ValueError(f"size must be one of {sorted(_SIZES)}; got {size!r}")
     rng = random.Random(f"totalplace-{seed}-{int(mip)}-{size}")
@@ -211,6 +220,68 @@ def random_scenario(seed: int, *, mip: bool = False, size: str = "small") -> dic
     return scenario
 
 
+THEMES = ("health", "equality_and_safety", "income_and_affordability", "education_and_lifelong_learning", "social_connections")
+
+
+def add_version_2(scenario: dict[str, Any], seed: int) -> dict[str, Any]:
+    """The scenario with version 2's features switched on at random: bands, priorities, commitments, sources, shares."""
+    rng = random.Random(f"totalplace-v2-{seed}-{scenario['name']}")
+    out: dict[str, Any] = {**scenario, "schema_version": 2, "policy": dict(scenario.get("policy", {}))}
+    ivs = [dict(iv) for iv in scenario["interventions"]]
+    for iv in ivs:
+        if rng.random() < 0.6:  # two or three bands, falling effects, the last at max_coverage
+            top = iv["max_coverage"]
+            cuts = sorted(round(rng.uniform(0.1, 0.9) * top, 3) for _ in range(rng.randint(1, 2)))
+            ups = [c for j, c in enumerate(cuts) if c > 0 and (j == 0 or c > cuts[j - 1])] + [top]
+            effects = sorted((round(rng.uniform(0.2, 1.5), 2) for _ in ups), reverse=True)
+            iv["response"] = [{"up_to": u, "effect": e} for u, e in zip(ups, effects, strict=True)]
+            if rng.random() < 0.5:
+                del iv["max_coverage"]
+        if rng.random() < 0.5:
+            iv["source"] = f"Evaluation of intervention {iv['id']}, seed {seed}"
+    out["interventions"] = ivs
+    outcomes = [dict(o) for o in scenario["outcomes"]]
+    for o in outcomes:
+        if rng.random() < 0.7:
+            o["themes"] = rng.sample(THEMES, rng.randint(1, 2))
+        if rng.random() < 0.4:
+            o["source"] = f"Unit cost of {o['id']}"
+    out["outcomes"] = outcomes
+    named = sorted({t for o in outcomes for t in o.get("themes", [])})
+    if named and rng.random() < 0.7:
+        weights = {t: float(rng.randint(0, 40)) for t in named}
+        weights[rng.choice(named)] += 10.0
+        out["policy"]["resident_priorities"] = {"strength": round(rng.uniform(0.1, 1.0), 2), "weights": weights}
+        areas = [dict(a) for a in scenario["areas"]]
+        for a in rng.sample(areas, min(len(areas), rng.randint(0, 2))):
+            own = {t: float(rng.randint(0, 30)) for t in rng.sample(named, rng.randint(1, len(named)))}
+            own[next(iter(own))] += 5.0
+            a["priorities"] = own
+        out["areas"] = areas
+    if rng.random() < 0.6:  # a commitment the place can afford: a fraction of one year's reach of an intervention somewhere
+        iv = rng.choice(ivs)
+        funded = [a for a in scenario["areas"] if any(
+            (p.get("areas") is None or a["id"] in p["areas"]) and (p.get("interventions") is None or iv["id"] in p["interventions"])
+            for p in scenario["pools"]) and a["groups"].get(iv["target_group"], 0) > 0]
+        if funded:
+            cover = iv.get("max_coverage", iv["response"][-1]["up_to"] if "response" in iv else 0.5)
+            commitment: dict[str, Any] = {"intervention": iv["id"]}
+            if rng.random() < 0.5:
+                a = rng.choice(funded)
+                commitment["area"] = a["id"]
+                reach = iv["unit_cost"] * cover * a["groups"][iv["target_group"]]
+                if rng.random() < 0.6:
+                    commitment["year"] = rng.randint(1, scenario["horizon_years"])
+            else:
+                reach = sum(iv["unit_cost"] * cover * a["groups"][iv["target_group"]] for a in funded)
+            commitment["min_spend"] = float(round(reach * rng.uniform(0.05, 0.3), 2))
+            out["policy"]["commitments"] = [commitment]
+    if len(scenario["pools"]) > 1 and rng.random() < 0.3:
+        out["policy"]["cost_sharing"] = {"rule": "shares", "shares": {p["id"]: float(rng.randint(0, 4)) + (1.0 if k == 0 else 0.0)
+                                                                     for k, p in enumerate(scenario["pools"])}}
+    return out
+
+
 def rules_on(scenario: dict[str, Any]) -> set[str]:
     """The rules of the model contract that ``scenario`` (a dict) switches on."""
     on: set[str] = set()
@@ -260,6 +331,22 @@ def rules_on(scenario: dict[str, Any]) -> set[str]:
         on.add("social_value")
     if policy.get("area_cap") is not None:
         on.add("area_cap")
+    # version 2
+    if any(iv.get("response") and len(iv["response"]) > 1 for iv in scenario["interventions"]):
+        on.add("bands")
+    rp = policy.get("resident_priorities")
+    if rp and rp.get("strength", 0) > 0:
+        on.add("priorities")
+        if any(ar.get("priorities") for ar in scenario["areas"]):
+            on.add("area_priorities")
+    for c in policy.get("commitments", []):
+        on.add("commitment")
+        if c.get("area") is not None and c.get("year") is not None:
+            on.add("commitment_in_area_and_year")
+    if any(x.get("source") for x in scenario["interventions"] + scenario["outcomes"]):
+        on.add("sources")
+    if policy.get("cost_sharing", {}).get("rule") == "shares":
+        on.add("cost_sharing_shares")
     return on
 
 
@@ -270,3 +357,8 @@ def agreement_seeds() -> list[tuple[int, bool]]:
     stream depends on ``mip``), so these are 100 scenarios; they solve in seconds.
     """
     return [(seed, mip) for seed in range(50) for mip in (False, True)]
+
+
+def agreement_seeds_v2() -> list[tuple[int, bool]]:
+    """The version 2 draws of the agreement test: seeds 0..29 as LPs and 0..19 as MIPs (50 scenarios)."""
+    return [(seed, False) for seed in range(30)] + [(seed, True) for seed in range(20)]

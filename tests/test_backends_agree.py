@@ -1,7 +1,9 @@
 """Every installed back end gives the same optimum on seeded random scenarios.
 
 The scenarios are :func:`optimizer.testing.agreement_seeds`: seeds 0..49, each
-drawn as an LP and as a MIP, small so that the file runs in seconds; together they switch on
+drawn as an LP and as a MIP, and the 50 version 2 draws of
+:func:`optimizer.testing.agreement_seeds_v2` (bands, priorities, commitments,
+sources and the board's cost shares switched on at random), small so that the file runs in seconds; together they switch on
 every rule of the model contract (asserted below). For each scenario and back
 end (MIPs: the MIP-capable back ends only):
 
@@ -24,24 +26,24 @@ import pytest
 from optimizer.check import check_result, recompute_objective
 from optimizer.scenario import Scenario, parse_scenario
 from optimizer.solve import available_solvers, solve
-from optimizer.testing import LP_RULES, MIP_RULES, agreement_seeds, random_scenario, rules_on
+from optimizer.testing import LP_RULES, MIP_RULES, V2_RULES, agreement_seeds, agreement_seeds_v2, random_scenario, rules_on
 
 BACKENDS = available_solvers()
 MIP_CAPABLE = ("highs", "cbc", "ortools-scip")
 TOL = {"ortools-pdlp": 1e-4}  # a first-order method: looser objective and feasibility tolerance
-CASES = agreement_seeds()
+CASES = [(seed, mip, 1) for seed, mip in agreement_seeds()] + [(seed, mip, 2) for seed, mip in agreement_seeds_v2()]
 
 
-def _scenario(seed: int, mip: bool) -> Scenario:
-    data = random_scenario(seed, mip=mip)
+def _scenario(seed: int, mip: bool, version: int = 1) -> Scenario:
+    data = random_scenario(seed, mip=mip, version=version)
     data["solver"] = {"time_limit": 20, "mip_gap": 1e-9}  # prove optimality, so that optima can be compared at 1e-6
     return parse_scenario(data)
 
 
 @functools.cache
-def _solve_all(seed: int, mip: bool) -> dict[str, dict[str, Any]]:
+def _solve_all(seed: int, mip: bool, version: int = 1) -> dict[str, dict[str, Any]]:
     """The result dict of every applicable back end (cached: the summary test reuses them)."""
-    s = _scenario(seed, mip)
+    s = _scenario(seed, mip, version)
     names = [b for b in BACKENDS if not s.is_mip or b in MIP_CAPABLE]
     return {b: solve(s, b).to_dict() for b in names}
 
@@ -50,10 +52,10 @@ def _rel(a: float, b: float) -> float:
     return abs(a - b) / max(1.0, abs(a), abs(b))
 
 
-@pytest.mark.parametrize("seed, mip", CASES, ids=[f"seed{s}{'-mip' if m else ''}" for s, m in CASES])
-def test_backends_agree(seed: int, mip: bool) -> None:
-    s = _scenario(seed, mip)
-    results = _solve_all(seed, mip)
+@pytest.mark.parametrize("seed, mip, version", CASES, ids=[f"seed{s}{'-mip' if m else ''}{'-v2' if v == 2 else ''}" for s, m, v in CASES])
+def test_backends_agree(seed: int, mip: bool, version: int) -> None:
+    s = _scenario(seed, mip, version)
+    results = _solve_all(seed, mip, version)
     statuses = {b: r["status"] for b, r in results.items()}
     assert len(set(statuses.values())) == 1, "back ends disagree on the status:\n" + "\n".join(
         f"{b}: {r['status']}: {r['message']}" for b, r in results.items()
@@ -80,17 +82,23 @@ def test_backends_agree(seed: int, mip: bool) -> None:
 
 
 def test_cases_switch_every_rule_on() -> None:
+    """Every rule of version 1 is on in some version 1 draw, and every feature of version 2 in some version 2 draw."""
     on: set[str] = set()
-    for seed, mip in CASES:
-        on |= rules_on(random_scenario(seed, mip=mip))
-    assert (LP_RULES | MIP_RULES) - on == set()
+    for seed, mip, version in CASES:
+        on |= rules_on(random_scenario(seed, mip=mip, version=version))
+    assert (LP_RULES | MIP_RULES | V2_RULES) - on == set()
+    v2_only: set[str] = set()
+    for seed, mip, version in CASES:
+        if version == 2:
+            v2_only |= rules_on(random_scenario(seed, mip=mip, version=2))
+    assert (V2_RULES | {"bands"}) <= v2_only and "fixed_cost" in v2_only  # bands beside launches, too
 
 
 def test_cases_are_mostly_worth_solving() -> None:
     """A good share of the scenarios fund something; some are MIPs; all reach a verdict."""
     funded = infeasible = 0
-    for seed, mip in CASES:
-        ref = _solve_all(seed, mip).get("highs")
+    for seed, mip, version in CASES:
+        ref = _solve_all(seed, mip, version).get("highs")
         if ref is None:
             continue
         funded += ref["status"] == "optimal" and ref["summary"]["total_spending"] > 0

@@ -227,8 +227,9 @@ def test_version_2_field_in_a_version_1_scenario_is_refused() -> None:
     ("policy", "resident_priorities", {"strength": 0.5, "weights": {"health": 1}}, "2.2"),
     ("interventions", "source", "a trial", "2.5"),
 ])
-def test_later_version_2_fields_are_refused_by_name(where: str, field: str, value: Any, section: str) -> None:
-    data = {**scenario(), "schema_version": 2}
+def test_version_2_fields_in_a_version_1_scenario_are_refused_by_name(where: str, field: str, value: Any, section: str) -> None:
+    """Each version 2 field, in a scenario that says version 1, is refused where it is, with its section and the fix."""
+    data = {**scenario(), "schema_version": 1}
     if where == "policy":
         data["policy"] = {field: value}
         loc = f"/policy/{field}"
@@ -239,7 +240,7 @@ def test_later_version_2_fields_are_refused_by_name(where: str, field: str, valu
         parse_scenario(data)
     found = {p.loc: p.msg for p in err.value.problems}
     assert loc in found, found
-    assert f"version 2 field (docs/model.md section {section})" in found[loc] and "remove it" in found[loc]
+    assert f"version 2 field (docs/model.md section {section})" in found[loc] and '"schema_version": 2' in found[loc]
 
 
 @pytest.mark.parametrize("case", list(CASES))
