@@ -89,11 +89,18 @@ def areas_of(scale: str, vintage: str | None = None) -> list[dict[str, Any]]:
     return build_areas(spec.kind, spec.place, spec.vintage)[: spec.n_areas]
 
 
-def scenario(scale: str, seed: int = 0, *, mip: bool = False, vintage: str | None = None) -> dict[str, Any]:
+#: the version 2 generator's bands (docs/model.md 2.1): equal slices of max_coverage, effects falling, average 1
+BAND_EFFECTS = {2: (1.3, 0.7), 3: (1.5, 1.0, 0.5), 4: (1.6, 1.2, 0.8, 0.4)}
+
+
+def scenario(scale: str, seed: int = 0, *, mip: bool = False, vintage: str | None = None, bands: int = 0) -> dict[str, Any]:
     """The benchmark scenario (a plain dict, valid under docs/model.md) of ``scale`` drawn from ``seed``.
 
     The draw depends on ``(scale, seed, mip)`` only: on either vintage the national scale has the same
     outcomes, interventions and rules, on other areas (and so other budgets, which scale with them).
+    ``bands`` (2 to 4; the version 2 generator) gives every intervention that many bands of diminishing
+    returns, equal slices of its max_coverage with the effects of :data:`BAND_EFFECTS` (their average is 1,
+    so the value of full coverage is the version 1 draw's); the rest of the draw is unchanged.
     """
     spec = spec_of(scale, vintage)
     rng = random.Random(f"totalplace-bench-{scale}-{seed}-{int(mip)}")
@@ -161,6 +168,15 @@ def scenario(scale: str, seed: int = 0, *, mip: bool = False, vintage: str | Non
     }
     if mip:
         doc["solver"] = {"mip_gap": 1e-3}
+    if bands:
+        if bands not in BAND_EFFECTS:
+            raise ValueError(f"bands must be one of {sorted(BAND_EFFECTS)}; got {bands}")
+        doc["schema_version"] = 2
+        doc["name"] += f" ({bands} bands)"
+        for iv in interventions:
+            top = iv["max_coverage"]
+            iv["response"] = [{"up_to": round(top * (b + 1) / bands, 6) if b + 1 < bands else top, "effect": e}
+                              for b, e in enumerate(BAND_EFFECTS[bands])]
     if spec.vintage == "2025":
         doc["data_vintage"] = "2025"
     return doc
@@ -181,18 +197,19 @@ def national(seed: int = 0, *, mip: bool = False, vintage: str | None = None) ->
     return scenario("national", seed, mip=mip, vintage=vintage)
 
 
-def path_of(scale: str, seed: int = 0, *, mip: bool = False, out: Path = OUT, vintage: str | None = None) -> Path:
+def path_of(scale: str, seed: int = 0, *, mip: bool = False, out: Path = OUT, vintage: str | None = None, bands: int = 0) -> Path:
     spec = spec_of(scale, vintage)
-    return out / f"{scale}{'' if spec is SCALE_SPECS[scale] else '-' + spec.vintage}-s{seed}{'-mip' if mip else ''}.json"
+    return out / (f"{scale}{'' if spec is SCALE_SPECS[scale] else '-' + spec.vintage}-s{seed}{'-mip' if mip else ''}"
+                  f"{f'-b{bands}' if bands else ''}.json")
 
 
-def write(scale: str, seed: int = 0, *, mip: bool = False, out: Path = OUT, vintage: str | None = None) -> Path:
+def write(scale: str, seed: int = 0, *, mip: bool = False, out: Path = OUT, vintage: str | None = None, bands: int = 0) -> Path:
     """Validate the scenario and write it (canonical JSON, via ``save_scenario``); returns its path."""
     from optimizer.forms import save_scenario
     from optimizer.scenario import parse_scenario
 
-    doc = scenario(scale, seed, mip=mip, vintage=vintage)
-    return save_scenario(parse_scenario(doc), path_of(scale, seed, mip=mip, out=out, vintage=vintage))
+    doc = scenario(scale, seed, mip=mip, vintage=vintage, bands=bands)
+    return save_scenario(parse_scenario(doc), path_of(scale, seed, mip=mip, out=out, vintage=vintage, bands=bands))
 
 
 def main() -> None:

@@ -198,6 +198,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "or both in one run (2025,2019)")
     p.add_argument("--quick", action="store_true", help="borough and ICS, highs only, one run, peers but PuLP at borough only")
     p.add_argument("--no-save", action="store_true", help="do not write benchmarks/results/")
+    p.add_argument("--peer-scales", default=None, help="with --peers: only at these scales (comma-separated; default every scale run)")
+    p.add_argument("--no-pulp", action="store_true", help="with --peers: HiGHS alone only, not the PuLP + CBC peer")
+    p.add_argument("--bands", type=int, default=0, choices=(0, 2, 3, 4),
+                   help="the version 2 generator: this many bands of diminishing returns on every intervention "
+                        "(results in benchmarks/results/bands.md)")
     args = p.parse_args(argv)
     args.scales = [s for s in args.scales.split(",") if s]
     args.mip_backends = [b for b in args.mip_backends.split(",") if b]
@@ -219,14 +224,14 @@ def main(argv: list[str] | None = None) -> None:
     command = "python -m benchmarks.run " + shlex.join(sys.argv[1:] if argv is None else argv)
     run: dict[str, Any] = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "command": command.strip(), "machine": machine(),
                            "settings": {"repeat": args.repeat, "seed": args.seed, "lp_time_limit": args.lp_time_limit,
-                                        "national_vintage": args.national_vintage}, "lp": [], "peers": [],
+                                        "national_vintage": args.national_vintage, "bands": args.bands}, "lp": [], "peers": [],
                            "mip": []}
     log(f"machine: {run['machine']['cores']} cores, {run['machine']['cpu']}, {run['machine']['memory_gib']} GiB")
     run["floor"] = floor.measure(5)
     log("start-up floor: " + ", ".join(f"{r['what']} {r['median_s']:.3f} s" for r in run["floor"]))
     lp_runs = [(s, v) for s in args.scales for v in (args.national_vintage if s == "national" else [generate.SCALE_SPECS[s].vintage])]
     for scale, vintage in lp_runs if not args.no_lp else []:
-        path = generate.write(scale, args.seed, vintage=vintage)
+        path = generate.write(scale, args.seed, vintage=vintage, bands=args.bands)
         log(f"{scale} LP ({vintage} data): {path.name}")
         rows = []
         for backend in (args.backends.split(",") if args.backends else LP_BACKENDS[scale]):
@@ -234,10 +239,10 @@ def main(argv: list[str] | None = None) -> None:
             if row is not None:
                 rows.append(row)
         peers: list[dict[str, Any]] = []
-        if args.peers:
+        if args.peers and (args.peer_scales is None or scale in args.peer_scales.split(",")):
             limit = args.national_limit if scale == "national" else args.highs_full_limit
             peers.append(peer_highs_full(scale, path, limit, vintage=vintage))
-            if scale in PULP_SCALES and not (args.quick and scale != "borough"):
+            if scale in PULP_SCALES and not args.no_pulp and not (args.quick and scale != "borough"):
                 peers.append(peer_pulp(scale, path, args.pulp_limit, vintage=vintage))
         add_ratios(rows, peers)
         run["lp"] += rows
@@ -246,7 +251,7 @@ def main(argv: list[str] | None = None) -> None:
         for scale in (s for s in args.scales if s in MIP_SETTINGS):
             run["mip"] += mip_rows(scale, args, run["peers"])
     run["targets"] = report.targets(run)
-    run["changes"] = report.compare(run, report.history())
+    run["changes"] = report.compare(run, report.history(args.bands))
     print(report.markdown(run))
     for change in run["changes"]:
         if change["regression"]:

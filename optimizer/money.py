@@ -233,6 +233,10 @@ def _summary_in_pence(summary: dict[str, Any], by_pool_year: dict[tuple[str, int
                 row[key] = split[iv]
         for row in ivs.values():
             row["benefit_cost_ratio"] = ratio(row.get("benefit_cost_ratio"))
+    themes = summary.get("value_by_theme")
+    if isinstance(themes, dict):  # version 2 (docs/model.md 2.2): money, in pence
+        summary["value_by_theme"] = {t: penny(v) for t, v in themes.items()}
+        summary["value_without_theme"] = penny(summary.get("value_without_theme"))
     sharing = summary.get("cost_sharing")
     if isinstance(sharing, dict) and isinstance(sharing.get("deviation"), float):
         sharing["deviation"] = penny(sharing["deviation"])

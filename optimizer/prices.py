@@ -82,6 +82,12 @@ def shadow_prices(s: Scenario, prog: Programme, k: Coefficients, duals: np.ndarr
         cb = prog.rows["capacity"]
         for j, (i, t) in enumerate(zip(cb.keys["intervention"], cb.keys["year"], strict=True)):
             rules.append({"rule": "capacity", "intervention": k.intervention_ids[i], "year": int(t) + 1, "value": float(duals[cb.start + j]), "unit": "per participant"})
+    if "commitment" in prog.rows:  # docs/model.md 2.3: the row is spending >= min_spend; its dual is d objective / d min_spend
+        mb = prog.rows["commitment"]
+        for j in range(mb.count):
+            c = s.policy.commitments[j]
+            rules.append({"rule": "commitment", "commitment": j, "intervention": c.intervention, "area": c.area, "year": c.year,
+                          "value": float(duals[mb.start + j]), "unit": "per £1 of min_spend"})
     return {"budgets": budgets, "rules": rules, "integers_fixed": integers_fixed}
 
 
@@ -126,6 +132,20 @@ def binding_rules(s: Scenario, prog: Programme, k: Coefficients, x: np.ndarray, 
             tail = f"; letting it spend £1 beyond them would add {_money(price)} of net value" if price is not None else ""
             out.append({"rule": "no_agency_worse_off", "pool": pool, "value": price,
                         "message": f"No agency worse off binds for {pool_names[pool]}: its spending equals the savings it receives{tail}."})
+    if "commitment" in prog.rows:
+        block = prog.rows["commitment"]
+        _, tight = _slack(prog, activity, terms, "commitment", duals)
+        ivs = {iv.id: iv.name for iv in s.interventions}
+        for j in np.nonzero(tight)[0]:
+            c = s.policy.commitments[int(j)]
+            price = next((p["value"] for p in (prices or {}).get("rules", []) if p["rule"] == "commitment" and p["commitment"] == j), None)
+            where = (f" in {c.area}" if c.area is not None else "") + (f" in year {c.year}" if c.year is not None else "")
+            tail = ""
+            if price is not None:
+                tail = (f": each £1 of it costs {_money(-price)} of net value at the margin" if price < 0
+                        else f": each £1 of it adds {_money(price)} of net value at the margin")
+            out.append({"rule": "commitment", "commitment": int(j), "intervention": c.intervention, "value": price,
+                        "message": f"The commitment to spend {_money(c.min_spend)} on {ivs[c.intervention]}{where} binds{tail}."})
     out += _coverage_limits(prog, k, x)
     if "capacity" in prog.rows:
         block = prog.rows["capacity"]

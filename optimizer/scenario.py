@@ -31,7 +31,7 @@ from optimizer.errors import Problem, ScenarioError, pointer
 MODEL_VERSION = 2
 #: the scenario versions this build reads (a version 1 scenario is valid and solves as version 2 with its defaults)
 SCHEMA_VERSIONS = (1, 2)
-#: Limits that keep one request bounded; generous for real use (England has 32,844 LSOAs).
+#: Limits that keep one request bounded; generous for real use (England has 33,755 LSOAs of 2021, 32,844 of 2011).
 MAX_AREAS = 50_000
 MAX_INTERVENTIONS = 200
 MAX_POOLS = 20

@@ -110,7 +110,9 @@ WORKED: dict[str, tuple[str, str | None, dict[str, Any]]] = {
         "lad",
         "E08000003",
         {
-            "policy": {"community_wealth_fund": {"min_share": 0.8, "max_decile": 1}, "no_agency_worse_off": True},
+            "policy": {"community_wealth_fund": {"min_share": 0.8, "max_decile": 1}, "no_agency_worse_off": True,
+                       # the link-worker service the partnership has already contracted for the three years (scenarios/README.md)
+                       "commitments": [{"intervention": "social_prescribing", "min_spend": 300000.0}]},
             "per_resident": {"council": 6.0, "police": 1.5, "nhs": 3.0},
             "name": "{place} prevention pool, tight budgets (worked scenario, 2023/24 prices)",
             "folder": "tight",

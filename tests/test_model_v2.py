@@ -348,3 +348,22 @@ def test_bad_priorities_are_refused_where_they_are(priorities: dict[str, Any], l
 def test_an_areas_all_zero_priorities_are_refused() -> None:
     found = problems(priorities_case(own={"health": 0}))
     assert "no theme any points" in found["/areas/0/priorities"]
+
+
+def test_a_binding_commitment_is_priced_and_the_price_is_the_finite_difference() -> None:
+    """'poor' is worth £50 a participant for £100: each £1 committed to it costs £0.50 of net value.
+
+    Finite difference: min_spend 1,000 gives 10,000 - 500 = £9,500; 1,100 gives 10,000 - 550 = £9,450:
+    -£50 for £100 more, -£0.50 per £1, the price the binding rule states.
+    """
+    def case(amount: float) -> dict[str, Any]:
+        return v2(outcomes=[outcome("o_good", council=300), outcome("o_poor", council=50)],
+                  interventions=[iv("good", [eff("o_good")]), iv("poor", [eff("o_poor")])],
+                  policy={"commitments": [{"intervention": "poor", "min_spend": amount}]})
+    base, more = solve(parse_scenario(case(1000))), solve(parse_scenario(case(1100)))
+    assert (more.objective - base.objective) / 100 == pytest.approx(-0.5, rel=1e-9)
+    rule = next(b for b in base.binding_rules if b["rule"] == "commitment")
+    assert rule["value"] == pytest.approx(-0.5, rel=1e-9)
+    assert "costs £0.50 of net value" in rule["message"]
+    price = next(p for p in base.shadow_prices["rules"] if p["rule"] == "commitment")
+    assert price["value"] == pytest.approx(-0.5, rel=1e-9) and price["intervention"] == "poor"

@@ -116,6 +116,19 @@ def test_early_help_return_is_the_results() -> None:
     assert f"{early_help_ratio():.2f}" == match.group(1)
 
 
+def test_early_help_bands_explain_the_return() -> None:
+    """The calibrated average (by hand, no solver) is the README's £1.26, and the plan's £1.47 is it times the bands bought.
+
+    The plan buys bands 1 and 2 (40 % and 30 % of the reach, effects 1.3 and 1.0): (0.4 x 1.3 + 0.3 x 1.0) / 0.7 times the average.
+    """
+    from optimizer.place.calibration import early_help_bcr
+
+    data = json.loads((ROOT / "scenarios" / "manchester.json").read_text(encoding="utf-8"))
+    match = re.search(r"\| the calibrated average family[^|]*\| £(\d+\.\d\d) \|", README)
+    assert match and f"{early_help_bcr(data):.2f}" == match.group(1)
+    assert early_help_ratio() == pytest.approx(early_help_bcr(data) * (0.4 * 1.3 + 0.3 * 1.0) / 0.7, rel=1e-6)
+
+
 def early_help_ratio() -> float:
     """The Manchester result's early-help benefit per £1 spent (what the README's comparison with the paper quotes)."""
     import tempfile
@@ -241,10 +254,23 @@ def test_tight_scenario_prose_is_re_derived() -> None:
     gives = re.search(r"`shadow_prices\.rules` gives (-?[\d,]+) per percentage point", prose)
     assert gives and f"{prices[0]['value']:,.0f}" == gives.group(1), prose
 
+    promise = re.search(r"£([\d.]+) of net\s+value for each pound of it at the margin, and £([\d,]+) in all against the\s+best plan "
+                        r"without the commitment", prose)
+    assert promise, "the README no longer says what the commitment costs"
+    price = next(r["value"] for r in doc["shadow_prices"]["rules"] if r["rule"] == "commitment")
+    assert f"{-price:.2f}" == promise.group(1)
+    unpromised = copy.deepcopy(data)
+    unpromised["policy"]["commitments"] = []
+    assert f"{solve(parse_scenario(unpromised)).objective - result.objective:,.0f}" == promise.group(2)
+
     # every other pound figure of the prose is one the printed output shows (that block is checked above)
     block = prose[prose.index("```\n") : prose.rindex("```")]
     after = prose[prose.rindex("```"):]
-    checked = {f"£{spends.group(1)}m", f"£{spends.group(2)}m", f"£{cost.group(1)}", f"£{point.group(1)}"}
+    checked = {f"£{spends.group(1)}m", f"£{spends.group(2)}m", f"£{cost.group(1)}", f"£{point.group(1)}", f"£{promise.group(1)}",
+               f"£{promise.group(2)}"}
+    # the reach of each service the prose quotes is the printed output's
+    for name, share in re.findall(r"(early help|youth diversion|falls prevention)\s+(?:reaches\s+)?(\d+) %", after):
+        assert f"{name.capitalize()}" in block and f"buys {share}% of its full reach" in block, (name, share)
     for figure in re.findall(r"£[\d,.]*\d(?:m\b)?", after):
         assert figure in checked or figure in block, f"{figure} in the README's prose is neither re-derived nor in the printed output"
 
@@ -282,11 +308,17 @@ def tight_figures() -> dict[str, str]:
     free["policy"]["community_wealth_fund"]["min_share"] = 0.0
     unconstrained = solve(parse_scenario(free))
     price = [r for r in doc["shadow_prices"]["rules"] if "community_wealth_fund" in json.dumps(r)][0]["value"]
+    commitment = next(r["value"] for r in doc["shadow_prices"]["rules"] if r["rule"] == "commitment")
+    without = copy.deepcopy(data)
+    without["policy"]["commitments"] = []
+    unpromised = solve(parse_scenario(without))
     return {
         "it spends £Am of its £Bm (council)": f"£{spent / 1e6:.1f}m of its £{sum(council['budget']) / 1e6:.1f}m",
         "the share costs £C of net value against the best plan without it": f"£{unconstrained.objective - result.objective:,.0f}",
         "each further percentage point about £D": f"£{round(abs(price), -2):,.0f}",
         "`shadow_prices.rules` gives N per percentage point": f"{price:,.0f}",
+        "the commitment costs £E per £1 at the margin": f"£{-commitment:.2f}",
+        "and £F in all against the best plan without it": f"£{unpromised.objective - result.objective:,.0f}",
     }
 
 

@@ -96,13 +96,14 @@ def test_every_unit_cost_is_the_uprated_cited_gmca_figure(worked: dict[str, dict
                     float(gmca_row(c)["cost_gbp"]) * uprate_factor(str(gmca_row(c)["price_year"])) for c in source.codes
                 )
                 assert cost == pytest.approx(by_hand, abs=0.01), (name, outcome["id"], agency)
-                assert all(f"{c} (£" in outcome["name"] for c in source.codes), (name, outcome["id"])
-            assert "GMCA" in outcome["name"] and "2023/24" in outcome["name"]
+                assert all(f"{c} (£" in outcome["source"] for c in source.codes), (name, outcome["id"])
+            assert "GMCA" in outcome["source"] and "2023/24" in outcome["source"]
         for iv in s["interventions"]:
             source = INTERVENTION_COSTS[iv["id"]]
             assert iv["unit_cost"] == pytest.approx(source.value(), abs=0.01)
-            assert all(f"GMCA {c} (£" in iv["name"] for c in source.codes), (name, iv["id"])
-            assert re.search(r"effects: (Manchester calibration|assumption)", iv["name"]), (name, iv["id"])
+            assert all(f"GMCA {c} (£" in iv["source"] for c in source.codes), (name, iv["id"])
+            assert re.search(r"effects: (calibrated to Manchester|assumption)", iv["source"]), (name, iv["id"])
+            assert "response: " in iv["source"], (name, iv["id"])
 
 
 def test_every_cited_code_and_price_year_is_documented() -> None:

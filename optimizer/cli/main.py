@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from optimizer.analysis.sentences import who_pays
+from optimizer.analysis.worth import sentences as worth_buying
 from optimizer.cli.common import EXIT_INPUT, EXIT_SOLVER, ExportFormulation, Formulation, Solver, load
 from optimizer.errors import SolverUnavailable
 from optimizer.scenario import Scenario
@@ -78,6 +79,9 @@ def print_summary(s: Scenario, result: dict[str, Any]) -> None:
              + _money(summary["savings_by_agency"][g]).rjust(14) + _money(summary["net_position_by_agency"][g]).rjust(14) + room)
     for line in who_pays(s, summary):
         echo(f"  {line}")
+    echo("\nHow much of each service is worth buying (participant-years, share of its full reach):")
+    for line in worth_buying(s, result):
+        echo(f"  - {line}")
     if result["binding_rules"]:
         echo("\nRules that bind:")
         for rule_ in result["binding_rules"][:15]:
@@ -209,7 +213,7 @@ def _mount() -> None:
     from optimizer.cli.forms import register as register_forms
     from optimizer.cli.scenario import app as scenario_app
 
-    app.add_typer(scenario_app, name="scenario", help="build scenarios from the shipped IoD2019 data")
+    app.add_typer(scenario_app, name="scenario", help="build scenarios for real places from the shipped IoD2025 (or IoD2019) data")
     register_forms(app)
     register_analyses(app)
     register_map(app)

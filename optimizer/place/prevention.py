@@ -1,4 +1,4 @@
-"""The default prevention scenario template: three pools, five interventions, eleven outcomes.
+"""The default prevention scenario template (model version 2): three pools, five interventions, eleven outcomes.
 
 Every amount has a stated basis. Unit costs come from :mod:`optimizer.place.unit_costs`
 (GMCA database rows, uprated); early help's effects from the Manchester
@@ -62,9 +62,53 @@ EFFECT_BASIS: dict[str, str] = {
 }
 
 
+#: Bands of diminishing returns (docs/model.md 2.1): (share of ``max_coverage`` where the band ends, effect). Assumptions,
+#: each normalised so that the average effect over the whole coverage is 1: the calibrated or assumed effect per
+#: participant above stays the average of everyone the template lets a place reach (docs/data.md, section 6a).
+RESPONSES: dict[str, list[tuple[float, float]]] = {
+    "early_help": [(0.4, 1.3), (0.7, 1.0), (1.0, 0.6)],
+    "youth_diversion": [(0.5, 1.2), (1.0, 0.8)],
+    "social_prescribing": [],
+    "domestic_abuse_support": [(0.5, 1.3), (1.0, 0.7)],
+    "falls_prevention": [(0.5, 1.4), (1.0, 0.6)],
+}
+#: Why each intervention has the response it has (repeated in docs/data.md, section 6a).
+RESPONSE_BASIS: dict[str, str] = {
+    "early_help": "assumption: families are taken on in order of need, as early-help triage does, so the families "
+    "reached first avoid more than the average (1.3 times up to 2 % of families, 1.0 to 3.5 %, 0.6 to 5 %)",
+    "youth_diversion": "assumption: referrals start with the young people closest to the justice system (1.2 times the "
+    "average effect up to 1 % of 10-17s, 0.8 beyond)",
+    "social_prescribing": "one band: no evidence found on how the effect changes with the number referred, so none is "
+    "assumed",
+    "domestic_abuse_support": "assumption: support starts with victims at high risk of repeat victimisation (the cases "
+    "referred to a risk conference), 1.3 times the average up to 0.25 % of adults 16-59, 0.7 beyond",
+    "falls_prevention": "assumption: assessment starts with people who have already fallen, at the highest risk of "
+    "falling again (1.4 times the average up to 1.5 % of people 65+, 0.6 beyond)",
+}
+#: The residents' themes each outcome serves (docs/model.md 2.2), from the themes of a good life that Camden's residents
+#: co-designed (Camden's framework: health; equality and safety; income and affordability; education and lifelong
+#: learning; social connections; empowered citizenship; environment; housing).
+OUTCOME_THEMES: dict[str, list[str]] = {
+    "dv_incident": ["equality_and_safety", "health"],
+    "police_callout": ["equality_and_safety"],
+    "persistent_absence": ["education_and_lifelong_learning"],
+    "first_time_entrant": ["equality_and_safety"],
+    "asb_incident": ["equality_and_safety"],
+    "arrest": ["equality_and_safety"],
+    "gp_consultation": ["health"],
+    "ae_attendance": ["health"],
+    "emergency_admission": ["health"],
+    "fall_admission": ["health"],
+    "hip_fracture": ["health"],
+}
+#: Where the themes come from (the source of the outcomes' theme tags; docs/data.md, section 6b).
+THEMES_SOURCE = "themes: the themes of a good life co-designed by Camden's residents (Camden's framework), as snake_case ids"
+
+
 def outcomes() -> list[dict[str, Any]]:
-    """The outcome list, each unit cost uprated from its GMCA rows and cited in its name."""
-    return [{"id": o.id, "name": o.name(), "unit_costs": o.unit_costs()} for o in OUTCOMES.values()]
+    """The outcome list: each unit cost uprated from its GMCA rows, cited in its ``source``, tagged with residents' themes."""
+    return [{"id": o.id, "name": o.name(), "unit_costs": o.unit_costs(), "themes": OUTCOME_THEMES[o.id],
+             "source": f"{o.source()}; {THEMES_SOURCE}"} for o in OUTCOMES.values()]
 
 
 def interventions(*, early_help_years: int | None = None) -> list[dict[str, Any]]:
@@ -76,10 +120,13 @@ def interventions(*, early_help_years: int | None = None) -> list[dict[str, Any]
             effects = early_help_effects() if early_help_years is None else early_help_effects(early_help_years)
         else:
             effects = [{"outcome": o, "per_participant": e, "lag_years": 0, "duration_years": d} for o, e, d in OTHER_EFFECTS[iid]]
-        name = f"{label} [cost: {cost.cite()}, uprated; effects: {'Manchester calibration' if iid == 'early_help' else 'assumption'}, docs/data.md]"
-        out.append(
-            {"id": iid, "name": name, "target_group": group, "unit_cost": cost.value(), "max_coverage": coverage, "effects": effects}
-        )
+        source = (f"cost: {cost.cite()}, uprated to 2023/24 by GDP deflator; effects: {EFFECT_BASIS[iid]}; "
+                  f"response: {RESPONSE_BASIS[iid]} (docs/data.md)")
+        row: dict[str, Any] = {"id": iid, "name": label, "target_group": group, "unit_cost": cost.value(), "max_coverage": coverage,
+                               "effects": effects, "source": source}
+        if RESPONSES[iid]:
+            row["response"] = [{"up_to": round(share * coverage, 6), "effect": effect} for share, effect in RESPONSES[iid]]
+        out.append(row)
     return out
 
 
@@ -104,7 +151,7 @@ def default_template(
     The default policy: 30 % of spending in the nationally most deprived 10 % of areas.
     """
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "name": name,
         "horizon_years": horizon_years,
         "appraisal_years": appraisal_years,

@@ -122,9 +122,13 @@ class OutcomeCost:
         return {agency: source.value() for agency, source in self.by_agency.items()}
 
     def name(self) -> str:
-        """The scenario label, which carries the citation (the schema has no ``source`` field)."""
+        """The scenario label."""
+        return self.label
+
+    def source(self) -> str:
+        """The citation of the unit costs (docs/model.md 2.5): the GMCA rows of each agency's cost, and the uprating."""
         cites = "; ".join(f"{agency}: {source.cite()}" for agency, source in self.by_agency.items())
-        return f"{self.label} [{cites}; uprated to {PRICE_YEAR} by GDP deflator]"
+        return f"{cites}; uprated to {PRICE_YEAR} by GDP deflator (GMCA Unit Cost Database v1.4, docs/data.md)"
 
 
 #: Who bears what. Agency ids: the three pools and ``cjs`` (criminal justice
