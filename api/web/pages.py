@@ -100,6 +100,21 @@ def _row(request: Request, session: Session, scenario_id: str) -> ScenarioRow | 
         return row
 
 
+def _board_and_row(request: Request, scenario_id: str, csrf: str | None = None) -> tuple[Session, ScenarioRow] | Response:
+    """The signed-in board's session and its scenario ``scenario_id``, or the response to return instead: the way to sign in
+    (signed out), the refused form (``csrf`` given, for a changing form, and not the session's token), or 404 (not this
+    tenant's scenario, or no such scenario)."""
+    session = _board(request)
+    if not session.signed_in:
+        return _redirect("/")
+    if csrf is not None and not csrf_ok(session, csrf):
+        return _refused(request, session)
+    row = _row(request, session, scenario_id)
+    if row is None:
+        return _not_found(request, session)
+    return session, row
+
+
 # -- signing in and out ---------------------------------------------------------------
 
 
@@ -227,12 +242,10 @@ def _store(request: Request, session: Session, scenario: Scenario, parent_id: st
 
 @router.get("/scenarios/{scenario_id}", response_class=HTMLResponse)
 def scenario_page(request: Request, scenario_id: str, job: str | None = None) -> Response:
-    session = _board(request)
-    if not session.signed_in:
-        return _redirect("/")
-    row = _row(request, session, scenario_id)
-    if row is None:
-        return _not_found(request, session)
+    board = _board_and_row(request, scenario_id)
+    if isinstance(board, Response):
+        return board
+    session, row = board
     assert session.tenant_id is not None
     ctx = _ctx(request)
     doc = json.loads(row.canonical_json)
@@ -281,14 +294,10 @@ def _job_view(ctx: Context, db: Any, tenant_id: str, job_id: str) -> dict[str, A
 
 @router.post("/scenarios/{scenario_id}/solve")
 def solve_page(request: Request, scenario_id: str, csrf: Annotated[str, Form()] = "") -> Response:
-    session = _board(request)
-    if not session.signed_in:
-        return _redirect("/")
-    if not csrf_ok(session, csrf):
-        return _refused(request, session)
-    row = _row(request, session, scenario_id)
-    if row is None:
-        return _not_found(request, session)
+    board = _board_and_row(request, scenario_id, csrf)
+    if isinstance(board, Response):
+        return board
+    session, row = board
     return _solve(request, session, row)
 
 
@@ -324,15 +333,11 @@ def _enqueue(request: Request, session: Session, row: ScenarioRow, job_id: str) 
 @router.post("/scenarios/{scenario_id}/versions")
 async def new_version(request: Request, scenario_id: str) -> Response:
     """Save a new version from the edit form (budgets, CWF share) or a frontier point (``min_share``), then solve it."""
-    session = _board(request)
-    if not session.signed_in:
-        return _redirect("/")
     form = await request.form()
-    if not csrf_ok(session, str(form.get("csrf", ""))):
-        return _refused(request, session)
-    row = _row(request, session, scenario_id)
-    if row is None:
-        return _not_found(request, session)
+    board = _board_and_row(request, scenario_id, str(form.get("csrf", "")))
+    if isinstance(board, Response):
+        return board
+    session, row = board
     doc = json.loads(row.canonical_json)
     problems: list[Problem] = []
     for p, pool in enumerate(doc.get("pools", [])):
@@ -374,13 +379,11 @@ PAGE_ANALYSES: dict[str, dict[str, Any]] = {"frontier": {"points": 11}, "split":
 @router.post("/scenarios/{scenario_id}/analyses/{kind}")
 def analysis_page(request: Request, scenario_id: str, kind: str, csrf: Annotated[str, Form()] = "") -> Response:
     """The frontier, the fair split, the sensitivity or the Monte Carlo, as the API's analysis job; the page follows its progress."""
-    session = _board(request)
-    if not session.signed_in:
-        return _redirect("/")
-    if not csrf_ok(session, csrf):
-        return _refused(request, session)
-    row = _row(request, session, scenario_id)
-    if row is None or kind not in PAGE_ANALYSES:
+    board = _board_and_row(request, scenario_id, csrf)
+    if isinstance(board, Response):
+        return board
+    session, row = board
+    if kind not in PAGE_ANALYSES:
         return _not_found(request, session)
     assert session.tenant_id is not None
     options = analyses.OPTIONS[kind].model_validate(PAGE_ANALYSES[kind]).model_dump(mode="json")
@@ -404,12 +407,10 @@ def result_json(request: Request, scenario_id: str) -> Response:
 @router.get("/scenarios/{scenario_id}/map.json")
 def map_json(request: Request, scenario_id: str) -> Response:
     """The map's Vega-Lite specification, boundaries inlined, for the page to draw once it has loaded (``app.js``)."""
-    session = _board(request)
-    if not session.signed_in:
-        return _redirect("/")
-    row = _row(request, session, scenario_id)
-    if row is None:
-        return _not_found(request, session)
+    board = _board_and_row(request, scenario_id)
+    if isinstance(board, Response):
+        return board
+    session, row = board
     assert session.tenant_id is not None
     with _ctx(request).db.session() as db:
         found = crud.get_result(db, session.tenant_id, row.scenario_hash, None)
@@ -425,12 +426,10 @@ def map_json(request: Request, scenario_id: str) -> Response:
 
 def _download(request: Request, scenario_id: str, kind: str) -> Response:
     """The API's own result responses (``/v1/results/{hash}`` and its CSV), for the signed-in board."""
-    session = _board(request)
-    if not session.signed_in:
-        return _redirect("/")
-    row = _row(request, session, scenario_id)
-    if row is None:
-        return _not_found(request, session)
+    board = _board_and_row(request, scenario_id)
+    if isinstance(board, Response):
+        return board
+    session, row = board
     assert session.tenant_id is not None
     with _ctx(request).db.session() as db:
         if crud.get_result(db, session.tenant_id, row.scenario_hash, None) is None:
