@@ -57,12 +57,16 @@ if _typing.TYPE_CHECKING:
     from optimizer.cli.main import main as cli_main
     from optimizer.export import write_workbook
     from optimizer.forms import form_of, load_data, load_scenario
+    from optimizer.place import geography as geography
+    from optimizer.place import prevention as prevention
 
 #: public name -> (module, name there), imported on first use
 _LAZY = {
     "AnalysisError": ("optimizer.analysis.common", "AnalysisError"),
     "analysis_module": ("optimizer.analysis.runner", "module"),
     "appraise": ("optimizer.analysis.appraisal", "appraise"),
+    "geography": ("optimizer.place.geography", ""),
+    "prevention": ("optimizer.place.prevention", ""),
     "cli_app": ("optimizer.cli.main", "app"),
     "cli_main": ("optimizer.cli.main", "main"),
     "run_task": ("optimizer.analysis.runner", "run_task"),

@@ -31,7 +31,7 @@ from api.routes.compare import SYNC_FACTOR
 from api.solving.cached import plan, result_status, solve_cached
 from api.store import crud
 from api.store.db import ScenarioRow
-from api.web import view
+from api.web import place_form, view
 from api.web.session import Session, Sessions, csrf_ok
 from optimizer import Problem, Scenario, ScenarioError, charts, form_of, load_data, load_scenario
 
@@ -198,6 +198,45 @@ async def upload_scenario(request: Request, scenario_file: UploadFile | None = N
         return _page(request, "new.html", session, 422, title="Upload a scenario", problems=problems, filename=name)
     row_id = _store(request, session, scenario, None)
     return _redirect(f"/scenarios/{row_id}")
+
+
+def _place_page(request: Request, session: Session, values: dict[str, Any], problems: list[Problem] | None = None) -> HTMLResponse:
+    summary, by_field = place_form.located(problems or [], [p["id"] for p in place_form.pools()])
+    return _page(request, "new_place.html", session, 422 if problems else 200, title="Build a scenario for a place", values=values,
+                 problems=summary, errors=by_field, groups=place_form.place_groups(), vintages=place_form.VINTAGES, years=place_form.YEARS,
+                 pools=place_form.pools(), library=place_form.interventions())
+
+
+@router.get("/scenarios/new/place", response_class=HTMLResponse)
+def new_place(request: Request) -> Response:
+    """The form for a new scenario from a place of the shipped geography (``totalplace scenario build``)."""
+    session = _board(request)
+    if not session.signed_in:
+        return _redirect("/")
+    return _place_page(request, session, place_form.defaults())
+
+
+@router.post("/scenarios/new/place", response_class=HTMLResponse)
+async def build_place(request: Request) -> Response:
+    """Build the scenario the form describes; every problem next to its field, in the validator's words; else store it and show it."""
+    session = _board(request)
+    if not session.signed_in:
+        return _redirect("/")
+    form = await request.form()
+    if not csrf_ok(session, str(form.get("csrf", ""))):
+        return _refused(request, session)
+    values = place_form.values_of(form, [str(v) for v in form.getlist("interventions")])
+    ctx = _ctx(request)
+    doc, problems = await run_in_threadpool(place_form.build, values)
+    scenario = None
+    if doc is not None:
+        try:
+            scenario = parse_within_limits(doc, ctx.settings.max_cells)
+        except ScenarioError as exc:
+            problems = list(exc.problems)
+    if scenario is None:
+        return _place_page(request, session, values, problems)
+    return _redirect(f"/scenarios/{_store(request, session, scenario, None)}")
 
 
 def _file_problems(name: str, data: bytes) -> list[dict[str, str]]:

@@ -1,4 +1,4 @@
-"""The boards' pages without a browser: the guard every scenario page shares.
+"""The boards' pages without a browser: the guard every scenario page shares, the place form.
 
 The service in-process (``TestClient``) on embedded defaults; the browser
 journey itself is in ``tests/browser``.
@@ -6,9 +6,12 @@ journey itself is in ``tests/browser``.
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -80,3 +83,89 @@ def test_every_scenario_page_is_the_boards_own(boards: tuple[TestClient, TestCli
         away = stranger.post(url, data={"csrf": "forged"}, follow_redirects=False)
         assert away.status_code == 303 and away.headers["location"] == "/", url
     assert north.post(f"/scenarios/{scenario_id}/analyses/nonsense", data={"csrf": token}).status_code == 404
+
+
+def place_form(client: TestClient, **fields: str | list[str]) -> dict[str, str | list[str]]:
+    token = csrf_of(client, "/scenarios/new/place")
+    return {"csrf": token, "place": "lad:E08000003", "vintage": "2025", "min_share": "30", "max_decile": "1", "basis": "national",
+            "per_capita_floor": "0", "cost_sharing": "budget_share",
+            "interventions": ["early_help", "youth_diversion", "social_prescribing", "domestic_abuse_support", "falls_prevention"], **fields}
+
+
+def stored(settings: Settings, location: str) -> dict[str, Any]:
+    """The scenario the page stored, as the store keeps it (its canonical JSON)."""
+    from api.store.db import Database, ScenarioRow
+
+    db = Database(settings.database_url)
+    try:
+        with db.session() as session:
+            row = session.get(ScenarioRow, location.rsplit("/", 1)[1])
+            assert row is not None
+            return json.loads(row.canonical_json)  # type: ignore[no-any-return]
+    finally:
+        db.dispose()
+
+
+def test_a_scenario_from_a_place_is_the_command_lines(boards: tuple[TestClient, TestClient, TestClient], embedded_settings: Settings) -> None:
+    """The form's defaults build what ``totalplace scenario build --lad Manchester`` writes, stored as a new scenario."""
+    from optimizer import canonical_dict, geography, parse_scenario
+
+    north, south, _ = boards
+    form = north.get("/scenarios/new/place")
+    assert form.status_code == 200 and 'value="lad:E08000003"' in form.text and 'value="icb:' in form.text and 'value="pfa:' in form.text
+    response = north.post("/scenarios/new/place", data=place_form(north), follow_redirects=False)
+    assert response.status_code == 303, response.text
+    found = SCENARIO.match(response.headers["location"])
+    assert found is not None
+    page = north.get(response.headers["location"])
+    assert "Prevention pool: Manchester" in page.text and "295 neighbourhoods" in page.text
+    assert south.get(response.headers["location"]).status_code == 404
+    doc = stored(embedded_settings, response.headers["location"])
+    cli = geography.build_scenario("lad", "Manchester")
+    assert doc == canonical_dict(parse_scenario(cli), with_solver=True)  # the same scenario, to the last figure
+    assert doc["schema_version"] == 1 and "cost_sharing" not in doc["policy"]  # the default rule: a version 1 scenario
+
+
+def test_each_problem_is_next_to_its_field(boards: tuple[TestClient, TestClient, TestClient]) -> None:
+    """The validator's words, at the field its JSON pointer names, with the error summary linking there."""
+    north, _, _ = boards
+    no_place = north.post("/scenarios/new/place", data=place_form(north, place=""))
+    assert no_place.status_code == 422 and 'id="place-error"' in no_place.text and 'href="#place"' in no_place.text
+    bad = north.post("/scenarios/new/place", data=place_form(north, **{
+        "budget-police-2": "-5", "budget-nhs-1": "lots", "min_share": "150", "max_decile": "11", "per_capita_floor": "-1",
+        "interventions": [], "cost_sharing": "shares", "share-council": "2", "share-police": "1"}))
+    assert bad.status_code == 422
+    text = bad.text
+    for field, words in (("budget-police-2", "greater than or equal to 0"), ("budget-nhs-1", "valid number"),
+                         ("min_share", "less than or equal to 1"), ("max_decile", "less than or equal to 10"),
+                         ("per_capita_floor", "greater than or equal to 0"), ("interventions", "must not be empty"),
+                         ("share-nhs", "leaves out pool(s) 'nhs'")):
+        message = re.search(rf'<p id="{field}-error" class="govuk-error-message"[^>]*>(.*?)</p>', text, re.S)
+        assert message is not None and words in html.unescape(message.group(1)), field
+        assert f'href="#{field}"' in text, field
+    assert 'value="lots"' in text and 'value="150"' in text  # what the board typed, shown again
+    assert "schema_version" not in text  # the shares rule is version 2: the form says so itself
+
+
+def test_the_agreed_shares_make_a_version_2_scenario(boards: tuple[TestClient, TestClient, TestClient], embedded_settings: Settings) -> None:
+    north, _, _ = boards
+    response = north.post("/scenarios/new/place", data=place_form(north, **{
+        "place": "pfa:E23000013", "vintage": "2019", "budget-council-1": "£1,000,000", "min_share": "40", "basis": "local",
+        "no_agency_worse_off": "yes", "cost_sharing": "shares", "share-council": "2", "share-police": "1", "share-nhs": "1",
+        "interventions": ["early_help", "youth_diversion"], "name": "What if: {place}"}), follow_redirects=False)
+    assert response.status_code == 303, response.text
+    doc: dict[str, Any] = stored(embedded_settings, response.headers["location"])
+    assert doc["schema_version"] == 2 and doc["data_vintage"] == "2019" and doc["name"].startswith("What if: ")
+    assert doc["policy"]["cost_sharing"]["rule"] == "shares" and doc["policy"]["no_agency_worse_off"] is True
+    assert doc["policy"]["community_wealth_fund"]["min_share"] == pytest.approx(0.4)
+    assert doc["policy"]["community_wealth_fund"]["basis"] == "local"
+    assert [iv["id"] for iv in doc["interventions"]] == ["early_help", "youth_diversion"]
+    council = next(p for p in doc["pools"] if p["id"] == "council")
+    assert council["budget"][0] == 1_000_000
+
+
+def test_the_place_form_refuses_a_forged_token(boards: tuple[TestClient, TestClient, TestClient]) -> None:
+    north, _, stranger = boards
+    assert north.post("/scenarios/new/place", data={**place_form(north), "csrf": "forged"}).status_code == 403
+    away = stranger.get("/scenarios/new/place", follow_redirects=False)
+    assert away.status_code == 303 and away.headers["location"] == "/"
