@@ -45,9 +45,11 @@ from optimizer.solve import available_solvers, solve
 from optimizer.status import Limit, Status
 
 if _typing.TYPE_CHECKING:
+    from optimizer.analysis import appraisal as appraisal
     from optimizer.analysis import charts as charts
     from optimizer.analysis import compare as compare
     from optimizer.analysis import maps as maps
+    from optimizer.analysis import report as report
     from optimizer.analysis import waterfall as waterfall
     from optimizer.analysis.appraisal import appraise
     from optimizer.analysis.common import AnalysisError
@@ -65,6 +67,8 @@ _LAZY = {
     "AnalysisError": ("optimizer.analysis.common", "AnalysisError"),
     "analysis_module": ("optimizer.analysis.runner", "module"),
     "appraise": ("optimizer.analysis.appraisal", "appraise"),
+    "appraisal": ("optimizer.analysis.appraisal", ""),
+    "report": ("optimizer.analysis.report", ""),
     "geography": ("optimizer.place.geography", ""),
     "prevention": ("optimizer.place.prevention", ""),
     "cli_app": ("optimizer.cli.main", "app"),

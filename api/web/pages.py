@@ -33,7 +33,20 @@ from api.store import crud
 from api.store.db import ScenarioRow
 from api.web import place_form, view
 from api.web.session import Session, Sessions, csrf_ok
-from optimizer import Problem, Scenario, ScenarioError, charts, form_of, load_data, load_scenario
+from optimizer import (
+    AnalysisError,
+    Problem,
+    Scenario,
+    ScenarioError,
+    appraisal,
+    appraise,
+    charts,
+    form_of,
+    load_data,
+    load_scenario,
+    maps,
+    report,
+)
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -443,6 +456,42 @@ def result_json(request: Request, scenario_id: str) -> Response:
     return _download(request, scenario_id, "json")
 
 
+@router.get("/scenarios/{scenario_id}/result.xlsx")
+def result_xlsx(request: Request, scenario_id: str) -> Response:
+    return _download(request, scenario_id, "xlsx")
+
+
+@router.get("/scenarios/{scenario_id}/appraisal.{form}")
+def appraisal_pack(request: Request, scenario_id: str, form: str) -> Response:
+    """The appraisal pack of the stored answer, as ``totalplace appraisal SCENARIO --result RESULT`` writes it: the table (``.csv``)
+    or the one-page report with its charts and map (``.html``, self-contained)."""
+    board = _board_and_row(request, scenario_id)
+    if isinstance(board, Response):
+        return board
+    session, row = board
+    if form not in ("csv", "html"):
+        return _not_found(request, session)
+    assert session.tenant_id is not None
+    with _ctx(request).db.session() as db:
+        found = crud.get_result(db, session.tenant_id, row.scenario_hash, None)
+        result = json.loads(found.result_json) if found is not None else None
+    if result is None:
+        return _page(request, "error.html", session, 404, title="No answer yet", message="Solve the scenario first.")
+    scenario = parse_within_limits(json.loads(row.canonical_json), _ctx(request).settings.max_cells)
+    try:
+        pack = appraise(scenario, result)
+    except AnalysisError as exc:
+        return _page(request, "error.html", session, 409, title="No plan to appraise", message=f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+    stem = f"appraisal-{row.scenario_hash[:12]}"
+    if form == "csv":
+        body, media = appraisal.table(pack).to_csv(index=False), "text/csv; charset=utf-8"
+    else:
+        body, media = report.html_page(pack, *maps.pack_svg(scenario, result)), "text/html; charset=utf-8"
+    response = Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{stem}.{form}"'})
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
 @router.get("/scenarios/{scenario_id}/map.json")
 def map_json(request: Request, scenario_id: str) -> Response:
     """The map's Vega-Lite specification, boundaries inlined, for the page to draw once it has loaded (``app.js``)."""
@@ -464,7 +513,7 @@ def map_json(request: Request, scenario_id: str) -> Response:
 
 
 def _download(request: Request, scenario_id: str, kind: str) -> Response:
-    """The API's own result responses (``/v1/results/{hash}`` and its CSV), for the signed-in board."""
+    """The API's own result responses (``/v1/results/{hash}``, its CSV and its workbook), for the signed-in board."""
     board = _board_and_row(request, scenario_id)
     if isinstance(board, Response):
         return board
@@ -475,6 +524,8 @@ def _download(request: Request, scenario_id: str, kind: str) -> Response:
             return _page(request, "error.html", session, 404, title="No answer yet", message="Solve the scenario first.")
         if kind == "csv":
             response = result_routes.get_allocations_csv(row.scenario_hash, db, session.tenant_id, None)
+        elif kind == "xlsx":
+            response = result_routes.get_result_workbook(row.scenario_hash, db, session.tenant_id, None)
         else:
             response = result_routes.get_result(row.scenario_hash, db, session.tenant_id, None)
             response.headers["Content-Disposition"] = f'attachment; filename="result-{row.scenario_hash[:12]}.json"'

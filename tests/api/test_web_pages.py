@@ -1,4 +1,4 @@
-"""The boards' pages without a browser: the guard every scenario page shares, the place form.
+"""The boards' pages without a browser: the guard every scenario page shares, the place form, the appraisal downloads.
 
 The service in-process (``TestClient``) on embedded defaults; the browser
 journey itself is in ``tests/browser``.
@@ -6,7 +6,9 @@ journey itself is in ``tests/browser``.
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -59,7 +61,7 @@ def upload(client: TestClient, path: Path) -> str:
     return found.group(1)
 
 
-GETS = ("", "/map.json", "/result.json", "/allocations.csv")
+GETS = ("", "/map.json", "/result.json", "/result.xlsx", "/allocations.csv", "/appraisal.html", "/appraisal.csv")
 POSTS = ("/solve", "/versions", "/analyses/split")
 
 
@@ -83,6 +85,31 @@ def test_every_scenario_page_is_the_boards_own(boards: tuple[TestClient, TestCli
         away = stranger.post(url, data={"csrf": "forged"}, follow_redirects=False)
         assert away.status_code == 303 and away.headers["location"] == "/", url
     assert north.post(f"/scenarios/{scenario_id}/analyses/nonsense", data={"csrf": token}).status_code == 404
+
+
+def test_the_appraisal_pack_is_the_command_lines(boards: tuple[TestClient, TestClient, TestClient]) -> None:
+    """The pack of the stored result: the table as ``totalplace appraisal --csv`` writes it, the report as ``--html``."""
+    from optimizer import appraisal, in_pence, load_scenario, solve
+
+    north, _, _ = boards
+    scenario_id = upload(north, TINY)
+    assert north.get(f"/scenarios/{scenario_id}/appraisal.csv").status_code == 404  # not solved yet
+    token = csrf_of(north, f"/scenarios/{scenario_id}")
+    north.post(f"/scenarios/{scenario_id}/solve", data={"csrf": token})
+    page = north.get(f"/scenarios/{scenario_id}").text
+    assert f'href="/scenarios/{scenario_id}/appraisal.html"' in page and f'href="/scenarios/{scenario_id}/appraisal.csv"' in page
+    got = north.get(f"/scenarios/{scenario_id}/appraisal.csv")
+    assert got.headers["content-type"].startswith("text/csv") and "attachment" in got.headers["content-disposition"]
+    s = load_scenario(TINY)
+    expected = appraisal.table(appraisal.appraise(s, in_pence(solve(s).to_dict()))).to_csv(index=False)
+    rows, want = list(csv.DictReader(io.StringIO(got.text))), list(csv.DictReader(io.StringIO(expected)))
+    assert [r["id"] for r in rows] == [r["id"] for r in want]
+    for r, w in zip(rows, want, strict=True):
+        for column in ("spending", "spending_discounted", "savings_discounted", "npv"):
+            assert float(r[column]) == pytest.approx(float(w[column]), abs=0.01)
+    report = north.get(f"/scenarios/{scenario_id}/appraisal.html")
+    assert report.headers["content-type"].startswith("text/html") and "attachment" in report.headers["content-disposition"]
+    assert report.text.startswith("<!DOCTYPE html>") and "Appraisal:" in report.text and "<script" not in report.text
 
 
 def place_form(client: TestClient, **fields: str | list[str]) -> dict[str, str | list[str]]:

@@ -1,4 +1,4 @@
-"""A new scenario from a place, in Debian's Chromium: pick a place, a problem shown next to its field, fixed, stored, solved.
+"""A new scenario from a place, in Debian's Chromium: pick a place, a problem shown next to its field, fixed, stored, solved, appraised.
 
 The scenario the form stores is checked against the API's copy of it, and
 its answer against the API's solve of the same stored scenario.
@@ -6,7 +6,9 @@ its answer against the API's solve of the same stored scenario.
 
 from __future__ import annotations
 
+import csv
 import re
+from pathlib import Path
 
 import pytest
 from board_testing import Service
@@ -16,7 +18,7 @@ from test_board_page import SCENARIO_URL, _tab_to, api, check_axe, sign_in, who_
 PLACE_URL = re.compile(r"/scenarios/new/place$")
 
 
-def test_a_scenario_from_a_place(page: Page, service: Service) -> None:
+def test_a_scenario_from_a_place(page: Page, service: Service, tmp_path: Path) -> None:
     sign_in(page, service)
     page.get_by_test_id("new-place").click()
     expect(page).to_have_url(PLACE_URL)
@@ -61,11 +63,29 @@ def test_a_scenario_from_a_place(page: Page, service: Service) -> None:
         assert pays == pytest.approx(result["summary"]["spending_by_agency"].get(agency, 0.0), abs=0.006)
     check_axe(page)
 
+    # the appraisal pack of that answer: the one-page report and its table, downloaded; another tenant gets 404 for them
+    with page.expect_download() as got:
+        page.get_by_test_id("download-appraisal").click()
+    saved = tmp_path / "appraisal.html"
+    got.value.save_as(saved)
+    text = saved.read_text(encoding="utf-8")
+    assert got.value.suggested_filename.startswith("appraisal-") and text.startswith("<!DOCTYPE html>")
+    assert "Appraisal: Prevention pool: Manchester" in text and "<svg" in text
+    with page.expect_download() as got:
+        page.get_by_test_id("download-appraisal-csv").click()
+    got.value.save_as(tmp_path / "appraisal.csv")
+    with (tmp_path / "appraisal.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    total = next(r for r in rows if r["kind"] == "total")
+    assert float(total["spending_discounted"]) == pytest.approx(sum(result["summary"]["spending_by_agency"].values()), rel=1e-6)
+
     # the form is the board's own: another tenant's board cannot see what it stored
     page.get_by_test_id("sign-out").click()
     sign_in(page, service, "south-board")
     response = page.goto(f"{service.url}/scenarios/{scenario_id}")
     assert response is not None and response.status == 404
+    for tail in ("appraisal.html", "appraisal.csv"):
+        assert page.request.get(f"{service.url}/scenarios/{scenario_id}/{tail}").status == 404
 
 
 def test_the_place_form_with_the_keyboard(page: Page, service: Service) -> None:
