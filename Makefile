@@ -39,6 +39,7 @@ demo: setup
 	$(BIN)/totalplace solve scenarios/manchester.json --output out/manchester-result.json
 	@echo "The boards' page: $(BIN)/totalplace keys create --tenant demo-board   (the key is the last line), then"
 	@echo "  $(BIN)/totalplace serve   and open http://127.0.0.1:8000/ , sign in with the key, upload scenarios/tight/manchester_tight.json"
+	@echo "  (or build a scenario for a place), and press Solve"
 
 # the browser tests (tests/browser) need Debian's Chromium: apt-get install -y chromium (they skip without it, fail under CI=true)
 chromium:
