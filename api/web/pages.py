@@ -294,6 +294,7 @@ def _store(request: Request, session: Session, scenario: Scenario, parent_id: st
 
 @router.get("/scenarios/{scenario_id}", response_class=HTMLResponse)
 def scenario_page(request: Request, scenario_id: str, job: str | None = None) -> Response:
+    started = time.perf_counter()
     board = _board_and_row(request, scenario_id)
     if isinstance(board, Response):
         return board
@@ -317,7 +318,14 @@ def scenario_page(request: Request, scenario_id: str, job: str | None = None) ->
     elif result is not None:
         values["headline"] = view.headline(result)
     values["history"] = _history(request, session, row)
-    return _page(request, "scenario.html", session, title=row.name, **values)
+    response = _page(request, "scenario.html", session, title=row.name, **values)
+    response.headers["Server-Timing"] = _timing("page", started)
+    return response
+
+
+def _timing(name: str, started: float) -> str:
+    """A ``Server-Timing`` entry: what the service spent on this response (the page benchmark splits the browser's time with it)."""
+    return f"{name};dur={1000 * (time.perf_counter() - started):.1f}"
 
 
 def _budgets(doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -363,7 +371,7 @@ def _solve(request: Request, session: Session, row: ScenarioRow) -> Response:
         p = plan(scenario, ctx.cache, s.sync_time_limit)
         text, _ = solve_cached(p, ctx.cache, ctx.metrics, mode="sync")
         crud.keep_result(ctx.db.session, ctx.stored, session.tenant_id, p.scenario_hash, p.solver_key, text, result_status)
-        return _redirect(f"/scenarios/{row.id}#answer", {"Server-Timing": f"solve;dur={1000 * (time.perf_counter() - started):.1f}"})
+        return _redirect(f"/scenarios/{row.id}#answer", {"Server-Timing": _timing("solve", started)})
     p = plan(scenario, ctx.cache, s.job_time_limit)
     with ctx.db.session() as db:
         job = jobs.create(db, session.tenant_id, row, p)
@@ -495,6 +503,7 @@ def appraisal_pack(request: Request, scenario_id: str, form: str) -> Response:
 @router.get("/scenarios/{scenario_id}/map.json")
 def map_json(request: Request, scenario_id: str) -> Response:
     """The map's Vega-Lite specification, boundaries inlined, for the page to draw once it has loaded (``app.js``)."""
+    started = time.perf_counter()
     board = _board_and_row(request, scenario_id)
     if isinstance(board, Response):
         return board
@@ -508,7 +517,7 @@ def map_json(request: Request, scenario_id: str) -> Response:
         return _page(request, "error.html", session, 404, title="No map", message="Solve the scenario first; a map is drawn for "
                      f"places of English neighbourhoods, up to {view.MAP_AREAS_DRAWN:,} of them.")
     response = Response(json.dumps(spec, allow_nan=False), media_type="application/json")
-    response.headers.update(SECURITY_HEADERS)
+    response.headers.update(SECURITY_HEADERS | {"Server-Timing": _timing("map", started)})
     return response
 
 

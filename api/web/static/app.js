@@ -91,7 +91,13 @@ async function drawCharts() {
   if (inline.length) document.body.dataset.charts = "drawn";
 }
 
-drawCharts().catch((err) => {
+// The answer's figures first: the chart libraries are loaded and run only after the page has painted once,
+// so a re-solved answer shows without waiting for them (its tables say the same as the charts).
+function afterFirstPaint() {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
+afterFirstPaint().then(drawCharts).catch((err) => {
   document.body.dataset.charts = "failed";
   console.error(err);
 });
