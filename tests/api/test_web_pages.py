@@ -150,7 +150,11 @@ def test_a_scenario_from_a_place_is_the_command_lines(boards: tuple[TestClient, 
     doc = stored(embedded_settings, response.headers["location"])
     cli = geography.build_scenario("lad", "Manchester")
     assert doc == canonical_dict(parse_scenario(cli), with_solver=True)  # the same scenario, to the last figure
-    assert doc["schema_version"] == 1 and "cost_sharing" not in doc["policy"]  # the default rule: a version 1 scenario
+    assert "cost_sharing" not in doc["policy"]  # the default rule, budget shares, is not written out
+    from optimizer import prevention
+
+    assert doc["schema_version"] == 2  # version 2: the library's bands of diminishing returns, each with its basis
+    assert {iv["id"]: bool(iv.get("response")) for iv in doc["interventions"]} == {k: bool(v) for k, v in prevention.RESPONSES.items()}
 
 
 def test_each_problem_is_next_to_its_field(boards: tuple[TestClient, TestClient, TestClient]) -> None:

@@ -103,7 +103,7 @@ def test_the_place_form_with_the_keyboard(page: Page, service: Service) -> None:
     expect(page.get_by_test_id("intervention-falls_prevention")).not_to_be_checked()
     _tab_to(page, "cost-sharing-budget_share")  # a group of radios is one stop, on the one chosen; an arrow key moves the choice
     page.keyboard.press("ArrowDown")
-    expect(page.get_by_test_id("cost-sharing-shares")).to_be_checked()  # the agreed shares: their fields revealed
+    expect(page.get_by_test_id("cost-sharing-shares")).to_be_checked()  # the agreed shares (their fields are always on the page)
     expect(page.get_by_test_id("share-council")).to_be_visible()
     _tab_to(page, "share-council")
     page.keyboard.type("2")
