@@ -118,3 +118,44 @@ def test_csv_and_html(pack, tmp_path: Path) -> None:
 def test_infeasible_result_is_refused(tiny) -> None:
     with pytest.raises(AnalysisError, match="no plan to appraise"):
         appraise(tiny, {"status": "infeasible", "message": "x"})
+
+
+def test_who_pays_in_the_pack_by_hand(pack) -> None:
+    """Who pays (docs/model.md 2.4), worked out by hand on tiny.json.
+
+    Year 1 spends 38,400 + 31,600 = £70,000, both budgets whole (council £50,000, police £20,000); year 2 spends
+    £38,400 on youth diversion, which either pool may fund. The rule splits each year by budget share (5/7, 2/7):
+    year 2 police 2/7 x 38,400 = £10,971.43, so police pays 20,000 + 10,971.43/1.035 = £30,600.41 discounted and
+    the council 50,000 + 27,428.57/1.035 = £76,501.03, deviation 0. The room: year 1 is fixed (both budgets spent
+    whole); year 2 police pays from 0 to its £20,000 budget, so police 20,000 to 20,000 + 20,000/1.035 = £39,323.67
+    and the council 50,000 + 18,400/1.035 = £67,777.78 to 50,000 + 38,400/1.035 = £87,101.45.
+    """
+    assert pack["cost_sharing"]["rule"] == "budget_share" and pack["cost_sharing"]["deviation"] == pytest.approx(0, abs=0.01)
+    rng = pack["pool_spending_range"]
+    assert rng["police"]["min"] == pytest.approx(20_000, abs=0.01) and rng["police"]["max"] == pytest.approx(20_000 + 20_000 / 1.035, abs=0.01)
+    assert rng["council"]["min"] == pytest.approx(50_000 + 18_400 / 1.035, abs=0.01)
+    assert rng["council"]["max"] == pytest.approx(50_000 + 38_400 / 1.035, abs=0.01)
+    paid = {r["id"]: r["spending_discounted"] for r in pack["agencies"]}
+    assert paid["police"] == pytest.approx(20_000 + 38_400 * 2 / 7 / 1.035, abs=0.01)
+    assert paid["council"] == pytest.approx(50_000 + 38_400 * 5 / 7 / 1.035, abs=0.01)
+    assert any("Police pays £31k" in m and "from £20k to £39k" in m for m in pack["who_pays"])
+    page = html_page(pack)
+    assert "<h2>Who pays</h2>" in page and "from £68k to £87k" in page
+    assert "Sources" not in page and "residents' theme" not in page  # a version 1 scenario: none to show
+    assert "source" not in table(pack).columns
+
+
+def test_a_version_2_pack_carries_sources_and_themes() -> None:
+    """The tight Manchester scenario (version 2): every intervention row cites its source, each affected outcome its own
+    (docs/model.md 2.5), in the pack, the CSV and the page; the value by theme adds up to the objective's benefit."""
+    s = parse_scenario(json.loads((ROOT / "scenarios" / "tight" / "manchester_tight.json").read_text()))
+    v2 = appraise(s)
+    sources = {iv.id: iv.source for iv in s.interventions}
+    assert all(sources.values()) and {r["id"]: r["source"] for r in v2["interventions"]} == sources
+    affected = {e.outcome for iv in s.interventions for e in iv.effects}
+    assert set(v2["outcome_sources"]) == affected and all(v2["outcome_sources"][o] == o_.source for o_ in s.outcomes for o in [o_.id] if o in affected)
+    assert list(table(v2)["source"][: len(sources)]) == list(sources.values())
+    page = html_page(v2)
+    assert "<h2>Sources</h2>" in page and "<h2>Value by residents' theme</h2>" in page
+    total = sum(v2["value_by_theme"].values()) + v2.get("value_without_theme", 0.0)
+    assert total == pytest.approx(v2["objective"] + v2["total"]["spending_discounted"], rel=1e-6)

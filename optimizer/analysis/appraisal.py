@@ -13,6 +13,11 @@ Figures (docs/analyses.md), for each intervention and each agency:
 * ``cashable_savings``: the cash saved, K[i,t,g,tau] x n, undiscounted, summed over the years it arrives;
   ``cash_by_year`` gives it year by year.
 
+Beside the figures, from the result and the scenario: who pays (``cost_sharing``, the rule of docs/model.md 2.4 and
+its deviation; ``pool_spending_range``, the least and most each pool could pay over the equally good plans; and
+``who_pays``, the same in sentences), ``value_by_theme`` (version 2, residents' themes) and the sources (2.5): each
+intervention row's ``source`` and ``outcomes``'s citation for each outcome it affects.
+
 Everything is computed from the result's allocations and launches and the
 scenario's coefficients, so it can be recomputed by hand.
 """
@@ -26,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.analysis.common import AnalysisError, money, solved
+from optimizer.analysis.sentences import who_pays
 from optimizer.coefficients import compute
 from optimizer.money import pack_in_pence
 from optimizer.scenario import Scenario
@@ -66,6 +72,9 @@ def appraise(s: Scenario, result: dict[str, Any] | None = None) -> dict[str, Any
                 for j, g in enumerate(k.agency_ids)]
     total = _row("total", "all", "All interventions", iv_spend.sum(axis=0), cash.sum(axis=(0, 1)), d, H, social=float(social.sum()))
     summary = result["summary"]
+    for row in interventions:
+        row["source"] = ivs[row["id"]].source
+    outcome_source = {o.id: o.source for o in s.outcomes if o.source}
     pack = {"analysis": "appraisal", "scenario": s.name, "scenario_hash": result.get("scenario_hash"), "objective": result["objective"],
             "horizon_years": H, "appraisal_years": A, "discount_rate": s.discount_rate, "payback_basis": "discounted",
             "interventions": interventions, "agencies": agencies, "total": total,
@@ -73,6 +82,13 @@ def appraise(s: Scenario, result: dict[str, Any] | None = None) -> dict[str, Any
             "deprived_share": summary["deprived_share"]}
     pack = pack_in_pence(pack)  # money in pence at the edge (optimizer/money.py)
     pack["messages"] = _messages(pack)
+    # who pays, residents' themes and sources: the result's own figures (already rounded to the penny), carried as they are
+    for key in ("cost_sharing", "pool_spending_range", "value_by_theme", "value_without_theme"):
+        if summary.get(key) is not None:
+            pack[key] = summary[key]
+    pack["who_pays"] = who_pays(s, summary)
+    used = [e.outcome for iv in s.interventions for e in iv.effects]
+    pack["outcome_sources"] = {o: outcome_source[o] for o in dict.fromkeys(used) if o in outcome_source}
     return pack
 
 
@@ -99,9 +115,12 @@ def table(pack: dict[str, Any]) -> pd.DataFrame:
                                           "npv", "roi", "payback_year", "cashable_savings")}
         flat.update({f"spend_year_{t + 1}": v for t, v in enumerate(row["spend_by_year"])})
         flat.update({f"cash_year_{t + 1}": v for t, v in enumerate(row["cash_by_year"])})
+        flat["source"] = row.get("source")  # version 2 (docs/model.md 2.5): the intervention's citation; blank for agencies
         rows.append(flat)
     frame = pd.DataFrame(rows)
     frame["payback_year"] = frame["payback_year"].astype("Int64")
+    if frame["source"].isna().all():  # a scenario without sources (version 1): the table as it always was
+        frame = frame.drop(columns="source")
     return frame
 
 

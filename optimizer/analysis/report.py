@@ -43,6 +43,36 @@ def _table(rows: list[dict[str, Any]], first: str, social: bool) -> str:
     return "".join(out)
 
 
+def _who_pays(pack: dict[str, Any]) -> list[str]:
+    """Who pays among the equally good plans (docs/model.md 2.4): the rule's sentences, each pool's room to agree another split."""
+    lines = pack.get("who_pays") or []
+    return ["<h2>Who pays</h2><ul>" + "".join(f"<li>{escape(m)}</li>" for m in lines) + "</ul>"] if lines else []
+
+
+def _themes(pack: dict[str, Any]) -> list[str]:
+    """The net value by residents' theme (docs/model.md 2.2): each outcome's value shared equally among its themes."""
+    by_theme = pack.get("value_by_theme")
+    if not by_theme:
+        return []
+    rows = [(theme.replace("_", " ").capitalize(), v) for theme, v in sorted(by_theme.items(), key=lambda kv: -kv[1])]
+    if pack.get("value_without_theme"):
+        rows.append(("Outcomes without a theme", pack["value_without_theme"]))
+    body = "".join(f"<tr><td>{escape(name)}</td>{_cell(v)}</tr>" for name, v in rows)
+    return ["<h2>Value by residents' theme</h2><table><thead><tr><th>Theme</th><th>Value of the outcomes avoided (disc., weighted as the objective weighs it)</th></tr>"
+            f"</thead><tbody>{body}</tbody></table>"]
+
+
+def _sources(pack: dict[str, Any]) -> list[str]:
+    """Where each figure comes from (docs/model.md 2.5): each intervention's citation, then each outcome's."""
+    cited = [(r["name"], r["source"]) for r in pack["interventions"] if r.get("source")]
+    outcomes = list((pack.get("outcome_sources") or {}).items())
+    if not cited and not outcomes:
+        return []
+    items = "".join(f"<li><b>{escape(name)}</b>: {escape(src)}</li>" for name, src in cited)
+    items += "".join(f"<li><b>Outcome {escape(o)}</b>: {escape(src)}</li>" for o, src in outcomes)
+    return [f"<div class='notes'><h2>Sources</h2><ul>{items}</ul></div>"]
+
+
 def chart_specs(pack: dict[str, Any]) -> list[dict[str, Any]]:
     """The three charts as Vega-Lite: spending by decile, who pays and who gains, spending by year and pool."""
     by_decile = decile_spec([{"decile": d, "per_resident": pack["spending_by_decile"][str(d)]} for d in range(1, 11)],
@@ -81,6 +111,7 @@ def html_page(pack: dict[str, Any], map_svg: str | None = None, map_note: str | 
         *([f"<p class='notes'>{escape(map_note)}</p>"] if map_note and not map_svg else []),
         f"<h2>By intervention ({len(funded)} funded)</h2>", _table(pack["interventions"] + [t], "Intervention", social),
         "<h2>By agency</h2>", _table(pack["agencies"], "Agency", False),
+        *_who_pays(pack), *_themes(pack), *_sources(pack),
         "<div class='notes'><h2>How to read this</h2><ul>"
         "<li><b>Discounted</b>: a pound next year counts as a little less than a pound today, by the discount rate.</li>"
         "<li><b>Net present value</b>: discounted savings minus discounted spending (fiscal only; social value, where shown, is beside it).</li>"
