@@ -51,6 +51,7 @@ if _typing.TYPE_CHECKING:
     from optimizer.analysis import maps as maps
     from optimizer.analysis import report as report
     from optimizer.analysis import waterfall as waterfall
+    from optimizer.analysis import worth as worth
     from optimizer.analysis.appraisal import appraise
     from optimizer.analysis.common import AnalysisError
     from optimizer.analysis.runner import module as analysis_module
@@ -78,6 +79,7 @@ _LAZY = {
     "charts": ("optimizer.analysis.charts", ""),
     "maps": ("optimizer.analysis.maps", ""),
     "waterfall": ("optimizer.analysis.waterfall", ""),
+    "worth": ("optimizer.analysis.worth", ""),
     "form_of": ("optimizer.forms", "form_of"),
     "load_data": ("optimizer.forms", "load_data"),
     "load_scenario": ("optimizer.forms", "load_scenario"),

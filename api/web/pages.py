@@ -308,12 +308,15 @@ def scenario_page(request: Request, scenario_id: str, job: str | None = None) ->
         result = json.loads(found.result_json) if found is not None else None
         job_view = _job_view(ctx, db, session.tenant_id, job) if job else None
     values: dict[str, Any] = {"row": row, "doc": doc, "names": names, "result": result, "job": job_view,
-                              "cwf": view.cwf_text(doc), "budgets": _budgets(doc)}
+                              "cwf": view.cwf_text(doc), "budgets": _budgets(doc),
+                              "labels": {iv["id"]: iv["name"] for iv in doc.get("interventions", [])}
+                              | {a["id"]: a.get("name") or a["id"] for a in doc.get("areas", [])}}
     if result is not None and result.get("summary"):
         years, pools = view.pool_years(result, names)
-        values |= {"headline": view.headline(result), "who_pays": view.who_pays(result, names), "years": years, "pools": pools,
+        banded = view.responses(result, doc)
+        values |= {"responses": banded, "headline": view.headline(result), "who_pays": view.who_pays(result, names), "years": years, "pools": pools,
                    "deciles": view.deciles(result, doc), "interventions": view.interventions(result, doc),
-                   "area_map": view.area_map(result, doc), "charts": view.script_json(view.charts_of(result, doc, names)),
+                   "area_map": view.area_map(result, doc), "charts": view.script_json(view.charts_of(result, doc, names, banded)),
                    "has_range": bool((result["summary"] or {}).get("pool_spending_range"))}
     elif result is not None:
         values["headline"] = view.headline(result)
@@ -418,6 +421,7 @@ async def new_version(request: Request, scenario_id: str) -> Response:
             problems.append(Problem("/policy/community_wealth_fund/min_share", f"{share!r} is not a number: give a percentage, such as 40"))
     if form.get("name"):
         doc["name"] = str(form.get("name"))[:200]
+    problems += _commitments(form, doc)
     ctx = _ctx(request)
     try:
         if problems:
@@ -430,6 +434,44 @@ async def new_version(request: Request, scenario_id: str) -> Response:
     new_row = _row(request, session, new_id)
     assert new_row is not None
     return await run_in_threadpool(_solve, request, session, new_row)
+
+
+def _commitments(form: Any, doc: dict[str, Any]) -> list[Problem]:
+    """docs/model.md 2.3 from the "What if?" form: remove the commitments ticked, add the one filled in (a version 2 scenario).
+
+    The new one is ``commitment-intervention`` (required with an amount), ``commitment-area`` and ``commitment-year``
+    (blank: anywhere, any year) and ``commitment-min_spend`` in pounds; problems point at the field of the scenario."""
+    policy = doc.setdefault("policy", {})
+    kept = [c for j, c in enumerate(policy.get("commitments") or []) if not form.get(f"remove-commitment-{j}")]
+    problems: list[Problem] = []
+    iv = str(form.get("commitment-intervention") or "").strip()
+    raw = str(form.get("commitment-min_spend") or "").replace(",", "").replace("£", "").strip()
+    at = f"/policy/commitments/{len(kept)}"
+    if iv or raw:
+        new: dict[str, Any] = {"intervention": iv}
+        if not iv:
+            problems.append(Problem(f"{at}/intervention", "choose the intervention the board has committed to"))
+        try:
+            new["min_spend"] = float(raw)
+        except ValueError:
+            problems.append(Problem(f"{at}/min_spend", f"{raw!r} is not an amount: give the least spending in pounds, such as 250000"
+                                    if raw else "give the least the board has committed to spend, in pounds, such as 250000"))
+        area = str(form.get("commitment-area") or "").strip()
+        if area:
+            new["area"] = area
+        year = str(form.get("commitment-year") or "").strip()
+        if year:
+            try:
+                new["year"] = int(year)
+            except ValueError:
+                problems.append(Problem(f"{at}/year", f"{year!r} is not a year of the plan: choose one, or any year"))
+        kept.append(new)
+    if kept or policy.get("commitments"):
+        policy["commitments"] = kept
+        doc["schema_version"] = max(2, int(doc.get("schema_version", 1)))
+    if not kept:
+        policy.pop("commitments", None)
+    return problems
 
 
 #: What the page runs as the API's analysis jobs, with these options (validated by the API's own option models).

@@ -11,7 +11,7 @@ import json
 import math
 from typing import Any
 
-from optimizer import AnalysisError, ScenarioError, charts, maps, parse_scenario
+from optimizer import AnalysisError, ScenarioError, charts, maps, parse_scenario, worth
 
 #: the map is drawn on the page up to this many neighbourhoods (an ICB's ~2,000 inline ~1 MB of boundaries); above, `totalplace map`
 MAP_AREAS_DRAWN = 3_000
@@ -107,6 +107,28 @@ def interventions(result: dict[str, Any], scenario: dict[str, Any]) -> list[dict
     return out
 
 
+def responses(result: dict[str, Any], scenario: dict[str, Any]) -> list[dict[str, Any]]:
+    """docs/model.md 2.1: each intervention with bands of diminishing returns, band by band, with what the plan buys of it.
+
+    Rows for the page's table (the chart's alternative): ``name``, ``sentence`` (how much of it the plan buys, as the
+    command line says it) and ``bands`` (``range`` of the target group, ``effect``, ``bought`` in words and as a share)."""
+    if not result.get("summary") or not any(iv.get("response") for iv in scenario.get("interventions", [])):
+        return []
+    s = parse_scenario(scenario)
+    said = dict(zip([iv.id for iv in s.interventions], worth.sentences(s, result), strict=True))
+    out = []
+    for r in worth.reach(s, result):
+        if len(r["bands"]) < 2:
+            continue
+        below, bands = 0.0, []
+        for band in r["bands"]:
+            bands.append({"range": f"{below:.1%} to {band['up_to']:.1%}", "effect": f"{band['effect']:.2f}",
+                          "bought": charts.bought_label(band["share"]), "share": "-" if band["share"] is None else f"{band['share']:.0%}"})
+            below = band["up_to"]
+        out.append({"id": r["intervention"], "name": r["name"], "sentence": said.get(r["intervention"], ""), "bands": bands, "raw": r})
+    return out
+
+
 def cwf_text(scenario: dict[str, Any]) -> str:
     cwf = (scenario.get("policy") or {}).get("community_wealth_fund") or {}
     share = float(cwf.get("min_share", 0.0))
@@ -116,13 +138,15 @@ def cwf_text(scenario: dict[str, Any]) -> str:
             f"({cwf.get('basis', 'national')} basis).")
 
 
-def charts_of(result: dict[str, Any], scenario: dict[str, Any], names: dict[str, str]) -> dict[str, dict[str, Any]]:
-    """The page's Vega-Lite specifications (the same builders as the appraisal pack's)."""
+def charts_of(result: dict[str, Any], scenario: dict[str, Any], names: dict[str, str],
+              banded: list[dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+    """The page's Vega-Lite specifications (the same builders as the appraisal pack's); ``banded``: :func:`responses`, if made already."""
     summary = result.get("summary")
     if not summary:
         return {}
     share = float(((scenario.get("policy") or {}).get("community_wealth_fund") or {}).get("min_share", 0.0))
-    return {
+    banded = responses(result, scenario) if banded is None else banded
+    return ({"responses": charts.response_spec([r["raw"] for r in banded])} if banded else {}) | {
         "who-pays": charts.who_pays_spec(who_pays(result, names)),
         "pool-year": charts.pool_year_spec([{"pool": names.get(r["pool"], r["pool"]), "year": r["year"], "spend": r["spend"]}
                                             for r in summary["spending_by_pool_year"]]),

@@ -79,6 +79,41 @@ def frontier_spec(points: list[dict[str, Any]], *, min_share: float,
                               "encoding": {"x": {"field": "share", "type": "quantitative"}, "text": {"field": "label"}}}]}]}
 
 
+#: How much of a band of diminishing returns the plan buys, in words (the responses chart's colours, in this order)
+BOUGHT = ("bought in full", "partly bought", "not bought")
+
+
+def bought_label(share: float | None) -> str:
+    """:data:`BOUGHT`'s word for a band filled to ``share`` (None: no one it could reach)."""
+    if share is None or share < 0.005:
+        return BOUGHT[2]
+    return BOUGHT[0] if share >= 0.995 else BOUGHT[1]
+
+
+def response_spec(rows: list[dict[str, Any]], title: str = "How much of each service is worth buying") -> dict[str, Any]:
+    """docs/model.md 2.1: one bar per band of each intervention with bands, its length the band's effect (times the
+    intervention's average effect), coloured by how much of it the plan buys (``optimizer.analysis.worth.reach``'s
+    rows: ``name``, ``bands: [{up_to, effect, share}]``)."""
+    values: list[dict[str, Any]] = []
+    for r in rows:
+        below = 0.0
+        for b, band in enumerate(r["bands"]):
+            values.append({"band": f"{r['name'][:32]}: {below:.1%} to {band['up_to']:.1%}", "order": len(values), "effect": float(band["effect"]),
+                           "bought": bought_label(band["share"]), "share": band["share"] if band["share"] is not None else 0.0,
+                           "intervention": r["name"][:40], "number": b + 1})
+            below = band["up_to"]
+    height = max(120, 22 * len(values))
+    return _base(title, "Each band of diminishing returns, by the share of the target group it covers: its effect beside the "
+                 "average, and whether the plan buys it") | {
+        "height": height, "data": {"values": values}, "mark": "bar",
+        "encoding": {"y": {"field": "band", "type": "nominal", "sort": {"field": "order"}, "title": None, "axis": {"labelLimit": 320}},
+                     "x": {"field": "effect", "type": "quantitative", "title": "effect (times the average)"},
+                     "color": {"field": "bought", "type": "nominal", "scale": {"domain": list(BOUGHT), "range": [PALETTE[0], "#8fb3cf", "#d0d0d0"]},
+                               "title": None},
+                     "tooltip": [{"field": "intervention"}, {"field": "number", "title": "band"}, {"field": "effect", "format": ".2f"},
+                                 {"field": "share", "title": "share bought", "format": ".0%"}]}}
+
+
 def render_svg(spec: dict[str, Any]) -> str:
     """A Vega-Lite specification as SVG text (vl-convert: the Vega renderer itself, no browser, no network)."""
     import vl_convert as vlc  # imported here: only the reports render to SVG

@@ -200,3 +200,78 @@ def test_the_place_form_refuses_a_forged_token(boards: tuple[TestClient, TestCli
     assert north.post("/scenarios/new/place", data={**place_form(north), "csrf": "forged"}).status_code == 403
     away = stranger.get("/scenarios/new/place", follow_redirects=False)
     assert away.status_code == 303 and away.headers["location"] == "/"
+
+
+TIGHT = ROOT / "scenarios" / "tight" / "manchester_tight.json"
+
+
+def _new_version(client: TestClient, scenario_id: str, **fields: str) -> Any:
+    token = csrf_of(client, f"/scenarios/{scenario_id}")
+    return client.post(f"/scenarios/{scenario_id}/versions", data={"csrf": token, **fields}, follow_redirects=False)
+
+
+def test_the_page_shows_each_service_band_by_band(boards: tuple[TestClient, TestClient, TestClient]) -> None:
+    """docs/model.md 2.1 on the page: a row per band of every intervention with more than one, its effect from the scenario,
+    what the plan buys of it as the core's reach says, the command line's sentence, and the chart's specification."""
+    from optimizer import load_scenario, worth
+
+    north, _, _ = boards
+    scenario_id = upload(north, TIGHT)
+    token = csrf_of(north, f"/scenarios/{scenario_id}")
+    assert north.post(f"/scenarios/{scenario_id}/solve", data={"csrf": token}, follow_redirects=False).status_code == 303
+    page = north.get(f"/scenarios/{scenario_id}").text
+    result = north.get(f"/scenarios/{scenario_id}/result.json").json()
+    s = load_scenario(TIGHT)
+    banded = {iv.id: iv.response for iv in s.interventions if iv.response and len(iv.response) > 1}
+    assert banded  # the tight scenario's library bands
+    rows = re.findall(r'data-intervention="([a-z_]+)" data-band="(\d+)">(.*?)</tr>', page, flags=re.S)
+    assert {(iv, int(b)) for iv, b, _ in rows} == {(iv, j + 1) for iv, bands in banded.items() for j in range(len(bands))}
+    reach = {r["intervention"]: r for r in worth.reach(s, result)}
+    for iv, b, cells in rows:
+        band = banded[iv][int(b) - 1]
+        numbers = re.findall(r'numeric">([^<]+)</td>', cells)
+        assert numbers[0] == f"{band.effect:.2f}"
+        share = reach[iv]["bands"][int(b) - 1]["share"]
+        assert numbers[1].startswith(f"{share:.0%}")
+    for line in worth.sentences(s, result):
+        if line.split(":")[0] in {iv.name for iv in s.interventions if iv.id in banded}:
+            assert html.escape(line, quote=True) in page or line in html.unescape(page)
+    charts = json.loads(html.unescape(re.search(r'<script type="application/json" id="charts">(.*?)</script>', page, flags=re.S).group(1)))  # type: ignore[union-attr]
+    assert len(charts["responses"]["data"]["values"]) == len(rows)
+
+
+def test_a_board_adds_and_removes_a_commitment(boards: tuple[TestClient, TestClient, TestClient], embedded_settings: Settings) -> None:
+    """The "What if?" form: a new commitment (area and year given) is a new version 2 scenario that the plan honours, checked
+    from the result's own allocation rows; ticking an existing one removes it; an amount left out is named at its field."""
+    north, _, _ = boards
+    scenario_id = upload(north, TIGHT)
+    before = stored(embedded_settings, f"/scenarios/{scenario_id}")
+    held = before["policy"]["commitments"]
+    area = before["areas"][0]["id"]
+    yd = next(iv for iv in before["interventions"] if iv["id"] == "youth_diversion")
+    most = yd["max_coverage"] * before["areas"][0]["groups"][yd["target_group"]] * yd["unit_cost"]  # all it can spend there in a year
+    too_much = _new_version(north, scenario_id, **{"commitment-intervention": "youth_diversion", "commitment-area": area,
+                                                   "commitment-year": "2", "commitment-min_spend": f"{most + 1000:.2f}"})
+    assert too_much.status_code == 303
+    page = html.unescape(north.get(too_much.headers["location"].split("#")[0]).text)
+    assert "cannot be met" in page and f"at most £{most:,.2f} can be spent on it there" in page  # infeasible is an answer, diagnosed
+    response = _new_version(north, scenario_id, **{"commitment-intervention": "youth_diversion", "commitment-area": area,
+                                                   "commitment-year": "2", "commitment-min_spend": "£3,000"})
+    assert response.status_code == 303, response.text
+    new_id = response.headers["location"].split("#")[0].split("?")[0].rsplit("/", 1)[1]
+    doc = stored(embedded_settings, f"/scenarios/{new_id}")
+    assert doc["schema_version"] == 2
+    assert doc["policy"]["commitments"] == [*held, {"intervention": "youth_diversion", "area": area, "year": 2, "min_spend": 3_000.0}]
+    result = north.get(f"/scenarios/{new_id}/result.json").json()
+    assert result["status"] == "optimal", result.get("message")
+    spent = sum(r["spend"] for r in result["allocations"] if (r["intervention"], r["area"], r["year"]) == ("youth_diversion", area, 2))
+    assert spent >= 3_000 - 0.01  # the plan honours it (the result's own rows)
+    page = north.get(f"/scenarios/{new_id}").text
+    assert "Remove: at least £3,000 on Youth diversion (pre-court, YOT-led) in" in html.unescape(page)
+    removed = _new_version(north, new_id, **{f"remove-commitment-{len(held)}": "yes"})
+    assert removed.status_code == 303
+    gone = stored(embedded_settings, "/scenarios/" + removed.headers["location"].split("#")[0].split("?")[0].rsplit("/", 1)[1])
+    assert gone["policy"]["commitments"] == held
+    wrong = _new_version(north, scenario_id, **{"commitment-intervention": "youth_diversion"})
+    assert wrong.status_code == 422
+    assert f"/policy/commitments/{len(held)}/min_spend" in wrong.text and "least the board has committed to spend" in wrong.text

@@ -124,6 +124,10 @@ def test_the_boards_journey(page: Page, service: Service, csp_errors: list[str],
         assert pays == pytest.approx(summary["spending_by_agency"].get(agency, 0.0), abs=0.006)
         assert gains == pytest.approx(summary["savings_by_agency"].get(agency, 0.0), abs=0.006)
     expect(page.get_by_test_id("binding-rules")).to_contain_text("budget")
+    # each service band by band (docs/model.md 2.1): the chart drawn by vega-embed beside its table
+    expect(page.locator(".tp-chart[data-chart=responses] svg, .tp-chart[data-chart=responses] canvas").first).to_be_attached()
+    assert page.get_by_test_id("responses").locator("tr[data-band]").count() == sum(
+        len(iv.get("response") or []) for iv in json.loads(TIGHT.read_text())["interventions"] if len(iv.get("response") or []) > 1)
 
     # the allocations as CSV, the API's rows
     with page.expect_download() as got:
