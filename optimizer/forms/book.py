@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from optimizer.errors import Problem, ScenarioError, pointer
-from optimizer.forms.cells import ABSENT, BUDGET_YEAR, COLUMNS, SCENARIO_KEYS, TABLES, convert
+from optimizer.forms.cells import ABSENT, BUDGET_YEAR, COLUMNS, OPTIONAL, SCENARIO_KEYS, TABLES, convert
 from optimizer.forms.sheets import Grids
 from optimizer.forms.table import Table, column_of, read_table
 
@@ -33,7 +33,7 @@ class Book:
         tables: dict[str, Table] = {}
         for name in TABLES:
             if name not in grids:
-                if name != "agencies":
+                if name not in OPTIONAL:
                     ref = f"sheet {name}" if excel else f"{name}.csv"
                     problems.append(Problem(ref, f"is missing: add it, with the columns {', '.join(COLUMNS[name])} (see docs/forms.md)"))
                 continue
@@ -56,15 +56,17 @@ class Book:
                 self.bad.add(ptr)
             return ABSENT
 
-    def _items(self, name: str, skip: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    def _items(self, name: str, skip: tuple[str, ...] = (), at: str = "") -> list[dict[str, Any]]:
+        """The rows of table ``name`` as items of the list at ``at`` (by default ``/name``)."""
         table = self.tables.get(name)
-        self.records[f"/{name}"] = (name, None, None)
+        at = at or f"/{name}"
+        self.records[at] = (name, None, None)
         if table is None:
             return []
         spec = [(c, k) for c, k in COLUMNS[name].items() if c in table.cols and c not in skip]
         items = []
         for k, (row, cells) in enumerate(table.rows):
-            base = f"/{name}/{k}"
+            base = f"{at}/{k}"
             self.records[base] = (name, row, None)
             item = {c: v for c, kind in spec if (v := self._cell(table, row, cells, c, kind, f"{base}/{c}")) is not ABSENT}
             items.append(item)
@@ -74,7 +76,7 @@ class Book:
         """The scenario document; cell problems are kept in ``problems`` (and those cells left out)."""
         self.records[""] = ("scenario", None, None)
         doc = self._scenario()
-        pools = self._items("pools", skip=("budget",))
+        pools = self._items("pools", skip=("budget", "cost_share"))
         self._budgets(pools)
         if "agencies" in self.tables:
             doc["agencies"] = self._items("agencies")
@@ -86,6 +88,11 @@ class Book:
         self._effects(interventions)
         self._footprints(pools, "areas", areas)
         self._footprints(pools, "interventions", interventions)
+        self._responses(interventions)
+        self._priorities(doc, areas)
+        self._shares(doc, pools)
+        if "commitments" in self.tables:
+            doc.setdefault("policy", {})["commitments"] = self._items("commitments", at="/policy/commitments")
         doc.update(pools=pools, outcomes=outcomes, areas=areas, interventions=interventions)
         return doc
 
@@ -217,6 +224,126 @@ class Book:
                     ids.append(item["id"])
             pools[index[pid]][name] = ids
 
+    def _index(self, items: list[dict[str, Any]]) -> dict[Any, int]:
+        index: dict[Any, int] = {}
+        for k, item in enumerate(items):
+            index.setdefault(item.get("id"), k)
+        return index
+
+    def _responses(self, interventions: list[dict[str, Any]]) -> None:
+        """The responses table (docs/model.md 2.1): one row per band of an intervention, from the lowest coverage up."""
+        table = self.tables.get("responses")
+        if table is None:
+            return
+        index = self._index(interventions)
+        bands: dict[int, list[tuple[Any, int, list[Any]]]] = {}
+        unreadable: set[int] = set()
+        for row, cells in table.rows:
+            iid = self._cell(table, row, cells, "intervention", "id", None)
+            if iid is ABSENT or iid not in index:
+                why = "is empty" if iid is ABSENT else f"names an unknown intervention {iid!r}"
+                self.problems.append(Problem(table.where(row, "intervention"), f"{why}: use an id of the interventions table"))
+                continue
+            before = len(self.problems)
+            number = self._cell(table, row, cells, "band", "int", None) if "band" in table.cols else ABSENT
+            if len(self.problems) > before:
+                unreadable.add(index[iid])
+            bands.setdefault(index[iid], []).append((number, row, cells))
+        for k, rows in bands.items():
+            numbers = [n for n, _, _ in rows]
+            if k in unreadable:
+                self.bad.add(f"/interventions/{k}/response")
+                continue
+            if any(n is not ABSENT for n in numbers):
+                if sorted(n for n in numbers if n is not ABSENT) != list(range(1, len(rows) + 1)):
+                    row = next((r for n, r, _ in rows if n is ABSENT), rows[0][1])
+                    given = [n if n is not ABSENT else None for n in numbers]
+                    self.problems.append(Problem(table.where(row, "band"),
+                                                 f"the bands of intervention {interventions[k]['id']!r} are numbered {given}: number them 1 to "
+                                                 f"{len(rows)}, once each, from the lowest coverage up (or leave every band cell empty)"))
+                    continue
+                rows = sorted(rows, key=lambda r: r[0])
+            base = f"/interventions/{k}/response"
+            self.records[base] = ("responses", rows[0][1], None)
+            response = []
+            for j, (_, row, cells) in enumerate(rows):
+                self.records[f"{base}/{j}"] = ("responses", row, None)
+                response.append({c: v for c in ("up_to", "effect") if (v := self._cell(table, row, cells, c, "float", f"{base}/{j}/{c}")) is not ABSENT})
+            interventions[k]["response"] = response
+
+    def _priorities(self, doc: dict[str, Any], areas: list[dict[str, Any]]) -> None:
+        """The priorities table (docs/model.md 2.2): points per theme, for the place (area left empty) or for one area."""
+        table = self.tables.get("priorities")
+        if table is None:
+            return
+        index = self._index(areas)
+        place: dict[str, Any] = {}
+        for row, cells in table.rows:
+            aid = self._cell(table, row, cells, "area", "id", None) if "area" in table.cols else ABSENT
+            theme = self._cell(table, row, cells, "theme", "id", None)
+            if aid is not ABSENT and aid not in index:
+                self.problems.append(Problem(table.where(row, "area"), f"unknown area id {aid!r}: use an id of the areas table, or leave the "
+                                                                       "cell empty for the points of the whole place"))
+                continue
+            if theme is ABSENT:
+                self.problems.append(Problem(table.where(row, "theme"), "is empty: give the id of the theme, or delete the row"))
+                continue
+            if aid is ABSENT:
+                base, target = "/policy/resident_priorities/weights", place
+            else:
+                base, target = f"/areas/{index[aid]}/priorities", areas[index[aid]].setdefault("priorities", {})
+            ptr = pointer((*base.strip("/").split("/"), theme))
+            if ptr in self.records:
+                first = self.records[ptr][1]
+                whose = "the place" if aid is ABSENT else f"area {aid!r}"
+                self.problems.append(Problem(table.where(row, "theme"), f"{whose} has points for theme {theme!r} in row {first} already: keep one row"))
+                continue
+            self.records.setdefault(base, ("priorities", row, None))
+            self.records[ptr] = ("priorities", row, "points")
+            points = self._cell(table, row, cells, "points", "float", ptr)
+            if points is ABSENT and ptr not in self.bad:
+                self.problems.append(Problem(f"{table.where(row, 'points')} -> {ptr}", "is empty: give the points (0 for none), or delete the row"))
+                self.bad.add(ptr)
+            elif points is not ABSENT:
+                target[theme] = points
+        if place or "/policy/resident_priorities/weights" in self.records:
+            doc.setdefault("policy", {}).setdefault("resident_priorities", {})["weights"] = place
+            self.records.setdefault("/policy/resident_priorities", self.records["/policy/resident_priorities/weights"])
+        elif "resident_priorities" in doc.get("policy", {}):
+            strength = self.records.get("/policy/resident_priorities/strength", ("scenario", None, None))[1]
+            where = self.tables["scenario"].where(strength, "key") if strength else table.ref
+            self.problems.append(Problem(f"{where} -> /policy/resident_priorities/weights", "gives the residents' priorities a strength but the priorities table gives the place no points: "
+                                                "add rows with the area left empty, one per theme, or remove the key"))
+            self.bad.add("/policy/resident_priorities/weights")
+
+    def _shares(self, doc: dict[str, Any], pools: list[dict[str, Any]]) -> None:
+        """The pools' agreed shares of the cost (docs/model.md 2.4), in the pools table's cost_share column."""
+        table = self.tables["pools"]
+        shares: dict[Any, Any] = {}
+        if "cost_share" in table.cols:
+            for k, (row, cells) in enumerate(table.rows):
+                pid = pools[k].get("id")
+                if pid is None:
+                    continue
+                ptr = pointer(("policy", "cost_sharing", "shares", pid))
+                self.records[ptr] = ("pools", row, "cost_share")
+                share = self._cell(table, row, cells, "cost_share", "float", ptr)
+                if share is not ABSENT:
+                    shares[pid] = share
+            self.records["/policy/cost_sharing/shares"] = ("pools", None, "cost_share")
+            self.records.setdefault("/policy/cost_sharing", ("pools", None, "cost_share"))
+        policy = doc.get("policy", {})
+        if shares:
+            policy.setdefault("cost_sharing", {})["shares"] = shares
+            doc["policy"] = policy
+        elif (policy.get("cost_sharing") or {}).get("rule") == "shares":
+            rule_row = self.records.get("/policy/cost_sharing/rule", ("scenario", None, None))[1]
+            where = self.tables["scenario"].where(rule_row, "value") if rule_row else table.ref
+            self.problems.append(Problem(f"{where} -> /policy/cost_sharing/shares",
+                                         "is shares, but the pools table gives no pool a cost_share: add a cost_share column to the pools "
+                                         "table with each pool's agreed share (0 for none)"))
+            self.bad.add("/policy/cost_sharing/shares")
+
     def covered(self, loc: str) -> bool:
         """Whether a problem at ``loc`` follows from a cell already reported."""
         parts = loc.split("/")
@@ -245,4 +372,6 @@ class Book:
             where = table.where(row, col)
         if name == "interventions" and rest == ["effects"]:
             msg += " (give the intervention's effects in the effects table)"
+        if name == "priorities" and "named by no outcome" in msg:
+            where = table.where(row, "theme")
         return Problem(f"{where} -> {problem.loc}" if problem.loc else where, msg)

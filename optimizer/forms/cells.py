@@ -18,26 +18,36 @@ from typing import Any
 from optimizer.scenario import DECILES
 
 #: The tables of the spreadsheet forms, in the order they are written.
-TABLES = ("scenario", "pools", "agencies", "outcomes", "unit_costs", "areas", "interventions", "effects")
+TABLES = ("scenario", "pools", "agencies", "outcomes", "unit_costs", "areas", "interventions", "effects", "responses", "priorities",
+          "commitments")
+#: Tables that may be left out: no agencies without a pool, and version 2's tables (docs/model.md 2.1-2.3), written only when used.
+OPTIONAL = ("agencies", "responses", "priorities", "commitments")
+#: Columns written only when some row uses them (version 2's, docs/model.md 2.2, 2.4, 2.5), so a version 1 scenario's tables are unchanged.
+SPARSE = {"pools": ("cost_share",), "outcomes": ("themes", "source"), "interventions": ("source",)}
 EXCEL_CELL_LIMIT = 32_767  # characters in one Excel cell
 
 # -- the spreadsheet layout: column -> kind of cell ---------------------------------------------
 COLUMNS: dict[str, dict[str, str]] = {
     "scenario": {"key": "str", "value": "str"},
-    "pools": {"id": "id", "name": "label", "budget": "float", "areas": "ids", "interventions": "ids", "reinvest_rate": "float"},
+    "pools": {"id": "id", "name": "label", "budget": "float", "areas": "ids", "interventions": "ids", "reinvest_rate": "float",
+              "cost_share": "float"},
     "agencies": {"id": "id", "name": "label"},
-    "outcomes": {"id": "id", "name": "label", "social_value": "float"},
+    "outcomes": {"id": "id", "name": "label", "social_value": "float", "themes": "themes", "source": "label?"},
     "unit_costs": {"outcome": "id", "agency": "id", "unit_cost": "float"},
     "areas": {"id": "id", "name": "label?", "imd_decile": "int", "imd_rank": "int", "population": "float"},
     "interventions": {"id": "id", "name": "label", "target_group": "id", "unit_cost": "float", "max_coverage": "float",
-                      "fixed_cost": "float", "min_participants": "float", "capacity": "float"},
+                      "fixed_cost": "float", "min_participants": "float", "capacity": "float", "source": "label?"},
     "effects": {"intervention": "id", "outcome": "id", "per_participant": "float", "lag_years": "int", "duration_years": "int",
                 "low": "float", "high": "float"},
+    "responses": {"intervention": "id", "band": "int", "up_to": "float", "effect": "float"},
+    "priorities": {"area": "id", "theme": "id", "points": "float"},
+    "commitments": {"intervention": "id", "area": "id", "year": "int", "min_spend": "float"},
 }
 REQUIRED = {
     "scenario": ("key", "value"), "pools": ("id", "name"), "agencies": ("id", "name"), "outcomes": ("id", "name"),
     "unit_costs": ("outcome", "agency", "unit_cost"), "areas": ("id", "imd_decile", "population"),
     "interventions": ("id", "name", "target_group", "unit_cost", "max_coverage"), "effects": ("intervention", "outcome", "per_participant"),
+    "responses": ("intervention", "up_to", "effect"), "priorities": ("theme", "points"), "commitments": ("intervention", "min_spend"),
 }
 PREFIXES = {"areas": ("group:", "pool:"), "interventions": ("pool:",)}
 BUDGET_YEAR = re.compile(r"budget_y([1-9][0-9]*)$")
@@ -47,7 +57,8 @@ SCENARIO_KEYS = {
     "policy.community_wealth_fund.basis": "str", "policy.community_wealth_fund.per_capita_floor": "float",
     "policy.no_agency_worse_off": "bool", "policy.social_value_weight": "float", "policy.area_cap": "float",
     **{f"policy.equity_weights.{d}": "float" for d in DECILES},
-    "solver.name": "str", "solver.time_limit": "float", "solver.mip_gap": "float",
+    "policy.cost_sharing.rule": "str", "policy.resident_priorities.strength": "float",
+    "solver.name": "str", "solver.time_limit": "float", "solver.mip_gap": "float", "data_vintage": "str",
 }
 LISTS = ("pools", "agencies", "outcomes", "areas", "interventions")
 
@@ -78,7 +89,7 @@ def convert(value: Any, kind: str) -> Any:
         if isinstance(value, float):
             return str(int(value)) if value.is_integer() else repr(value)
         raise ValueError(f"must be text; got {value!r}: format the cell as text")
-    if kind == "ids":
+    if kind in ("ids", "themes"):
         text = convert(value, "id")
         if text is ABSENT:
             return ABSENT
@@ -92,7 +103,8 @@ def convert(value: Any, kind: str) -> Any:
             return ids
         ids = [part.strip() for part in text.split(";") if part.strip()]
         if not ids:
-            raise ValueError("lists no ids: leave the cell empty for all, or write [] for none")
+            raise ValueError("lists no themes: leave the cell empty for none" if kind == "themes" else
+                             "lists no ids: leave the cell empty for all, or write [] for none")
         return ids
     if isinstance(value, str):
         value = value.strip()

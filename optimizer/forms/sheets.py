@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from optimizer.errors import Problem, ScenarioError
-from optimizer.forms.cells import TABLES, csv_text
+from optimizer.forms.cells import OPTIONAL, TABLES, csv_text
 
 Grids = dict[str, tuple[str, list[list[Any]]]]  # table -> (how to name it, rows of cells)
 Layout = dict[str, tuple[list[str], list[list[Any]]]]  # table -> (column names, rows of values)
@@ -76,6 +76,9 @@ def write_csvs(layout: Layout, folder: Path) -> None:
     if stray:
         raise ValueError(f"{folder} holds other CSV files ({', '.join(sorted(stray))}) that would make it an invalid scenario: use an empty folder")
     folder.mkdir(parents=True, exist_ok=True)
+    for name in OPTIONAL:  # a table this scenario does not use, left by an earlier one, would be read back as part of it
+        if name not in layout and (folder / f"{name}.csv").is_file():
+            (folder / f"{name}.csv").unlink()
     for name, (columns, rows) in layout.items():
         frame = pd.DataFrame([[csv_text(v) for v in row] for row in rows], columns=columns, dtype=object)
         frame.to_csv(folder / f"{name}.csv", index=False, lineterminator="\r\n", encoding="utf-8")
