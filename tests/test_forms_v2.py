@@ -339,3 +339,34 @@ def test_bands_in_any_row_order_by_their_numbers(tmp_path: Path) -> None:
     with (folder / "responses.csv").open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(rows)
     assert scenario_hash(load_scenario(folder)) == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=200), st.sampled_from(["responses", "priorities", "commitments", "pools", "outcomes"]))
+def test_garbage_version_2_tables_never_raise_a_traceback(text: str, table: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = save_scenario(parse_scenario(tiny_v2()), Path(tmp) / "s")
+        (folder / f"{table}.csv").write_text(text, encoding="utf-8", errors="surrogatepass")
+        try:
+            load_scenario(folder)
+        except ScenarioError as exc:
+            assert exc.problems and all(p.msg for p in exc.problems)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["responses", "priorities", "commitments"]), st.integers(0, 4), st.integers(0, 3),
+       st.sampled_from(["", "x", "-1", "0", "2.5", "1e400", "[]", ";", "E01000001", "health", "early_help", "=1", "#N/A"]))
+def test_any_edited_version_2_cell_is_read_or_located(table: str, row: int, col: int, value: str) -> None:
+    """One cell of a version 2 table set to anything: the scenario reads, or every problem names a place in the tables."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = save_scenario(parse_scenario(tiny_v2()), Path(tmp) / "s")
+        path = folder / f"{table}.csv"
+        rows = list(csv.reader(path.open(newline="", encoding="utf-8")))
+        r, c = min(row + 1, len(rows) - 1), min(col, len(rows[0]) - 1)
+        rows[r][c] = value
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerows(rows)
+        try:
+            load_scenario(folder)
+        except ScenarioError as exc:
+            assert exc.problems and all(p.msg and ".csv" in p.loc for p in exc.problems), [str(p) for p in exc.problems]
