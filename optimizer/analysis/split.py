@@ -44,12 +44,20 @@ CORE_TOL = 1e-6
 
 
 def coalition_scenario(data: dict[str, Any], members: list[str]) -> dict[str, Any]:
-    """The scenario of coalition ``members``: other pools removed, the unit costs of their agencies set to zero (dropped)."""
+    """The scenario of coalition ``members``: other pools removed, the unit costs of their agencies set to zero (dropped),
+    and the agreed cost shares (version 2) of its members only, or the default rule where none of them has one."""
     out = copy.deepcopy(data)
     outside = {p["id"] for p in out["pools"]} - set(members)
     out["pools"] = [p for p in out["pools"] if p["id"] in members]
     for outcome in out["outcomes"]:
         outcome["unit_costs"] = {g: u for g, u in outcome["unit_costs"].items() if g not in outside}
+    sharing = (out.get("policy") or {}).get("cost_sharing")
+    if sharing and sharing.get("shares"):  # version 2 (2.4): the members' agreed shares; who pays never changes the value
+        kept = {p: v for p, v in sharing["shares"].items() if p not in outside}
+        if any(v > 0 for v in kept.values()):
+            sharing["shares"] = kept
+        else:
+            del out["policy"]["cost_sharing"]
     out["name"] = f"{out['name']} (coalition: {', '.join(members)})"
     return out
 
