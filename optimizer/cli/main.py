@@ -82,6 +82,11 @@ def print_summary(s: Scenario, result: dict[str, Any]) -> None:
     echo("\nHow much of each service is worth buying (participant-years, share of its full reach):")
     for line in worth_buying(s, result):
         echo(f"  - {line}")
+    cited = [(iv.name, iv.source) for iv in s.interventions if iv.source]
+    if cited:  # version 2 (docs/model.md 2.5); each outcome's own is in the result's by_intervention and the appraisal pack
+        echo("\nWhere each intervention's figures come from:")
+        for name, source in cited:
+            echo(f"  - {name}: {source}")
     if result["binding_rules"]:
         echo("\nRules that bind:")
         for rule_ in result["binding_rules"][:15]:
