@@ -299,6 +299,15 @@ def scenario_page(request: Request, scenario_id: str, job: str | None = None) ->
     if isinstance(board, Response):
         return board
     session, row = board
+    response = _scenario_view(request, session, row, job=job)
+    response.headers["Server-Timing"] = _timing("page", started)
+    return response
+
+
+def _scenario_view(request: Request, session: Session, row: ScenarioRow, *, job: str | None = None, status: int = 200,
+                   problems: list[Problem] | None = None, entered: dict[str, str] | None = None) -> Response:
+    """The scenario's page; with ``problems``, the "What if?" form refused (422), each problem next to its field, what
+    the board typed (``entered``, field -> text) kept in the fields."""
     assert session.tenant_id is not None
     ctx = _ctx(request)
     doc = json.loads(row.canonical_json)
@@ -321,9 +330,36 @@ def scenario_page(request: Request, scenario_id: str, job: str | None = None) ->
     elif result is not None:
         values["headline"] = view.headline(result)
     values["history"] = _history(request, session, row)
-    response = _page(request, "scenario.html", session, title=row.name, **values)
-    response.headers["Server-Timing"] = _timing("page", started)
-    return response
+    summary, by_field = _what_if_located(problems or [], doc)
+    return _page(request, "scenario.html", session, status, title=row.name, problems=summary, errors=by_field, entered=entered or {},
+                 **values)
+
+
+#: The "What if?" form's fields of a commitment, by the key of policy.commitments[n] a problem names
+COMMITMENT_FIELDS = ("intervention", "area", "year", "min_spend")
+
+
+def _what_if_located(problems: list[Problem], doc: dict[str, Any]) -> tuple[list[dict[str, str]], dict[str, list[str]]]:
+    """The "What if?" form's problems for its error summary (field, pointer, message) and by field (next to each).
+
+    /pools/{p}/budget/{t} is the budget field of that pool and year, /policy/community_wealth_fund/... the share,
+    /policy/commitments/{n}/{key} the new commitment's field; anything else goes to the form's heading."""
+    pools = [p["id"] for p in doc.get("pools", [])]
+    summary: list[dict[str, str]] = []
+    by_field: dict[str, list[str]] = {}
+    for p in problems:
+        parts = [x for x in p.loc.split("/") if x]
+        field = "what-if"
+        if len(parts) >= 4 and parts[0] == "pools" and parts[2] == "budget" and parts[1].isdigit() and int(parts[1]) < len(pools):
+            field = f"budget-{pools[int(parts[1])]}-{int(parts[3]) + 1}"
+        elif parts[:2] == ["policy", "community_wealth_fund"]:
+            field = "min_share"
+        elif parts[:2] == ["policy", "commitments"]:
+            key = parts[3] if len(parts) > 3 and parts[3] in COMMITMENT_FIELDS else "intervention"
+            field = f"commitment-{key}"
+        summary.append({"field": field, "loc": p.loc, "msg": p.msg})
+        by_field.setdefault(field, []).append(p.msg)
+    return summary, by_field
 
 
 def _timing(name: str, started: float) -> str:
@@ -428,8 +464,8 @@ async def new_version(request: Request, scenario_id: str) -> Response:
             raise ScenarioError(problems)
         scenario = parse_within_limits(doc, ctx.settings.max_cells)
     except ScenarioError as exc:
-        return _page(request, "error.html", session, 422, title="This version cannot be saved",
-                     message="Fix these and try again:", problems=[{"loc": p.loc, "msg": p.msg} for p in exc.problems])
+        entered = {str(k): str(v) for k, v in form.items() if k != "csrf" and isinstance(v, str)}
+        return await run_in_threadpool(_scenario_view, request, session, row, status=422, problems=exc.problems, entered=entered)
     new_id = _store(request, session, scenario, row.id)
     new_row = _row(request, session, new_id)
     assert new_row is not None

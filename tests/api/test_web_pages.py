@@ -275,3 +275,31 @@ def test_a_board_adds_and_removes_a_commitment(boards: tuple[TestClient, TestCli
     wrong = _new_version(north, scenario_id, **{"commitment-intervention": "youth_diversion"})
     assert wrong.status_code == 422
     assert f"/policy/commitments/{len(held)}/min_spend" in wrong.text and "least the board has committed to spend" in wrong.text
+
+
+def test_what_if_problems_are_next_to_their_fields(boards: tuple[TestClient, TestClient, TestClient]) -> None:
+    """A refused "What if?" form comes back as the scenario's page (422): each problem in the summary, linked to its
+    field, and next to that field, what was typed kept in the fields; an unknown area of a commitment is the core's
+    own message, at the area's select; nothing is stored."""
+    north, _, _ = boards
+    scenario_id = upload(north, TIGHT)
+    response = _new_version(north, scenario_id, **{"budget-police-2": "lots", "min_share": "eighty", "commitment-intervention": "youth_diversion",
+                                                   "commitment-area": "E99999999", "commitment-min_spend": "1000"})
+    assert response.status_code == 422
+    page = response.text
+    for field, loc in (("budget-police-2", "/pools/1/budget/1"), ("min_share", "/policy/community_wealth_fund/min_share")):
+        assert f'<a href="#{field}" data-loc="{loc}">' in page
+        error = re.search(rf'<p id="{field}-error" class="govuk-error-message"[^>]*>(.*?)</p>', page, flags=re.S)
+        assert error is not None and "is not" in error.group(1)
+        assert re.search(rf'id="{field}"[^>]*aria-describedby="{field}-error"', page)
+    assert 'value="lots"' in page and 'value="eighty"' in page  # what the board typed, to correct
+    upload_doc = json.loads(TIGHT.read_text())
+    assert upload_doc["pools"][1]["id"] == "police"
+    versions = north.get(f"/scenarios/{scenario_id}").text
+    assert 'data-testid="no-history"' in versions  # nothing stored
+    area = _new_version(north, scenario_id, **{"commitment-intervention": "youth_diversion", "commitment-area": "E99999999",
+                                               "commitment-min_spend": "1000"})
+    assert area.status_code == 422
+    held = len(upload_doc["policy"]["commitments"])
+    assert f'<a href="#commitment-area" data-loc="/policy/commitments/{held}/area">' in area.text
+    assert re.search(r'<p id="commitment-area-error" class="govuk-error-message"[^>]*>.*E99999999', area.text, flags=re.S)

@@ -317,3 +317,42 @@ def test_the_map_page_of_the_command_line_draws_offline(page: Page, tmp_path: Pa
     assert all(u.startswith("file:") or u.startswith("data:") for u in requests), requests
     assert not errors, errors
     expect(page.locator("table tbody tr")).to_have_count(len(data.areas))
+
+
+def test_a_commitment_added_and_a_refused_what_if_with_the_keyboard(page: Page, service: Service) -> None:
+    """The "What if?" form with the keyboard alone: a budget that is not an amount comes back with the problem in the
+    summary and next to its field (axe clean); corrected, with a commitment chosen from the selects, it saves a version
+    whose commitment the API's stored scenario holds and whose answer honours it."""
+    sign_in(page, service)
+    upload(page, service, TIGHT)
+    page.get_by_test_id("solve").click()
+    expect(page.get_by_test_id("who-pays")).to_be_visible()
+    _tab_to(page, "budget-police-2", limit=400)
+    page.keyboard.press("Control+A")
+    page.keyboard.type("lots")
+    _tab_to(page, "resolve")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("problems")).to_be_visible()
+    expect(page.get_by_test_id("error-budget-police-2")).to_contain_text("is not an amount")
+    check_axe(page)
+    police_2 = next(p["budget"][1] for p in json.loads(TIGHT.read_text(encoding="utf-8"))["pools"] if p["id"] == "police")
+    page.get_by_test_id("problems").get_by_role("link").first.focus()
+    page.keyboard.press("Enter")  # the summary's link takes the focus to the field
+    expect(page.get_by_test_id("budget-police-2")).to_be_focused()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(f"{police_2:.2f}")
+    _tab_to(page, "commitment-intervention")
+    page.get_by_test_id("commitment-intervention").select_option("falls_prevention")  # a closed select: the arrow keys choose
+    _tab_to(page, "commitment-min_spend")
+    page.keyboard.type("20000")
+    _tab_to(page, "resolve")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/scenarios/sc_[0-9a-f]{32}#answer$"))
+    expect(page.get_by_test_id("who-pays")).to_be_visible()
+    expect(page.get_by_test_id("remove-commitment-1")).to_be_attached()
+    scenario_id = page.url.split("#")[0].rsplit("/", 1)[1]
+    status, stored = api(service, "GET", f"/v1/scenarios/{scenario_id}", service.keys["north-board"])
+    assert status == 200 and {k: v for k, v in stored["scenario"]["policy"]["commitments"][-1].items() if v is not None} == {"intervention": "falls_prevention", "min_spend": 20000.0}
+    status, result = api(service, "POST", f"/v1/scenarios/{scenario_id}/solve", service.keys["north-board"])
+    assert status == 200 and sum(r["spend"] for r in result["allocations"] if r["intervention"] == "falls_prevention") >= 20000 - 0.01
+    check_axe(page)
