@@ -21,27 +21,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks.browser import CHROMIUM, ROOT, solved_page
+
 TIGHT = ROOT / "scenarios" / "tight" / "manchester_tight.json"
-CHROMIUM = os.environ.get("TOTALPLACE_CHROMIUM", "/usr/bin/chromium")
-
-
-def _command() -> str:
-    found = Path(sys.executable).parent / "totalplace"
-    return str(found) if found.exists() else (shutil.which("totalplace") or "totalplace")
 
 
 def main() -> None:
@@ -54,53 +43,22 @@ def main() -> None:
     if args.server:
         server_only(args.scenario, args.runs, args.budget)
         return
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with tempfile.TemporaryDirectory(prefix="totalplace-page-") as folder:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        env = {**os.environ, "TOTALPLACE_DATABASE_URL": f"sqlite:///{folder}/store.db", "TOTALPLACE_REDIS_URL": "",
-               "TOTALPLACE_LOG_LEVEL": "warning", "TOTALPLACE_RATE_LIMIT_PER_SECOND": "0"}
-        made = subprocess.run([_command(), "keys", "create", "--tenant", "bench-board"], env=env, capture_output=True, text=True, check=True)
-        key = made.stdout.strip().splitlines()[-1]
-        proc = subprocess.Popen([_command(), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(300):
-                try:
-                    urllib.request.urlopen(url + "/healthz", timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.2)
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
-                page = browser.new_page()
-                page.goto(url + "/")
-                page.get_by_test_id("key").fill(key)
-                page.get_by_test_id("sign-in").click()
-                page.goto(url + "/scenarios/new")
-                page.get_by_test_id("scenario-file").set_input_files(str(args.scenario))
-                page.get_by_test_id("upload").click()
-                page.get_by_test_id("solve").click()
-                expect(page.get_by_test_id("who-pays")).to_be_visible()
-                field = page.get_by_test_id(f"budget-{args.budget}")
-                base = float(field.input_value())
-                times, served = [], []
-                for run in range(args.runs):
-                    before = page.get_by_test_id("headline").inner_text()
-                    field.fill(f"{base * (1 + 0.01 * (run + 1)):.2f}")
-                    page.get_by_test_id("min-share").fill(f"{max(0, 80 - run)}")
-                    started = time.perf_counter()
-                    with page.expect_response(lambda r: r.request.method == "GET" and SCENARIO_PAGE.search(r.url) is not None) as got:
-                        page.get_by_test_id("resolve").click()
-                    expect(page.get_by_test_id("headline")).not_to_have_text(before)
-                    times.append(time.perf_counter() - started)
-                    served.append(_served(got.value))
-                browser.close()
-        finally:
-            proc.terminate()
-            proc.wait(10)
+    with solved_page(args.scenario) as page:
+        field = page.get_by_test_id(f"budget-{args.budget}")
+        base = float(field.input_value())
+        times, served = [], []
+        for run in range(args.runs):
+            before = page.get_by_test_id("headline").inner_text()
+            field.fill(f"{base * (1 + 0.01 * (run + 1)):.2f}")
+            page.get_by_test_id("min-share").fill(f"{max(0, 80 - run)}")
+            started = time.perf_counter()
+            with page.expect_response(lambda r: r.request.method == "GET" and SCENARIO_PAGE.search(r.url) is not None) as got:
+                page.get_by_test_id("resolve").click()
+            expect(page.get_by_test_id("headline")).not_to_have_text(before)
+            times.append(time.perf_counter() - started)
+            served.append(_served(got.value))
     ordered = sorted(times)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     print(f"what-if re-solve in the page ({args.scenario.name}, {len(times)} runs, Chromium {CHROMIUM}):")
