@@ -17,6 +17,7 @@ The exceptions (:mod:`optimizer.errors`)::
 
     TotalplaceError
      +-- ScenarioError        the input is not a valid scenario (every problem listed)
+     |    +-- ResidentsInputError   a residents' survey or vote is not valid input (by row and column)
      +-- SolverUnavailable    the requested back end is not installed or unknown
      +-- SolverFailure        a back end crashed or answered nonsense
     AnalysisError             an analysis cannot run on this scenario (a ValueError)
@@ -28,7 +29,7 @@ import typing as _typing
 from optimizer import logs as logs
 from optimizer.backends import backend_names
 from optimizer.check import Violation, check_result
-from optimizer.errors import Problem, ScenarioError, SolverFailure, SolverUnavailable, TotalplaceError, pointer
+from optimizer.errors import Problem, ResidentsInputError, ScenarioError, SolverFailure, SolverUnavailable, TotalplaceError, pointer
 from optimizer.money import in_pence
 from optimizer.result import Result
 from optimizer.scenario import (
@@ -45,6 +46,7 @@ from optimizer.solve import available_solvers, solve
 from optimizer.status import Limit, Status
 
 if _typing.TYPE_CHECKING:
+    from optimizer import residents as residents
     from optimizer.analysis import appraisal as appraisal
     from optimizer.analysis import charts as charts
     from optimizer.analysis import compare as compare
@@ -72,6 +74,7 @@ _LAZY = {
     "report": ("optimizer.analysis.report", ""),
     "geography": ("optimizer.place.geography", ""),
     "prevention": ("optimizer.place.prevention", ""),
+    "residents": ("optimizer.residents", ""),
     "cli_app": ("optimizer.cli.main", "app"),
     "cli_main": ("optimizer.cli.main", "main"),
     "run_task": ("optimizer.analysis.runner", "run_task"),
@@ -93,6 +96,7 @@ __all__ = [
     "AnalysisError",
     "Limit",
     "Problem",
+    "ResidentsInputError",
     "Result",
     "Scenario",
     "ScenarioError",

@@ -7,6 +7,7 @@ that is not installed, and a solver that crashed.
 
     TotalplaceError
      +-- ScenarioError        the input is not a valid scenario (every problem listed)
+     |    +-- ResidentsInputError   a residents' survey or vote is not valid input (every problem, by row and column)
      +-- SolverUnavailable    the requested back end is not installed or unknown
      +-- SolverFailure        a back end crashed or answered nonsense
 """
@@ -41,6 +42,19 @@ class ScenarioError(TotalplaceError):
         self.problems = problems
         lines = "\n".join(f"  {p}" for p in problems)
         super().__init__(f"the scenario has {len(problems)} problem(s):\n{lines}")
+
+
+class ResidentsInputError(ScenarioError):
+    """A residents' survey or participatory vote (optimizer/residents) is not valid input; ``problems`` lists every error.
+
+    A kind of :class:`ScenarioError`, as it is input to a scenario: the command line and the service report it
+    alike (each problem where it is, and the fix). Its messages name rows and columns, never a respondent's answers.
+    """
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems)
+        lines = "\n".join(f"  {p}" for p in problems)
+        self.args = (f"the residents' input has {len(problems)} problem(s):\n{lines}",)
 
 
 class SolverUnavailable(TotalplaceError):

@@ -216,9 +216,11 @@ def _mount() -> None:
     from optimizer.cli.analysis import register as register_analyses
     from optimizer.cli.analysis import register_map
     from optimizer.cli.forms import register as register_forms
+    from optimizer.cli.residents import app as residents_app
     from optimizer.cli.scenario import app as scenario_app
 
     app.add_typer(scenario_app, name="scenario", help="build scenarios for real places from the shipped IoD2025 (or IoD2019) data")
+    app.add_typer(residents_app, name="residents", help="residents' priorities from a survey, commitments from a participatory vote")
     register_forms(app)
     register_analyses(app)
     register_map(app)
