@@ -26,7 +26,7 @@ from api.edge.fastpath import CacheHitFastPath
 from api.edge.middleware import BodyLimit, RequestContext
 from api.jobs import states as jobs
 from api.metrics import Metrics
-from api.routes import compare, guide, health, results, scenarios, solve
+from api.routes import compare, guide, health, residents, results, scenarios, solve
 from api.routes import jobs as job_routes
 from api.settings import Settings, get_settings
 from api.store import crud
@@ -108,7 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.ctx = ctx
     app.state.settings = settings
     errors.install(app)
-    for router in (solve.router, scenarios.router, compare.router, job_routes.router, results.router, health.router, guide.router):
+    for router in (solve.router, scenarios.router, residents.router, compare.router, job_routes.router, results.router, health.router, guide.router):
         app.include_router(router, dependencies=[Depends(known_query_only)])
     openapi.install(app)
     docs_ui.install(app)

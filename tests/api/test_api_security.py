@@ -44,6 +44,8 @@ PROBES: dict[tuple[str, str], dict[str, Any]] = {
     ("get", "/v1/scenarios/{scenario_id}"): {"status": 404},
     ("post", "/v1/scenarios/{scenario_id}/solve"): {"status": 404},
     ("post", "/v1/scenarios/{scenario_id}/analyses/{kind}"): {"json": {}, "status": 404},
+    ("post", "/v1/scenarios/{scenario_id}/residents/survey"): {
+        "json": {"rows": [{"respondent": "r1", "area": "E01000001", "theme": "health", "points": 1}], "min_respondents": 1}, "status": 404},
     ("get", "/v1/jobs"): {"status": 200, "empty": "items"},
     ("get", "/v1/jobs/{job_id}"): {"status": 404},
     ("delete", "/v1/jobs/{job_id}"): {"status": 404},
