@@ -268,6 +268,16 @@ class AppraisalReport(_Report):
     total: dict[str, Any]
 
 
+class ResidentsReport(_Report):
+    """What honouring residents costs: the plan on the evidence alone, with priorities, with the vote's commitments."""
+
+    analysis: Literal["residents"]
+    strength: float
+    ways: list[dict[str, Any]]
+    steps: list[dict[str, Any]]
+    frontier: list[dict[str, Any]]
+
+
 #: the reports of the analyses of docs/analyses.md (the comparison's, CompareReport, is api/routes/compare.py's;
 #: api/routes/jobs.py joins them as the AnalysisReport component)
-REPORTS = (SplitReport, FrontierReport, SensitivityReport, MonteCarloReport, AppraisalReport)
+REPORTS = (SplitReport, FrontierReport, SensitivityReport, MonteCarloReport, AppraisalReport, ResidentsReport)

@@ -74,6 +74,8 @@ CASES: dict[tuple[str, ...], Case] = {
     ("residents", "vote"): Case([str(ROOT / "tests" / "data" / "residents_vote.pb"), "--scenario", str(TINY), "-o", "{tmp}/v.json"],
                                 [str(ROOT / "tests" / "data" / "residents_vote.pb"), "--scenario", str(TINY), "-o", "{tmp}/v.json",
                                  "--rule", "borda"]),
+    ("residents", "report"): Case([str(ROOT / "tests" / "data" / "residents_place.json"), "--vote-commitments", "1", "-o", "{tmp}/r.json"],
+                                  [str(ROOT / "tests" / "data" / "residents_place.json"), "--vote-commitments", "2"]),
     ("split",): Case([str(TINY), "-o", "{tmp}/split.json"], [str(TINY)]),
     ("frontier",): Case([str(TINY), "-o", "{tmp}/f.json", "--points", "3"], [str(TINY), "-o", "{tmp}/f.json", "--chart", "{tmp}/f.png"]),
     ("sensitivity",): Case([str(TINY)], [str(TINY), "--workers", "0"]),

@@ -34,7 +34,7 @@ from optimizer import Scenario
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["split", "frontier", "sensitivity", "montecarlo", "appraisal"]
+Kind = Literal["split", "frontier", "sensitivity", "montecarlo", "appraisal", "residents"]
 #: chunks a many-task analysis is cut into on RQ (fewer RQ round trips than one job per task)
 CHUNKS = 20
 #: helper RQ jobs at most per analysis
@@ -81,8 +81,18 @@ class AppraisalOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{}]})
 
 
+class ResidentsOptions(BaseModel):
+    """What honouring residents costs: three ways and a frontier of strengths, one solve each (docs/residents.md)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"points": 5, "vote_commitments": 1}]})
+
+    points: int = Field(5, ge=2, le=21, description="strengths of the frontier, from 0 to 1")
+    vote_commitments: int = Field(0, ge=0, le=10_000, description="how many of the scenario's commitments, counted from the last, came "
+                                                                  "from the participatory vote (the others are the board's own)")
+
+
 OPTIONS: dict[str, type[BaseModel]] = {"split": SplitOptions, "frontier": FrontierOptions, "sensitivity": SensitivityOptions,
-                                       "montecarlo": MonteCarloOptions, "appraisal": AppraisalOptions}
+                                       "montecarlo": MonteCarloOptions, "appraisal": AppraisalOptions, "residents": ResidentsOptions}
 
 
 def chunks(n: int, count: int = CHUNKS) -> list[tuple[int, int]]:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response
 from pydantic import Field, RootModel
 
 from api import examples
-from api.contract import AppraisalReport, FrontierReport, MonteCarloReport, SensitivityReport, SplitReport
+from api.contract import AppraisalReport, FrontierReport, MonteCarloReport, ResidentsReport, SensitivityReport, SplitReport
 from api.deps import ContextDep, SessionDep, TenantDep
 from api.jobs import states as jobs
 from api.routes.common import ID_PATTERN, MAX_OFFSET
@@ -18,7 +18,7 @@ from api.store import crud
 from api.store.db import JOB_DONE, JobStatus
 
 
-class AnalysisReport(RootModel[Annotated[SplitReport | FrontierReport | SensitivityReport | MonteCarloReport | AppraisalReport | CompareReport,
+class AnalysisReport(RootModel[Annotated[SplitReport | FrontierReport | SensitivityReport | MonteCarloReport | AppraisalReport | ResidentsReport | CompareReport,
                                          Field(discriminator="analysis")]]):
     """An analysis job's report (docs/analyses.md), told apart by ``analysis``."""
 

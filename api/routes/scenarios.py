@@ -151,7 +151,7 @@ _ANALYSIS_JOB = JobOut.model_json_schema()["examples"][0] | {"status": "queued",
 )
 def run_analysis(
     scenario_id: ScenarioId,
-    kind: Annotated[analyses.Kind, Path(description="split, frontier, sensitivity, montecarlo or appraisal")],
+    kind: Annotated[analyses.Kind, Path(description="split, frontier, sensitivity, montecarlo, appraisal or residents")],
     request: Request,
     ctx: ContextDep,
     tenant_id: TenantDep,
@@ -160,9 +160,11 @@ def run_analysis(
         "montecarlo": {"summary": "montecarlo", "value": {"samples": 200, "seed": 7, "robust": True}},
         "frontier": {"summary": "frontier", "value": {"points": 11}},
         "sensitivity": {"summary": "sensitivity", "value": {"cap_fraction": 1.0}},
+        "residents": {"summary": "residents", "value": {"points": 5, "vote_commitments": 1}},
         "split or appraisal": {"summary": "split or appraisal (no options)", "value": {}}},
         description="the analysis's options (all optional): frontier `points` 2..101; montecarlo `samples` 1..10000, `seed`, "
-                    "`distribution` (triangular|uniform), `robust`; sensitivity `cap_fraction`")] = None,
+                    "`distribution` (triangular|uniform), `robust`; sensitivity `cap_fraction`; residents `points` 2..21, "
+                    "`vote_commitments`")] = None,
 ) -> Response:
     """Always a job (202, ``Location: /v1/jobs/{id}``). Its ``progress`` is finished tasks / tasks while it runs; once
     finished, ``result_url`` (``/v1/jobs/{id}/result``) serves the report. On the production queue the tasks are shared

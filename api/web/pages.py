@@ -511,7 +511,8 @@ def _commitments(form: Any, doc: dict[str, Any]) -> list[Problem]:
 
 
 #: What the page runs as the API's analysis jobs, with these options (validated by the API's own option models).
-PAGE_ANALYSES: dict[str, dict[str, Any]] = {"frontier": {"points": 11}, "split": {}, "sensitivity": {}, "montecarlo": {"samples": 100, "seed": 0}}
+PAGE_ANALYSES: dict[str, dict[str, Any]] = {"frontier": {"points": 11}, "split": {}, "sensitivity": {}, "montecarlo": {"samples": 100, "seed": 0},
+                                             "residents": {}}
 
 
 @router.post("/scenarios/{scenario_id}/analyses/{kind}")

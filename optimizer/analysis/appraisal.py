@@ -15,8 +15,10 @@ Figures (docs/analyses.md), for each intervention and each agency:
 
 Beside the figures, from the result and the scenario: who pays (``cost_sharing``, the rule of docs/model.md 2.4 and
 its deviation; ``pool_spending_range``, the least and most each pool could pay over the equally good plans; and
-``who_pays``, the same in sentences), ``value_by_theme`` (version 2, residents' themes) and the sources (2.5): each
-intervention row's ``source`` and ``outcomes``'s citation for each outcome it affects.
+``who_pays``, the same in sentences), ``value_by_theme`` (version 2, residents' themes), the sources (2.5): each
+intervention row's ``source`` and ``outcomes``'s citation for each outcome it affects, and where the scenario has
+residents' priorities, ``residents``: what honouring them costs (optimizer/analysis/residents.py, every commitment
+counted as the board's).
 
 Everything is computed from the result's allocations and launches and the
 scenario's coefficients, so it can be recomputed by hand.
@@ -87,6 +89,10 @@ def appraise(s: Scenario, result: dict[str, Any] | None = None) -> dict[str, Any
         if summary.get(key) is not None:
             pack[key] = summary[key]
     pack["who_pays"] = who_pays(s, summary)
+    if s.policy.resident_priorities is not None:  # what honouring residents costs (optimizer/analysis/residents.py)
+        from optimizer.analysis import residents
+
+        pack["residents"] = residents.combine(s, [residents.run_task(t) for t in residents.plan(s)])
     used = [e.outcome for iv in s.interventions for e in iv.effects]
     pack["outcome_sources"] = {o: outcome_source[o] for o in dict.fromkeys(used) if o in outcome_source}
     return pack

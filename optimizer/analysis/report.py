@@ -62,6 +62,12 @@ def _themes(pack: dict[str, Any]) -> list[str]:
             f"</thead><tbody>{body}</tbody></table>"]
 
 
+def _residents(pack: dict[str, Any]) -> list[str]:
+    """What honouring residents' priorities costs, in the report's sentences (optimizer/analysis/residents.py)."""
+    lines = (pack.get("residents") or {}).get("messages") or []
+    return ["<h2>What honouring residents costs</h2><ul>" + "".join(f"<li>{escape(m)}</li>" for m in lines) + "</ul>"] if lines else []
+
+
 def _sources(pack: dict[str, Any]) -> list[str]:
     """Where each figure comes from (docs/model.md 2.5): each intervention's citation, then each outcome's."""
     cited = [(r["name"], r["source"]) for r in pack["interventions"] if r.get("source")]
@@ -111,7 +117,7 @@ def html_page(pack: dict[str, Any], map_svg: str | None = None, map_note: str | 
         *([f"<p class='notes'>{escape(map_note)}</p>"] if map_note and not map_svg else []),
         f"<h2>By intervention ({len(funded)} funded)</h2>", _table(pack["interventions"] + [t], "Intervention", social),
         "<h2>By agency</h2>", _table(pack["agencies"], "Agency", False),
-        *_who_pays(pack), *_themes(pack), *_sources(pack),
+        *_who_pays(pack), *_themes(pack), *_residents(pack), *_sources(pack),
         "<div class='notes'><h2>How to read this</h2><ul>"
         "<li><b>Discounted</b>: a pound next year counts as a little less than a pound today, by the discount rate.</li>"
         "<li><b>Net present value</b>: discounted savings minus discounted spending (fiscal only; social value, where shown, is beside it).</li>"

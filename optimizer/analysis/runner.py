@@ -27,6 +27,7 @@ ANALYSES = {
     "sensitivity": "optimizer.analysis.sensitivity",
     "montecarlo": "optimizer.analysis.montecarlo",
     "compare": "optimizer.analysis.compare",
+    "residents": "optimizer.analysis.residents",
 }
 
 #: progress(done, total): called once before the first task (done = 0) and after each task
@@ -44,9 +45,9 @@ class Analysis(Protocol):
 
 
 if TYPE_CHECKING:  # each module of ANALYSES is an Analysis: checked here, as a module imported by name is not
-    from optimizer.analysis import compare, frontier, montecarlo, sensitivity, split
+    from optimizer.analysis import compare, frontier, montecarlo, residents, sensitivity, split
 
-    _ANALYSES: tuple[Analysis, ...] = (compare, frontier, montecarlo, sensitivity, split)
+    _ANALYSES: tuple[Analysis, ...] = (compare, frontier, montecarlo, residents, sensitivity, split)
 
 
 def module(kind: str) -> Analysis:

@@ -168,3 +168,48 @@ def vote_command(
         for u in result.unmapped:
             echo(f"  {u.id:<12} £{u.cost:>12,.0f}  {u.name}: {u.reason}")
     echo(f"\nwrote {output}")
+
+
+@app.command("report")
+def report_command(
+    scenario: Annotated[Path, typer.Argument(help="the scenario, with residents' priorities (and the vote's commitments, if any)")],
+    vote_commitments: Annotated[int, typer.Option("--vote-commitments", min=0,
+                                                  help="how many of the scenario's commitments, counted from the last, came from "
+                                                       "the participatory vote (totalplace residents vote adds them last); the "
+                                                       "others are the board's own and stay in every way")] = 0,
+    vote: Annotated[Path | None, typer.Option("--vote", help="a pabulib .pb vote whose winners to add as the vote's commitments "
+                                                                  "(instead of --vote-commitments)")] = None,
+    rule: Annotated[RuleChoice, typer.Option("--rule", help="with --vote: mes or greedy")] = RuleChoice.mes,
+    points: Annotated[int, typer.Option("--points", min=2, max=21, help="strengths of the frontier, from 0 to 1")] = 5,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write the report (JSON) here")] = None,
+) -> None:
+    """What honouring residents costs: the plan on the evidence alone, with priorities, and with the vote's commitments."""
+    from optimizer.analysis import AnalysisError
+    from optimizer.analysis import residents as residents_report
+    from optimizer.scenario import parse_scenario
+
+    s = load(scenario)
+    if vote is not None:
+        from optimizer.residents.vote import outcome, read_election, with_commitments
+
+        try:
+            instance, profile = read_election(vote)
+            result = outcome(instance, profile, s, rule.value, where=vote.name)
+            doc, s = with_commitments(_document(scenario), result)
+        except ScenarioError as exc:
+            raise _refuse(str(vote), exc) from None
+        vote_commitments = len(result.commitments)
+        s = parse_scenario(doc)
+    try:
+        tasks = residents_report.plan(s, points=points, vote_commitments=vote_commitments)
+    except AnalysisError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+    report = residents_report.combine(s, [residents_report.run_task(t) for t in tasks])
+    for line in report["messages"]:
+        typer.echo(f"- {line}")
+    if output is not None:
+        from optimizer.cli.scenario import write_json
+
+        write_json(report, output)
+        typer.echo(f"\nReport written to {output}")

@@ -102,6 +102,15 @@ def test_analyses_in_embedded_mode(embedded_settings: Settings) -> None:
         assert done["status"] == "finished" and done["tasks"] == 1
         assert client.get(done["result_url"], headers=headers).status_code == 200
 
+        place = json.loads((Path(__file__).parents[1] / "data" / "residents_place.json").read_text())  # tests/test_residents_report.py
+        done, _ = _run(client, headers, place, "residents", {"vote_commitments": 1})
+        assert done["status"] == "finished" and done["tasks"] == 8, done  # three ways and five strengths
+        got = client.get(done["result_url"], headers=headers).json()
+        assert got == _local("residents", place, vote_commitments=1)
+        assert [round(w["evidence_value"], 6) for w in got["ways"]] == [200, 100, 130]  # worked by hand there
+        done, _ = _run(client, headers, TINY, "residents", {})
+        assert done["status"] == "failed" and "no residents' priorities" in done["error"], done  # said, not a stack trace
+
         # a solve job's result lives elsewhere; an unknown job is 404
         stored = client.post("/v1/scenarios", json={"scenario": TINY}, headers=headers).json()
         solve = client.post(f"/v1/scenarios/{stored['id']}/solve?async=true", headers=headers).json()
@@ -119,6 +128,8 @@ def test_analyses_in_embedded_mode(embedded_settings: Settings) -> None:
     ("montecarlo", {"sample": 10}, "/sample"),
     ("split", {"points": 3}, "/points"),
     ("sensitivity", {"cap_fraction": 0}, "/cap_fraction"),
+    ("residents", {"points": 1}, "/points"),
+    ("residents", {"vote_commitments": -1}, "/vote_commitments"),
 ])
 def test_bad_options_are_refused_with_a_location(embedded_settings: Settings, kind: str, options: dict[str, Any], loc: str) -> None:
     headers = add_key(embedded_settings, "board")

@@ -303,3 +303,30 @@ def test_what_if_problems_are_next_to_their_fields(boards: tuple[TestClient, Tes
     held = len(upload_doc["policy"]["commitments"])
     assert f'<a href="#commitment-area" data-loc="/policy/commitments/{held}/area">' in area.text
     assert re.search(r'<p id="commitment-area-error" class="govuk-error-message"[^>]*>.*E99999999', area.text, flags=re.S)
+
+
+def test_the_residents_panel(boards: tuple[TestClient, TestClient, TestClient]) -> None:
+    """A scenario with residents' priorities offers "What honouring residents costs", run as the API's job; the panel
+    shows the three ways with the figures worked by hand in tests/test_residents_report.py: from the page no commitment
+    is counted as the vote's, so the commitment is the board's in every way (evidence £200, priorities £130, the third
+    way the second). A scenario without
+    priorities does not offer it."""
+    import time
+
+    north, _, _ = boards
+    scenario_id = upload(north, ROOT / "tests" / "data" / "residents_place.json")
+    token = csrf_of(north, f"/scenarios/{scenario_id}")
+    north.post(f"/scenarios/{scenario_id}/solve", data={"csrf": token})
+    page = north.get(f"/scenarios/{scenario_id}").text
+    assert 'data-testid="residents"' in page
+    moved = north.post(f"/scenarios/{scenario_id}/analyses/residents", data={"csrf": token}, follow_redirects=False)
+    assert moved.status_code == 303
+    deadline = time.monotonic() + 60
+    while "What honouring residents costs</h2>" not in (page := north.get(moved.headers["location"]).text):
+        assert time.monotonic() < deadline and "failed" not in page, page[-2000:]
+        time.sleep(0.2)
+    ways = dict(re.findall(r'data-way="([a-z_]+)">.*?numeric">([^<]+)</td>', page, flags=re.S))
+    assert ways == {"evidence": "£200.00", "priorities": "£130.00", "priorities_and_vote": "£130.00"}
+    other = upload(north, TINY)
+    north.post(f"/scenarios/{other}/solve", data={"csrf": token})
+    assert 'data-testid="residents"' not in north.get(f"/scenarios/{other}").text
