@@ -48,15 +48,13 @@ chromium:
 
 test: setup chromium
 	$(BIN)/ruff check optimizer api tests benchmarks
-	# enabled after the one-off format (ruff format is then run once over the tree):
-	# $(BIN)/ruff format --check optimizer api tests benchmarks
+	$(BIN)/ruff format --check optimizer api tests benchmarks
 	$(BIN)/mypy optimizer api
 	$(BIN)/python -m pytest -q
 
 lint: setup
 	$(BIN)/ruff check optimizer api tests benchmarks
-	# enabled after the one-off format (ruff format is then run once over the tree):
-	# $(BIN)/ruff format --check optimizer api tests benchmarks
+	$(BIN)/ruff format --check optimizer api tests benchmarks
 	$(BIN)/mypy optimizer api
 
 bench: setup

@@ -108,7 +108,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.ctx = ctx
     app.state.settings = settings
     errors.install(app)
-    for router in (solve.router, scenarios.router, residents.router, compare.router, job_routes.router, results.router, health.router, guide.router):
+    for router in (
+        solve.router,
+        scenarios.router,
+        residents.router,
+        compare.router,
+        job_routes.router,
+        results.router,
+        health.router,
+        guide.router,
+    ):
         app.include_router(router, dependencies=[Depends(known_query_only)])
     openapi.install(app)
     docs_ui.install(app)
@@ -116,10 +125,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.redis_url and ctx.keys is not None:  # innermost: CORS, request ids, metrics and the body limit wrap it
         app.add_middleware(CacheHitFastPath, ctx=ctx, api=app)
     if settings.cors_origins:  # closed unless configured: browsers on other sites may not call the service
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
-                           allow_headers=["X-API-Key", "Content-Type", "Idempotency-Key", "X-Request-ID"],
-                           expose_headers=["X-Cache", "X-Scenario-Hash", "X-Request-ID", "Location", "Content-Location", "Retry-After"],
-                           max_age=600)
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["X-API-Key", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+            expose_headers=["X-Cache", "X-Scenario-Hash", "X-Request-ID", "Location", "Content-Location", "Retry-After"],
+            max_age=600,
+        )
     # added last = outermost: the size limit acts before anything reads the body
     app.add_middleware(RequestContext, metrics=metrics)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -1,10 +1,10 @@
 """The ``totalplace`` command: the core's commands plus the service's (serve, worker, keys).
 
-    totalplace serve [--host H] [--port P] [--workers N]   the API (embedded defaults, or PostgreSQL + Redis from the environment)
-    totalplace worker [--processes N] [--burst]            RQ workers for the queue in TOTALPLACE_REDIS_URL
-    totalplace keys create --tenant NAME [--label L]       a new API key, printed as the last line
-    totalplace keys list | keys revoke KEY_ID | keys rotate KEY_ID   (revoke and rotate are heard by every API process at once)
-    totalplace db upgrade [REVISION] | db current | db stamp REVISION   the store's schema (Alembic revisions in api/store/migrations)
+totalplace serve [--host H] [--port P] [--workers N]   the API (embedded defaults, or PostgreSQL + Redis from the environment)
+totalplace worker [--processes N] [--burst]            RQ workers for the queue in TOTALPLACE_REDIS_URL
+totalplace keys create --tenant NAME [--label L]       a new API key, printed as the last line
+totalplace keys list | keys revoke KEY_ID | keys rotate KEY_ID   (revoke and rotate are heard by every API process at once)
+totalplace db upgrade [REVISION] | db current | db stamp REVISION   the store's schema (Alembic revisions in api/store/migrations)
 """
 
 from __future__ import annotations
@@ -27,8 +27,7 @@ T = TypeVar("T")
 
 keys_app = typer.Typer(add_completion=False, no_args_is_help=True, help="API keys of tenants (stored hashed).")
 app.add_typer(keys_app, name="keys")
-db_app = typer.Typer(add_completion=False, no_args_is_help=True,
-                     help="The store's schema: versioned migrations (TOTALPLACE_DATABASE_URL).")
+db_app = typer.Typer(add_completion=False, no_args_is_help=True, help="The store's schema: versioned migrations (TOTALPLACE_DATABASE_URL).")
 app.add_typer(db_app, name="db")
 
 
@@ -38,8 +37,11 @@ def _require_service() -> None:
 
     missing = [m for m in ("fastapi", "sqlalchemy", "pydantic_settings", "uvicorn", "redis", "rq") if importlib.util.find_spec(m) is None]
     if missing:
-        typer.echo(f"error: this command is the service's, which is not installed here (missing: {', '.join(missing)}): "
-                   "pip install 'totalplace[service]'", err=True)
+        typer.echo(
+            f"error: this command is the service's, which is not installed here (missing: {', '.join(missing)}): "
+            "pip install 'totalplace[service]'",
+            err=True,
+        )
         raise typer.Exit(2)
 
 
@@ -62,14 +64,26 @@ def serve(
 
     settings = _settings()
     if workers > 1 and not settings.uses_rq:
-        typer.echo("error: embedded mode (no TOTALPLACE_REDIS_URL) runs jobs inside the API process, so it runs one process: "
-                   "drop --workers, or set TOTALPLACE_DATABASE_URL and TOTALPLACE_REDIS_URL", err=True)
+        typer.echo(
+            "error: embedded mode (no TOTALPLACE_REDIS_URL) runs jobs inside the API process, so it runs one process: "
+            "drop --workers, or set TOTALPLACE_DATABASE_URL and TOTALPLACE_REDIS_URL",
+            err=True,
+        )
         raise typer.Exit(2)
     mode = "production: Redis cache, RQ jobs" if settings.uses_rq else "embedded: in-process cache and jobs"
     typer.echo(f"totalplace API on http://{host}:{port} ({mode}; store {_safe_url(settings.database_url)})", err=True)
     # log_config=None: uvicorn keeps the service's JSON set-up (optimizer/logs.py); the service logs each request itself
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level=settings.log_level.lower(),
-                proxy_headers=True, log_config=None, access_log=False)
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+        log_config=None,
+        access_log=False,
+    )
 
 
 @app.command()
@@ -81,8 +95,11 @@ def worker(
     _require_service()
     settings = _settings()
     if not settings.uses_rq:
-        typer.echo("error: set TOTALPLACE_REDIS_URL (and TOTALPLACE_DATABASE_URL) to the API's: "
-                   "in embedded mode the API runs its jobs itself and needs no worker", err=True)
+        typer.echo(
+            "error: set TOTALPLACE_REDIS_URL (and TOTALPLACE_DATABASE_URL) to the API's: "
+            "in embedded mode the API runs its jobs itself and needs no worker",
+            err=True,
+        )
         raise typer.Exit(2)
     import redis
     from rq import Queue, Worker
@@ -100,10 +117,12 @@ def worker(
     typer.echo(f"totalplace worker: {processes} process(es) on queue '{settings.queue_name}' at {_safe_url(settings.redis_url)}", err=True)
     if processes == 1:
         Worker([Queue(settings.queue_name, connection=connection)], connection=connection).work(
-            burst=burst, logging_level=settings.log_level.upper())
+            burst=burst, logging_level=settings.log_level.upper()
+        )
     else:
         WorkerPool([settings.queue_name], connection=connection, num_workers=processes).start(
-            burst=burst, logging_level=settings.log_level.upper())
+            burst=burst, logging_level=settings.log_level.upper()
+        )
 
 
 @keys_app.command("create")
@@ -174,7 +193,9 @@ def keys_rotate(key_id: Annotated[str, typer.Argument(help="the id of the key to
         session.commit()
         name = tenant.name
     _announce(key_id)
-    typer.echo(f"Replaced key {key_id} of tenant '{name}' with {new_id}; {key_id} is revoked. Keep the new key now, it cannot be shown again.")
+    typer.echo(
+        f"Replaced key {key_id} of tenant '{name}' with {new_id}; {key_id} is revoked. Keep the new key now, it cannot be shown again."
+    )
     typer.echo(key)
 
 
@@ -184,9 +205,11 @@ def _announce(key_id: str) -> None:
 
     settings = _settings()
     if settings.redis_url and announce(settings.redis_url, settings.cache_prefix, key_id) is None:
-        typer.echo(f"warning: Redis did not take the announcement: API processes that still hear Redis may accept the key for "
-                   f"up to {settings.key_cache_seconds:g} s (TOTALPLACE_KEY_CACHE_SECONDS); run the command again once Redis is back",
-                   err=True)
+        typer.echo(
+            f"warning: Redis did not take the announcement: API processes that still hear Redis may accept the key for "
+            f"up to {settings.key_cache_seconds:g} s (TOTALPLACE_KEY_CACHE_SECONDS); run the command again once Redis is back",
+            err=True,
+        )
 
 
 @db_app.command("upgrade")
@@ -226,7 +249,9 @@ def db_current() -> None:
 
 
 @db_app.command("stamp")
-def db_stamp(revision: Annotated[str, typer.Argument(help="the revision the schema already is ('head', '0001', ...; 'base' forgets it)")]) -> None:
+def db_stamp(
+    revision: Annotated[str, typer.Argument(help="the revision the schema already is ('head', '0001', ...; 'base' forgets it)")],
+) -> None:
     """Record the schema's revision without changing any table (for a database brought up to date by hand)."""
     _require_service()
     from api.store import migrations

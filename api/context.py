@@ -43,8 +43,9 @@ class Context:
             cache = RedisCache(settings.redis_url, settings.cache_prefix, settings.cache_ttl_seconds)
         else:
             cache = MemoryCache(settings.cache_prefix, settings.cache_ttl_seconds, settings.memory_cache_entries)
-        limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst, redis_url=settings.redis_url,
-                              prefix=settings.cache_prefix)
+        limiter = RateLimiter(
+            settings.rate_limit_per_second, settings.rate_limit_burst, redis_url=settings.redis_url, prefix=settings.cache_prefix
+        )
         keys = None
         if settings.key_cache_seconds > 0:
             keys = KeyCache(settings.key_cache_seconds, fallback_seconds=settings.key_recheck_seconds)

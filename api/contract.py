@@ -67,7 +67,8 @@ class InterventionSummary(_Closed):
     benefit_cost_ratio: Ratio | None = Field(description="savings / discounted spending (null when not funded)")
     source: str | None = Field(None, description="version 2 (docs/model.md 2.5): the citation for its unit cost and effects, where given")
     outcome_sources: dict[str, str] | None = Field(
-        None, description="version 2 (2.5): outcome id -> the citation for that outcome's unit costs, for the outcomes it affects")
+        None, description="version 2 (2.5): outcome id -> the citation for that outcome's unit costs, for the outcomes it affects"
+    )
 
 
 class PoolYearSpend(_Closed):
@@ -82,7 +83,8 @@ class CostSharingReport(_Open):
     rule: Literal["budget_share", "shares"] = Field(description="the scenario's policy.cost_sharing rule")
     deviation: Pounds = Field(description="Delta of the reported plan: sum over pools and years of |X[p,t] - beta[p,t] X[t]|")
     target_shares: dict[str, list[float]] | None = Field(
-        None, description="pool id -> beta[p,t], its target share of each year's spending (year 1 first)")
+        None, description="pool id -> beta[p,t], its target share of each year's spending (year 1 first)"
+    )
     note: str | None = Field(None, description="present only when a stage could not finish: the plan is then the optimum as found")
 
 
@@ -102,17 +104,22 @@ class Summary(_Open):
     spending_by_agency: dict[str, Pounds] = Field(description="agency id -> discounted spending of its pool (0 without a pool)")
     net_position_by_agency: dict[str, Pounds] = Field(description="agency id -> savings - discounted spending")
     social_value: Pounds = Field(description="discounted social value, unweighted")
-    benefit_cost_ratio: Ratio | None = Field(description="total discounted savings / total discounted spending (null when nothing is spent)")
+    benefit_cost_ratio: Ratio | None = Field(
+        description="total discounted savings / total discounted spending (null when nothing is spent)"
+    )
     deprived_share: Ratio | None = Field(description="spending in deprived areas / all spending, undiscounted (null when nothing is spent)")
     spending_by_decile: dict[str, Pounds] = Field(description='"1".."10" -> undiscounted spending in areas of that IMD decile')
     by_intervention: dict[str, InterventionSummary] = Field(description="intervention id -> its figures")
     spending_by_pool_year: list[PoolYearSpend] = Field(description="undiscounted spending by pool and year")
     cost_sharing: CostSharingReport | None = Field(None, description="version 2: the cost-sharing rule and the reported plan's deviation")
     pool_spending_range: dict[str, SpendingRange] | None = Field(
-        None, description="version 2: pool id -> least and most discounted spending over the equally good plans")
+        None, description="version 2: pool id -> least and most discounted spending over the equally good plans"
+    )
     value_by_theme: dict[str, float] | None = Field(
-        None, description="version 2 (docs/model.md 2.2): theme -> the objective's benefit through outcomes with that theme "
-                          "(each outcome's shared equally among its themes); present when some outcome has themes")
+        None,
+        description="version 2 (docs/model.md 2.2): theme -> the objective's benefit through outcomes with that theme "
+        "(each outcome's shared equally among its themes); present when some outcome has themes",
+    )
     value_without_theme: float | None = Field(None, description="version 2: the objective's benefit through outcomes without themes")
 
 
@@ -125,8 +132,9 @@ class BudgetPrice(_Closed):
 class RulePrice(_Open):
     """A rule's shadow price; the rule's keys (pool, intervention, year, ...) are further fields."""
 
-    rule: str = Field(description="community_wealth_fund.min_share, community_wealth_fund.per_capita_floor, area_cap, "
-                                  "no_agency_worse_off, capacity, ...")
+    rule: str = Field(
+        description="community_wealth_fund.min_share, community_wealth_fund.per_capita_floor, area_cap, no_agency_worse_off, capacity, ..."
+    )
     value: float
     unit: str = Field(description="what one unit of the rule is (per percentage point, per £1, per participant)")
 
@@ -179,11 +187,16 @@ class SolverReport(_Open):
     solve_seconds: float | None = None
     sharing_seconds: float | None = Field(None, description="the cost-sharing stage (docs/model.md 2.4): least deviation and its tie-break")
     ranges_seconds: float | None = Field(None, description="the pools' spending ranges over the equally good plans")
-    sharing_from: str | None = Field(None, description="the back end that ran the cost-sharing stage (an exact one: HiGHS for ortools-pdlp)")
+    sharing_from: str | None = Field(
+        None, description="the back end that ran the cost-sharing stage (an exact one: HiGHS for ortools-pdlp)"
+    )
     gap: float | None = Field(None, description="relative gap between objective and bound (0 when optimal)")
     limit: Limit | None = Field(None, description="the limit that stopped the solve before it proved its answer; none if it finished")
     integers_fixed_for_duals: bool | None = Field(None, description="shadow prices of a MIP were computed with the launches fixed")
-    sharing_held_columns: int | None = Field(None, description="null: the cost-sharing stage worked on the band of docs/model.md 2.4; a count: on a large programme's optimal face, with that many columns held")
+    sharing_held_columns: int | None = Field(
+        None,
+        description="null: the cost-sharing stage worked on the band of docs/model.md 2.4; a count: on a large programme's optimal face, with that many columns held",
+    )
 
 
 class Result(_Closed):
@@ -193,7 +206,8 @@ class Result(_Closed):
 
     model_version: int = Field(description="the contract's version of the result: 2 (docs/model.md)")
     status: Literal["optimal", "feasible", "infeasible", "unbounded", "error"] = Field(
-        description="feasible: a solution not proven optimal (time limit or gap)")
+        description="feasible: a solution not proven optimal (time limit or gap)"
+    )
     message: str = Field(description="one sentence on how the solve ended")
     objective: Pounds | None = Field(description="the docs/model.md objective, recomputed from the returned solution")
     bound: Pounds | None = Field(description="the best proven bound (MIP; equals objective for an optimal LP)")

@@ -38,9 +38,12 @@ def get_tenant(ctx: ContextDep, key: Annotated[str | None, Depends(_api_key)]) -
     """
     tenant_id = authenticate_cached(ctx.db.session, ctx.keys, key)
     if tenant_id is None:
-        raise HTTPException(401, "missing or invalid API key: send your tenant's key in the X-API-Key header "
-                                 "(an operator creates one with `totalplace keys create --tenant NAME`)",
-                            headers={"WWW-Authenticate": "ApiKey"})
+        raise HTTPException(
+            401,
+            "missing or invalid API key: send your tenant's key in the X-API-Key header "
+            "(an operator creates one with `totalplace keys create --tenant NAME`)",
+            headers={"WWW-Authenticate": "ApiKey"},
+        )
     logs.bind(tenant_id=tenant_id)  # the tenant's id on the request's log lines (never the key)
     if ctx.limiter is not None:
         assert key is not None
@@ -49,9 +52,12 @@ def get_tenant(ctx: ContextDep, key: Annotated[str | None, Depends(_api_key)]) -
             if ctx.metrics is not None:
                 ctx.metrics.rate_limited.inc()
             s = ctx.settings
-            raise HTTPException(429, f"too many requests with this API key: at most {s.rate_limit_burst} at once and "
-                                     f"{s.rate_limit_per_second:g} per second after that; retry after the Retry-After seconds",
-                                headers={"Retry-After": str(decision.retry_after)})
+            raise HTTPException(
+                429,
+                f"too many requests with this API key: at most {s.rate_limit_burst} at once and "
+                f"{s.rate_limit_per_second:g} per second after that; retry after the Retry-After seconds",
+                headers={"Retry-After": str(decision.retry_after)},
+            )
     return tenant_id
 
 
@@ -73,5 +79,14 @@ async def known_query_only(request: Request) -> None:  # async: no I/O, so no ho
     unknown = sorted({name for name in request.query_params if name not in known})
     if unknown:
         takes = ", ".join(sorted(known)) or "none"
-        raise HTTPException(422, [{"loc": "/" + name.replace("~", "~0").replace("/", "~1"),
-                                   "msg": f"unknown query parameter: this endpoint takes {takes}", "in": "query"} for name in unknown])
+        raise HTTPException(
+            422,
+            [
+                {
+                    "loc": "/" + name.replace("~", "~0").replace("/", "~1"),
+                    "msg": f"unknown query parameter: this endpoint takes {takes}",
+                    "in": "query",
+                }
+                for name in unknown
+            ],
+        )

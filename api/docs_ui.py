@@ -23,8 +23,10 @@ from fastapi.staticfiles import StaticFiles
 
 ASSETS = "/docs-assets"
 #: the pages' scripts and styles are this origin's files plus FastAPI's inline start-up script
-POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-          "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'self'")
+POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'self'"
+)
 
 
 def _own_origin_only(page: HTMLResponse) -> HTMLResponse:
@@ -47,10 +49,17 @@ def install(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
-        return _own_origin_only(get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title=title,
-                                   oauth2_redirect_url="/docs/oauth2-redirect",
-                                   swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js", swagger_css_url=f"{ASSETS}/swagger-ui.css",
-                                   swagger_favicon_url=favicon, swagger_ui_parameters={"validatorUrl": None}))
+        return _own_origin_only(
+            get_swagger_ui_html(
+                openapi_url=app.openapi_url or "/openapi.json",
+                title=title,
+                oauth2_redirect_url="/docs/oauth2-redirect",
+                swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
+                swagger_css_url=f"{ASSETS}/swagger-ui.css",
+                swagger_favicon_url=favicon,
+                swagger_ui_parameters={"validatorUrl": None},
+            )
+        )
 
     @app.get("/docs/oauth2-redirect", include_in_schema=False)
     async def swagger_ui_redirect() -> HTMLResponse:
@@ -58,5 +67,12 @@ def install(app: FastAPI) -> None:
 
     @app.get("/redoc", include_in_schema=False)
     async def redoc() -> HTMLResponse:
-        return _own_origin_only(get_redoc_html(openapi_url=app.openapi_url or "/openapi.json", title=title,
-                              redoc_js_url=f"{ASSETS}/redoc.standalone.js", redoc_favicon_url=favicon, with_google_fonts=False))
+        return _own_origin_only(
+            get_redoc_html(
+                openapi_url=app.openapi_url or "/openapi.json",
+                title=title,
+                redoc_js_url=f"{ASSETS}/redoc.standalone.js",
+                redoc_favicon_url=favicon,
+                with_google_fonts=False,
+            )
+        )

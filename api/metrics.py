@@ -23,12 +23,17 @@ class Metrics:
         self.registry = CollectorRegistry()
         r = self.registry
         self.request_latency = Histogram(
-            "totalplace_http_request_duration_seconds", "HTTP request latency", ["method", "route", "status"],
-            buckets=LATENCY_BUCKETS, registry=r,
+            "totalplace_http_request_duration_seconds",
+            "HTTP request latency",
+            ["method", "route", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
         )
         self.solves = Counter("totalplace_solves_total", "Solves run by this process", ["status", "mode"], registry=r)
         self.solve_seconds = Histogram("totalplace_solve_duration_seconds", "Wall time of one solve", buckets=LATENCY_BUCKETS, registry=r)
-        self.cache = Counter("totalplace_cache_requests_total", "Result cache look-ups by outcome (hit, miss, error)", ["outcome"], registry=r)
+        self.cache = Counter(
+            "totalplace_cache_requests_total", "Result cache look-ups by outcome (hit, miss, error)", ["outcome"], registry=r
+        )
         self.queue_depth = Gauge("totalplace_queue_depth", "Jobs waiting in the queue", registry=r)
         self.jobs = Gauge("totalplace_jobs", "Jobs in the store by status", ["status"], registry=r)
         self.workers = Gauge("totalplace_workers", "Workers registered on the queue", registry=r)

@@ -20,16 +20,30 @@ class ScenarioCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"scenario": examples.SCENARIO, "parent_id": None}]})
 
     scenario: dict[str, Any] = Field(description="the scenario document, as in docs/model.md")
-    parent_id: str | None = Field(None, max_length=40, pattern=r"^[a-z]{2,3}_[0-9a-f]{32}$",
-                                  description="id of the stored scenario this one revises (lineage)")
+    parent_id: str | None = Field(
+        None, max_length=40, pattern=r"^[a-z]{2,3}_[0-9a-f]{32}$", description="id of the stored scenario this one revises (lineage)"
+    )
 
 
 class ScenarioOut(BaseModel):
     """A stored scenario version (immutable)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "id": "sc_0f5c2d9a6e8b4c1f9a7d3e2b1c0a9f8e", "name": "Tiny two-area example", "scenario_hash": examples.HASH,
-        "parent_id": None, "cells": 8, "is_mip": False, "solves": "sync", "created_at": _NOW}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "sc_0f5c2d9a6e8b4c1f9a7d3e2b1c0a9f8e",
+                    "name": "Tiny two-area example",
+                    "scenario_hash": examples.HASH,
+                    "parent_id": None,
+                    "cells": 8,
+                    "is_mip": False,
+                    "solves": "sync",
+                    "created_at": _NOW,
+                }
+            ]
+        }
+    )
 
     id: str
     name: str
@@ -42,8 +56,16 @@ class ScenarioOut(BaseModel):
 
     @classmethod
     def of(cls, row: ScenarioRow, sync_max_cells: int) -> ScenarioOut:
-        return cls(id=row.id, name=row.name, scenario_hash=row.scenario_hash, parent_id=row.parent_id, cells=row.cells,
-                   is_mip=row.is_mip, solves="sync" if row.cells <= sync_max_cells else "async", created_at=row.created_at)
+        return cls(
+            id=row.id,
+            name=row.name,
+            scenario_hash=row.scenario_hash,
+            parent_id=row.parent_id,
+            cells=row.cells,
+            is_mip=row.is_mip,
+            solves="sync" if row.cells <= sync_max_cells else "async",
+            created_at=row.created_at,
+        )
 
 
 class ScenarioDetail(ScenarioOut):
@@ -62,17 +84,36 @@ class ScenarioList(BaseModel):
 class JobOut(BaseModel):
     """A job: its state, how far it got, and where its result is."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "id": "job_6a1e0c2b9d8f4e3a8b7c6d5e4f3a2b1c", "status": "finished", "stage": "finished", "progress": 1.0, "error": None,
-        "scenario_id": "sc_0f5c2d9a6e8b4c1f9a7d3e2b1c0a9f8e", "scenario_hash": examples.HASH, "solver_key": examples.SOLVER_KEY,
-        "attempts": 1, "result_url": f"/v1/results/{examples.HASH}?solver_key={examples.SOLVER_KEY}",
-        "created_at": _NOW, "started_at": _NOW, "finished_at": _NOW, "kind": "solve", "tasks": None}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "job_6a1e0c2b9d8f4e3a8b7c6d5e4f3a2b1c",
+                    "status": "finished",
+                    "stage": "finished",
+                    "progress": 1.0,
+                    "error": None,
+                    "scenario_id": "sc_0f5c2d9a6e8b4c1f9a7d3e2b1c0a9f8e",
+                    "scenario_hash": examples.HASH,
+                    "solver_key": examples.SOLVER_KEY,
+                    "attempts": 1,
+                    "result_url": f"/v1/results/{examples.HASH}?solver_key={examples.SOLVER_KEY}",
+                    "created_at": _NOW,
+                    "started_at": _NOW,
+                    "finished_at": _NOW,
+                    "kind": "solve",
+                    "tasks": None,
+                }
+            ]
+        }
+    )
 
     id: str
     status: JobStatus
     stage: str = Field(description="queued, loading, solving, storing, finished, failed or cancelled")
-    progress: float = Field(ge=0, le=1, description="a solve: by stage (the solver reports no finer progress); "
-                                                    "an analysis: finished tasks / tasks")
+    progress: float = Field(
+        ge=0, le=1, description="a solve: by stage (the solver reports no finer progress); an analysis: finished tasks / tasks"
+    )
     error: str | None = Field(description="why it failed or was retried, in words to act on")
     scenario_id: str
     scenario_hash: str
@@ -90,9 +131,23 @@ class JobOut(BaseModel):
         url = None
         if row.status == "finished":
             url = f"/v1/results/{row.scenario_hash}?solver_key={row.solver_key}" if row.kind == "solve" else f"/v1/jobs/{row.id}/result"
-        return cls(kind=row.kind, tasks=row.tasks_total, id=row.id, status=cast(JobStatus, row.status), stage=row.stage, progress=row.progress, error=row.error, scenario_id=row.scenario_id,
-                   scenario_hash=row.scenario_hash, solver_key=row.solver_key, attempts=row.attempts, result_url=url,
-                   created_at=row.created_at, started_at=row.started_at, finished_at=row.finished_at)
+        return cls(
+            kind=row.kind,
+            tasks=row.tasks_total,
+            id=row.id,
+            status=cast(JobStatus, row.status),
+            stage=row.stage,
+            progress=row.progress,
+            error=row.error,
+            scenario_id=row.scenario_id,
+            scenario_hash=row.scenario_hash,
+            solver_key=row.solver_key,
+            attempts=row.attempts,
+            result_url=url,
+            created_at=row.created_at,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+        )
 
 
 class JobList(BaseModel):
@@ -117,10 +172,19 @@ class Component(BaseModel):
 class Ready(BaseModel):
     """Which components are up; 503 when the service cannot serve (its database is down)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "status": "ready", "mode": "production",
-        "database": {"up": True, "detail": "postgresql"}, "redis": {"up": True, "detail": "redis cache, rq queue 'totalplace'"},
-        "workers": {"up": True, "detail": "2 worker(s) on queue 'totalplace'"}}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "ready",
+                    "mode": "production",
+                    "database": {"up": True, "detail": "postgresql"},
+                    "redis": {"up": True, "detail": "redis cache, rq queue 'totalplace'"},
+                    "workers": {"up": True, "detail": "2 worker(s) on queue 'totalplace'"},
+                }
+            ]
+        }
+    )
 
     status: Literal["ready", "degraded", "unavailable"]
     mode: Literal["embedded", "production"]

@@ -44,10 +44,15 @@ class Settings(BaseSettings):
 
     # -- requests --------------------------------------------------------------
     max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024, description="larger request bodies get 413")
-    max_cells: int = Field(10_000_000, ge=1, description="largest areas x interventions x years accepted at all (stored or solved): "
-                                                         "bounds a solve's memory (about 1.3 GB at the default)")
-    db_timeout_seconds: float = Field(5.0, gt=0, description="longest wait to connect to the database or for a pooled connection; "
-                                                             "past it the request gets 503")
+    max_cells: int = Field(
+        10_000_000,
+        ge=1,
+        description="largest areas x interventions x years accepted at all (stored or solved): "
+        "bounds a solve's memory (about 1.3 GB at the default)",
+    )
+    db_timeout_seconds: float = Field(
+        5.0, gt=0, description="longest wait to connect to the database or for a pooled connection; past it the request gets 503"
+    )
     # Per API key, a token bucket: `rate_limit_burst` requests at once, refilled at `rate_limit_per_second`.
     # Generous by default: it stops a runaway client, not a busy one (a finance system's batch, the test suites).
     rate_limit_per_second: float = Field(20.0, ge=0, description="requests per second per API key, sustained; 0 turns the limit off")
@@ -55,16 +60,30 @@ class Settings(BaseSettings):
     # A key found valid is trusted for a while (no database round trip), and revocations reach every process at once:
     # `keys revoke` / `keys rotate` announce them on Redis (api/edge/revocation.py). Unheard (no Redis, or Redis down),
     # a process trusts a key only key_recheck_seconds after it checked the store.
-    key_cache_seconds: float = Field(60.0, ge=0, le=300, description="how long an API process trusts a key it found valid while it "
-                                                                      "hears revocations on Redis; 0: every request asks the store")
-    key_recheck_seconds: float = Field(1.0, gt=0, le=60, description="how long a key found valid is trusted by a process that cannot "
-                                                                      "hear revocations (no Redis, Redis down): a revoked key is refused "
-                                                                      "within this time everywhere")
+    key_cache_seconds: float = Field(
+        60.0,
+        ge=0,
+        le=300,
+        description="how long an API process trusts a key it found valid while it "
+        "hears revocations on Redis; 0: every request asks the store",
+    )
+    key_recheck_seconds: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="how long a key found valid is trusted by a process that cannot "
+        "hear revocations (no Redis, Redis down): a revoked key is refused "
+        "within this time everywhere",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="origins allowed to call from a browser, comma-separated; unset: CORS closed")
+        default_factory=list, description="origins allowed to call from a browser, comma-separated; unset: CORS closed"
+    )
     idempotency_ttl_seconds: int = Field(24 * 3600, ge=60, description="how long an Idempotency-Key is remembered")
-    create_tables: bool = Field(True, description="upgrade the schema to the newest revision at start-up "
-                                                  "(Alembic; API, workers and `keys`); off: run `totalplace db upgrade` yourself")
+    create_tables: bool = Field(
+        True,
+        description="upgrade the schema to the newest revision at start-up "
+        "(Alembic; API, workers and `keys`); off: run `totalplace db upgrade` yourself",
+    )
     log_level: str = Field("info", description="log level of the service")
 
     @field_validator("database_url")
@@ -73,7 +92,7 @@ class Settings(BaseSettings):
         """``postgresql://`` would pick psycopg2 in SQLAlchemy; this project ships psycopg 3."""
         for plain in ("postgresql://", "postgres://"):
             if url.startswith(plain):
-                return "postgresql+psycopg://" + url[len(plain):]
+                return "postgresql+psycopg://" + url[len(plain) :]
         return url
 
     @field_validator("cors_origins", mode="before")

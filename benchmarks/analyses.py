@@ -82,11 +82,28 @@ def timed(kind: str, s: Scenario, workers: int, pool: ProcessPoolExecutor | None
 def warm_pool(workers: int) -> ProcessPoolExecutor:
     """A pool whose processes are started and have imported the optimiser (as a queue's long-lived workers have)."""
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-    tiny = {"kind": "split", "coalition": ["A"], "scenario": {
-        "schema_version": 1, "name": "warm-up", "horizon_years": 1, "pools": [{"id": "A", "name": "A", "budget": 1.0}],
-        "outcomes": [{"id": "o", "name": "o", "unit_costs": {"A": 1.0}}], "areas": [{"id": "X", "imd_decile": 1, "population": 1.0}],
-        "interventions": [{"id": "i", "name": "i", "target_group": "g", "unit_cost": 1.0, "max_coverage": 1.0,
-                           "effects": [{"outcome": "o", "per_participant": 1.0}]}]}}
+    tiny = {
+        "kind": "split",
+        "coalition": ["A"],
+        "scenario": {
+            "schema_version": 1,
+            "name": "warm-up",
+            "horizon_years": 1,
+            "pools": [{"id": "A", "name": "A", "budget": 1.0}],
+            "outcomes": [{"id": "o", "name": "o", "unit_costs": {"A": 1.0}}],
+            "areas": [{"id": "X", "imd_decile": 1, "population": 1.0}],
+            "interventions": [
+                {
+                    "id": "i",
+                    "name": "i",
+                    "target_group": "g",
+                    "unit_cost": 1.0,
+                    "max_coverage": 1.0,
+                    "effects": [{"outcome": "o", "per_participant": 1.0}],
+                }
+            ],
+        },
+    }
     list(pool.map(run_task, [tiny] * (workers * 2)))
     return pool
 
@@ -99,14 +116,22 @@ def main() -> None:
     args = parser.parse_args()
     counts = [int(w) for w in args.workers.split(",")]
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
-    lines = [f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, load average at start "
-             f"{load} (other work shares the machine); workers started with spawn, timed end to end.", ""]
+    lines = [
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, load average at start "
+        f"{load} (other work shares the machine); workers started with spawn, timed end to end.",
+        "",
+    ]
     serial, parallel = calibrate()
-    lines += [f"Calibration (pure Python, two equal units of work): one process {serial:.2f} s, two processes {parallel:.2f} s "
-              f"(speed-up {serial / parallel:.2f}x: the most any analysis can gain from a second worker here).", ""]
-    lines += ["| analysis | scenario | solves | workers | seconds (processes started inside) | seconds (warm pool) | "
-              "per solve, warm (ms) | speed-up, warm | same answer |",
-              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    lines += [
+        f"Calibration (pure Python, two equal units of work): one process {serial:.2f} s, two processes {parallel:.2f} s "
+        f"(speed-up {serial / parallel:.2f}x: the most any analysis can gain from a second worker here).",
+        "",
+    ]
+    lines += [
+        "| analysis | scenario | solves | workers | seconds (processes started inside) | seconds (warm pool) | "
+        "per solve, warm (ms) | speed-up, warm | same answer |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
 
     def measure(kind: str, label: str, s: Scenario, solves: int, same: Any, **options: Any) -> dict[str, Any]:
         ref: dict[str, Any] | None = None
@@ -121,30 +146,48 @@ def main() -> None:
                     pool.shutdown()
             ok = same(rep, again) and (ref is None or same(ref, rep))
             ref, first = (rep, warm) if ref is None else (ref, first)
-            lines.append(f"| {kind} | {label} | {solves:,} | {w} | {cold:.1f} | {warm:.1f} | {warm / solves * 1000:.1f} | "
-                         f"{first / warm:.2f}x | {ok} |")
+            lines.append(
+                f"| {kind} | {label} | {solves:,} | {w} | {cold:.1f} | {warm:.1f} | {warm / solves * 1000:.1f} | "
+                f"{first / warm:.2f}x | {ok} |"
+            )
         assert ref is not None
         return ref
 
-    base = measure("montecarlo", f"borough: 300 LSOAs, 12 interventions; {args.samples:,} samples, robust", uncertain_borough(),
-                   args.samples + 2, lambda a, b: a["sample_results"] == b["sample_results"] and a["funded"] == b["funded"],
-                   samples=args.samples, seed=0, robust=True)
-    mc_line = (f"Monte Carlo result: objective mean £{base['objective']['mean']:,.0f}, 5-95 % £{base['objective']['p05']:,.0f} to "
-               f"£{base['objective']['p95']:,.0f}; robust floor £{base['robust']['objective']:,.0f}; "
-               f"{sum(1 for f in base['funded'] if f['probability'] >= 0.999):,} of {len(base['funded']):,} area-interventions funded in every sample.")
+    base = measure(
+        "montecarlo",
+        f"borough: 300 LSOAs, 12 interventions; {args.samples:,} samples, robust",
+        uncertain_borough(),
+        args.samples + 2,
+        lambda a, b: a["sample_results"] == b["sample_results"] and a["funded"] == b["funded"],
+        samples=args.samples,
+        seed=0,
+        robust=True,
+    )
+    mc_line = (
+        f"Monte Carlo result: objective mean £{base['objective']['mean']:,.0f}, 5-95 % £{base['objective']['p05']:,.0f} to "
+        f"£{base['objective']['p95']:,.0f}; robust floor £{base['robust']['objective']:,.0f}; "
+        f"{sum(1 for f in base['funded'] if f['probability'] >= 0.999):,} of {len(base['funded']):,} area-interventions funded in every sample."
+    )
     split_lines = []
-    for label, s in (("ICS benchmark: 1,673 LSOAs, 20 interventions, 3 pools", parse_scenario(generate.ics(0))),
-                     ("GM ICB, default template: 1,673 LSOAs, 3 pools", gm_default())):
-        ref = measure("split", label, s, 2 ** len(s.pools) - 1, lambda a, b: a["coalitions"] == b["coalitions"] and a["shapley"] == b["shapley"])
-        split_lines.append(f"Shapley ({label}): " + ", ".join(f"{p} £{v:,.0f}" for p, v in ref["shapley"].items())
-                           + f"; in the core: {ref['in_core']}.")
+    for label, s in (
+        ("ICS benchmark: 1,673 LSOAs, 20 interventions, 3 pools", parse_scenario(generate.ics(0))),
+        ("GM ICB, default template: 1,673 LSOAs, 3 pools", gm_default()),
+    ):
+        ref = measure(
+            "split", label, s, 2 ** len(s.pools) - 1, lambda a, b: a["coalitions"] == b["coalitions"] and a["shapley"] == b["shapley"]
+        )
+        split_lines.append(
+            f"Shapley ({label}): " + ", ".join(f"{p} £{v:,.0f}" for p, v in ref["shapley"].items()) + f"; in the core: {ref['in_core']}."
+        )
     lines += ["", mc_line, *split_lines]
     text = "\n".join(lines)
     print(text)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text("# Analyses: speed on one and two workers\n\nWritten by `python -m benchmarks.analyses --output "
-                               f"{args.output}`.\n\n{text}\n", encoding="utf-8")
+        args.output.write_text(
+            f"# Analyses: speed on one and two workers\n\nWritten by `python -m benchmarks.analyses --output {args.output}`.\n\n{text}\n",
+            encoding="utf-8",
+        )
 
 
 if __name__ == "__main__":

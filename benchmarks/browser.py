@@ -39,15 +39,24 @@ def solved_page(scenario: Path, *, tenant: str = "bench-board", viewport: dict[s
     from playwright.sync_api import expect, sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="totalplace-page-") as folder:
-        env = {**os.environ, "TOTALPLACE_DATABASE_URL": f"sqlite:///{folder}/store.db", "TOTALPLACE_REDIS_URL": "",
-               "TOTALPLACE_LOG_LEVEL": "warning", "TOTALPLACE_RATE_LIMIT_PER_SECOND": "0"}
-        made = subprocess.run([command(), "keys", "create", "--tenant", tenant], env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+        env = {
+            **os.environ,
+            "TOTALPLACE_DATABASE_URL": f"sqlite:///{folder}/store.db",
+            "TOTALPLACE_REDIS_URL": "",
+            "TOTALPLACE_LOG_LEVEL": "warning",
+            "TOTALPLACE_RATE_LIMIT_PER_SECOND": "0",
+        }
+        made = subprocess.run(
+            [command(), "keys", "create", "--tenant", tenant], env=env, capture_output=True, text=True, check=True, cwd=ROOT
+        )
         key = made.stdout.strip().splitlines()[-1].strip()
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = int(s.getsockname()[1])
         url = f"http://127.0.0.1:{port}"
-        proc = subprocess.Popen([command(), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+        proc = subprocess.Popen(
+            [command(), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT
+        )
         try:
             deadline = time.monotonic() + 60
             while True:

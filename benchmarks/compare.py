@@ -46,13 +46,22 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     counts = [int(w) for w in args.workers.split(",")]
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    lines = ["# Comparing two scenarios: speed", "", "Written by `python -m benchmarks.compare" + (f" --output {args.output}`." if args.output else "`."), "",
-             f"Machine: {platform.machine()}, {os.cpu_count()} CPUs shared by 8 agents working at once, Python {platform.python_version()}, "
-             f"load average at start {load}.", "",
-             "| pair | changes | solves | workers | seconds | ms per solve | target | same answer |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    lines = [
+        "# Comparing two scenarios: speed",
+        "",
+        "Written by `python -m benchmarks.compare" + (f" --output {args.output}`." if args.output else "`."),
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs shared by 8 agents working at once, Python {platform.python_version()}, "
+        f"load average at start {load}.",
+        "",
+        "| pair | changes | solves | workers | seconds | ms per solve | target | same answer |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
     notes: list[str] = []
-    for label, build, target in (("borough: 300 LSOAs, 12 interventions, 3 pools, 3 years", generate.borough, 5.0),
-                                 ("ICS: 1,673 LSOAs, 20 interventions, 3 pools, 3 years", generate.ics, 60.0)):
+    for label, build, target in (
+        ("borough: 300 LSOAs, 12 interventions, 3 pools, 3 years", generate.borough, 5.0),
+        ("ICS: 1,673 LSOAs, 20 interventions, 3 pools, 3 years", generate.ics, 60.0),
+    ):
         data = build(0)
         a, b = parse_scenario(data), parse_scenario(revised(data))
         first: str | None = None
@@ -63,8 +72,10 @@ def main(argv: list[str] | None = None) -> None:
             solves = 2 ** len([e for e in report["attribution"] if e["family"] != "labels"])
             text = json.dumps(report, sort_keys=True)
             first = first or text
-            row = (f"| {label} | {len(report['changes'])} | {solves} | {workers} | {seconds:.2f} | {1000 * seconds / solves:.0f} | "
-                   f"<= {target:.0f} s | {text == first} |")
+            row = (
+                f"| {label} | {len(report['changes'])} | {solves} | {workers} | {seconds:.2f} | {1000 * seconds / solves:.0f} | "
+                f"<= {target:.0f} s | {text == first} |"
+            )
             print(row, flush=True)
             lines.append(row)
         print("  " + " ".join(e["message"] for e in report["attribution"]), flush=True)

@@ -44,8 +44,16 @@ POOLS = ("council", "police", "nhs")
 AGENCY = "dwp"
 #: target groups that optimizer.place.geography derives for every LSOA
 GROUPS = ("families", "young_people_10_17", "older_65_plus", "adults_16_plus", "adults_16_59", "children_0_15", "working_age")
-OUTCOME_NAMES = ("A&E attendance", "emergency admission", "police call-out", "arrest", "child in need episode",
-                 "looked-after child week", "benefit claim month", "homelessness case")
+OUTCOME_NAMES = (
+    "A&E attendance",
+    "emergency admission",
+    "police call-out",
+    "arrest",
+    "child in need episode",
+    "looked-after child week",
+    "benefit claim month",
+    "homelessness case",
+)
 
 
 @dataclass(frozen=True)
@@ -113,8 +121,7 @@ def scenario(scale: str, seed: int = 0, *, mip: bool = False, vintage: str | Non
     outcomes = []
     for k in range(rng.randint(4, 8)):
         who = {payers[k % len(payers)], *rng.sample(payers, rng.randint(0, 2))}
-        outcomes.append({"id": f"o{k}", "name": OUTCOME_NAMES[k],
-                         "unit_costs": {g: float(rng.randint(20, 400) * 10) for g in sorted(who)}})
+        outcomes.append({"id": f"o{k}", "name": OUTCOME_NAMES[k], "unit_costs": {g: float(rng.randint(20, 400) * 10) for g in sorted(who)}})
 
     interventions = []
     for k in range(spec.n_interventions):
@@ -133,10 +140,16 @@ def scenario(scale: str, seed: int = 0, *, mip: bool = False, vintage: str | Non
             last = min(first + eff.get("duration_years", 1), appraisal)
             value += eff["per_participant"] * sum(o["unit_costs"].values()) * sum(discount[first:last])
         ratio = rng.uniform(0.6, 2.5)  # value / cost: some interventions are not worth funding
-        interventions.append({
-            "id": f"iv{k:02d}", "name": f"Intervention {k}", "target_group": rng.choice(GROUPS),
-            "unit_cost": float(max(20, round(value / ratio, -1))), "max_coverage": round(rng.uniform(0.01, 0.1), 3), "effects": effects,
-        })
+        interventions.append(
+            {
+                "id": f"iv{k:02d}",
+                "name": f"Intervention {k}",
+                "target_group": rng.choice(GROUPS),
+                "unit_cost": float(max(20, round(value / ratio, -1))),
+                "max_coverage": round(rng.uniform(0.01, 0.1), 3),
+                "effects": effects,
+            }
+        )
 
     # what full coverage everywhere would cost in a year, and in an average area
     eligible = {g: sum(a["groups"].get(g, 0.0) for a in areas) for g in GROUPS}
@@ -150,8 +163,14 @@ def scenario(scale: str, seed: int = 0, *, mip: bool = False, vintage: str | Non
             if rng.random() < 0.35 or k == 1:
                 iv["min_participants"] = float(max(1, round(mean_upper * rng.uniform(0.2, 0.6))))
 
-    pools = [{"id": p, "name": p.title() if p != "nhs" else "NHS",
-              "budget": [float(round(potential * rng.uniform(0.05, 0.12), -3)) for _ in range(horizon)]} for p in POOLS]
+    pools = [
+        {
+            "id": p,
+            "name": p.title() if p != "nhs" else "NHS",
+            "budget": [float(round(potential * rng.uniform(0.05, 0.12), -3)) for _ in range(horizon)],
+        }
+        for p in POOLS
+    ]
     doc: dict[str, Any] = {
         "schema_version": 1,
         "name": f"benchmark {scale}, seed {seed}{' (MIP)' if mip else ''}"
@@ -175,8 +194,9 @@ def scenario(scale: str, seed: int = 0, *, mip: bool = False, vintage: str | Non
         doc["name"] += f" ({bands} bands)"
         for iv in interventions:
             top = iv["max_coverage"]
-            iv["response"] = [{"up_to": round(top * (b + 1) / bands, 6) if b + 1 < bands else top, "effect": e}
-                              for b, e in enumerate(BAND_EFFECTS[bands])]
+            iv["response"] = [
+                {"up_to": round(top * (b + 1) / bands, 6) if b + 1 < bands else top, "effect": e} for b, e in enumerate(BAND_EFFECTS[bands])
+            ]
     if spec.vintage == "2025":
         doc["data_vintage"] = "2025"
     return doc
@@ -199,8 +219,10 @@ def national(seed: int = 0, *, mip: bool = False, vintage: str | None = None) ->
 
 def path_of(scale: str, seed: int = 0, *, mip: bool = False, out: Path = OUT, vintage: str | None = None, bands: int = 0) -> Path:
     spec = spec_of(scale, vintage)
-    return out / (f"{scale}{'' if spec is SCALE_SPECS[scale] else '-' + spec.vintage}-s{seed}{'-mip' if mip else ''}"
-                  f"{f'-b{bands}' if bands else ''}.json")
+    return out / (
+        f"{scale}{'' if spec is SCALE_SPECS[scale] else '-' + spec.vintage}-s{seed}{'-mip' if mip else ''}"
+        f"{f'-b{bands}' if bands else ''}.json"
+    )
 
 
 def write(scale: str, seed: int = 0, *, mip: bool = False, out: Path = OUT, vintage: str | None = None, bands: int = 0) -> Path:
@@ -217,8 +239,12 @@ def main() -> None:
     parser.add_argument("--scales", default=",".join(SCALES))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--mip", action="store_true", help="the MIP variants (fixed costs, minimum participants)")
-    parser.add_argument("--national-vintage", default="2025", choices=VINTAGES,
-                        help="the national scale's data: 2025 (33,755 2021 LSOAs, the default) or 2019 (32,844 2011 LSOAs)")
+    parser.add_argument(
+        "--national-vintage",
+        default="2025",
+        choices=VINTAGES,
+        help="the national scale's data: 2025 (33,755 2021 LSOAs, the default) or 2019 (32,844 2011 LSOAs)",
+    )
     args = parser.parse_args()
     for scale in args.scales.split(","):
         print(write(scale, args.seed, mip=args.mip, vintage=args.national_vintage if scale == "national" else None))

@@ -37,8 +37,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rate-per-connection", type=float, default=20.0, help="hey -q: requests/s per connection (default 20: 1,000 in all)")
     p.add_argument("--api-processes", type=int, default=2, help="uvicorn processes (totalplace serve --workers)")
     p.add_argument("--rate-limit", type=float, default=100_000.0, help="TOTALPLACE_RATE_LIMIT_PER_SECOND and _BURST for the run")
-    p.add_argument("--key-cache", type=float, default=None,
-                   help="a control run: TOTALPLACE_KEY_CACHE_SECONDS (0: every request asks the database); default: the service's")
+    p.add_argument(
+        "--key-cache",
+        type=float,
+        default=None,
+        help="a control run: TOTALPLACE_KEY_CACHE_SECONDS (0: every request asks the database); default: the service's",
+    )
     p.add_argument("--database", default="totalplace_load_open", help="PostgreSQL database, dropped and created again each run")
     p.add_argument("--redis-db", type=int, default=13, help="Redis database number owned by the run (emptied before and after)")
     return p.parse_args(argv)
@@ -46,6 +50,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def parse_hey(text: str) -> dict[str, object]:
     """Rate, percentiles (ms), status codes and errors from hey's summary."""
+
     def number(pattern: str) -> float | None:
         found = re.search(pattern, text)
         return float(found[1]) if found else None
@@ -53,8 +58,11 @@ def parse_hey(text: str) -> dict[str, object]:
     codes = {m[1]: int(m[2]) for m in re.finditer(r"\[(\d{3})\]\s+(\d+) responses", text)}
     errors_part = text.split("Error distribution:", 1)[1] if "Error distribution:" in text else ""
     errors = sum(int(m[1]) for m in re.finditer(r"\[(\d+)\]", errors_part))
-    out: dict[str, object] = {"requests_per_second": number(r"Requests/sec:\s+([\d.]+)"), "codes": codes,
-                              "errors": errors + sum(n for code, n in codes.items() if code != "200")}
+    out: dict[str, object] = {
+        "requests_per_second": number(r"Requests/sec:\s+([\d.]+)"),
+        "codes": codes,
+        "errors": errors + sum(n for code, n in codes.items() if code != "200"),
+    }
     for pct in ("50", "90", "99"):
         seconds = number(rf"\s{pct}% in ([\d.]+) secs")
         out[f"p{pct}_ms"] = None if seconds is None else round(seconds * 1000, 2)
@@ -67,9 +75,15 @@ def main(argv: list[str] | None = None) -> int:
     if hey is None:
         print("hey is not installed: apt-get install hey", file=sys.stderr)
         return 2
-    config = ServiceConfig(database=args.database, redis_db=args.redis_db, api_processes=args.api_processes, worker_processes=1,
-                           rate_limit_per_second=args.rate_limit, rate_limit_burst=int(args.rate_limit),
-                           extra_env={} if args.key_cache is None else {"TOTALPLACE_KEY_CACHE_SECONDS": f"{args.key_cache:g}"})
+    config = ServiceConfig(
+        database=args.database,
+        redis_db=args.redis_db,
+        api_processes=args.api_processes,
+        worker_processes=1,
+        rate_limit_per_second=args.rate_limit,
+        rate_limit_burst=int(args.rate_limit),
+        extra_env={} if args.key_cache is None else {"TOTALPLACE_KEY_CACHE_SECONDS": f"{args.key_cache:g}"},
+    )
     tiny = json.loads((ROOT / "scenarios" / "examples" / "tiny.json").read_text())
     with tempfile.TemporaryDirectory(prefix="totalplace-load-open-") as tmp:
         run = Path(tmp)
@@ -94,12 +108,16 @@ def main(argv: list[str] | None = None) -> int:
     offered = args.connections * args.rate_per_connection
     print(done.stdout)
     print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M UTC}")
-    print(f"service: {args.api_processes} API processes, PostgreSQL, Redis, 1 RQ worker; defaults except "
-          f"TOTALPLACE_RATE_LIMIT_PER_SECOND=BURST={args.rate_limit:g} (checked) and TOTALPLACE_LOG_LEVEL=warning"
-          + ("" if args.key_cache is None else f"; control: TOTALPLACE_KEY_CACHE_SECONDS={args.key_cache:g}"))
+    print(
+        f"service: {args.api_processes} API processes, PostgreSQL, Redis, 1 RQ worker; defaults except "
+        f"TOTALPLACE_RATE_LIMIT_PER_SECOND=BURST={args.rate_limit:g} (checked) and TOTALPLACE_LOG_LEVEL=warning"
+        + ("" if args.key_cache is None else f"; control: TOTALPLACE_KEY_CACHE_SECONDS={args.key_cache:g}")
+    )
     print(f"offered: {offered:g} requests/s ({args.connections} connections x {args.rate_per_connection:g}/s) for {args.duration}")
-    print(f"measured: {figures['requests_per_second']} requests/s, p50 {figures['p50_ms']} ms, p90 {figures['p90_ms']} ms, "
-          f"p99 {figures['p99_ms']} ms, status codes {figures['codes']}, errors {figures['errors']}")
+    print(
+        f"measured: {figures['requests_per_second']} requests/s, p50 {figures['p50_ms']} ms, p90 {figures['p90_ms']} ms, "
+        f"p99 {figures['p99_ms']} ms, status codes {figures['codes']}, errors {figures['errors']}"
+    )
     print(f"command: {shown}")
     return 0
 

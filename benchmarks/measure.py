@@ -117,7 +117,10 @@ def machine() -> dict[str, Any]:
     """What the figures were measured on (versions read from package metadata: nothing is imported)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {
-        "cores": cores, "cpu": _cpu_model(), "memory_gib": _memory_gib(), "os": platform.platform(),
+        "cores": cores,
+        "cpu": _cpu_model(),
+        "memory_gib": _memory_gib(),
+        "os": platform.platform(),
         "python": platform.python_version(),
         "versions": {d: _version(d) for d in ("highspy", "PuLP", "ortools", "numpy", "scipy", "totalplace")},
     }

@@ -65,8 +65,10 @@ def main() -> None:
     print(f"  median {statistics.median(times):.3f} s   p95 {p95:.3f} s   max {max(times):.3f} s   (target: p95 <= 1 s)")
     solve_s, page_s = [a for a, _ in served], [b for _, b in served]
     rest = [t - a - b for t, (a, b) in zip(times, served, strict=True)]
-    print(f"  of which the service's solve: median {statistics.median(solve_s):.3f} s; its page: median {statistics.median(page_s):.3f} s; "
-          f"the rest (storing, network, the browser): median {statistics.median(rest):.3f} s, max {max(rest):.3f} s")
+    print(
+        f"  of which the service's solve: median {statistics.median(solve_s):.3f} s; its page: median {statistics.median(page_s):.3f} s; "
+        f"the rest (storing, network, the browser): median {statistics.median(rest):.3f} s, max {max(rest):.3f} s"
+    )
 
 
 SCENARIO_PAGE = re.compile(r"/scenarios/sc_[0-9a-f]{32}(#.*)?$")
@@ -82,8 +84,10 @@ def _served(response: Any) -> tuple[float, float]:
     """The service's solve (on the POST's redirect) and page rendering (on the GET), from their ``Server-Timing``."""
     post = response.request.redirected_from
     redirect = post.response() if post is not None else None
-    return (_timing(redirect.headers.get("server-timing") if redirect is not None else None, "solve"),
-            _timing(response.headers.get("server-timing"), "page"))
+    return (
+        _timing(redirect.headers.get("server-timing") if redirect is not None else None, "solve"),
+        _timing(response.headers.get("server-timing"), "page"),
+    )
 
 
 def server_only(scenario: Path, runs: int, budget: str) -> None:
@@ -104,13 +108,22 @@ def server_only(scenario: Path, runs: int, budget: str) -> None:
             key, _ = create_key(session, "bench-board")
             session.commit()
         db.dispose()
-        parts: dict[str, list[float]] = {"post (store, solve, store the result)": [], "of which the solve": [], "page HTML": [], "map JSON": []}
+        parts: dict[str, list[float]] = {
+            "post (store, solve, store the result)": [],
+            "of which the solve": [],
+            "page HTML": [],
+            "map JSON": [],
+        }
         with TestClient(create_app(settings)) as client:
             token = csrf.search(client.get("/").text).group(1)  # type: ignore[union-attr]
             client.post("/sign-in", data={"key": key, "csrf": token})
             token = csrf.search(client.get("/scenarios/new").text).group(1)  # type: ignore[union-attr]
-            made = client.post("/scenarios/new", data={"csrf": token}, files={"scenario_file": (scenario.name, scenario.read_bytes())},
-                               follow_redirects=False)
+            made = client.post(
+                "/scenarios/new",
+                data={"csrf": token},
+                files={"scenario_file": (scenario.name, scenario.read_bytes())},
+                follow_redirects=False,
+            )
             scenario_id = made.headers["location"].rsplit("/", 1)[1]
             client.post(f"/scenarios/{scenario_id}/solve", data={"csrf": token})
             pool, year = budget.rsplit("-", 1)
@@ -120,9 +133,16 @@ def server_only(scenario: Path, runs: int, budget: str) -> None:
             sizes = (0, 0)
             for run in range(runs):
                 started = time.perf_counter()
-                posted = client.post(f"/scenarios/{scenario_id}/versions", follow_redirects=False, data={
-                    "csrf": token, "share_unit": "percent", f"budget-{budget}": f"{base * (1 + 0.01 * (run + 1)):.2f}",
-                    "min_share": f"{max(0, 80 - run)}"})
+                posted = client.post(
+                    f"/scenarios/{scenario_id}/versions",
+                    follow_redirects=False,
+                    data={
+                        "csrf": token,
+                        "share_unit": "percent",
+                        f"budget-{budget}": f"{base * (1 + 0.01 * (run + 1)):.2f}",
+                        "min_share": f"{max(0, 80 - run)}",
+                    },
+                )
                 posted_at = time.perf_counter()
                 where = posted.headers["location"].split("#")[0]
                 page = client.get(where)

@@ -36,8 +36,15 @@ def export(scenario: Path, mps: Path) -> dict[str, Any]:
     mps.parent.mkdir(parents=True, exist_ok=True)
     write_mps(prog, str(mps))  # without names: HiGHS names columns c0.. and rows r0.., which is all a solver needs
     rows, cols, nnz = prog.shape
-    return {"rows": rows, "columns": cols, "nonzeros": nnz, "mip": prog.is_mip, "build_seconds": built - started,
-            "write_seconds": time.perf_counter() - built, "bytes": mps.stat().st_size}
+    return {
+        "rows": rows,
+        "columns": cols,
+        "nonzeros": nnz,
+        "mip": prog.is_mip,
+        "build_seconds": built - started,
+        "write_seconds": time.perf_counter() - built,
+        "bytes": mps.stat().st_size,
+    }
 
 
 def solve(mps: Path, time_limit: float, mip_gap: float | None = None) -> dict[str, Any]:
@@ -63,7 +70,9 @@ def solve(mps: Path, time_limit: float, mip_gap: float | None = None) -> dict[st
         "status": {"Optimal": "optimal", "Time limit reached": "time_limit", "Infeasible": "infeasible"}.get(status, status),
         "objective": float(info.objective_function_value) if has_solution else None,
         "maximise": sense == highspy.ObjSense.kMaximize,
-        "read_seconds": read - started, "solve_seconds": solved - read, "seconds": solved - started,
+        "read_seconds": read - started,
+        "solve_seconds": solved - read,
+        "seconds": solved - started,
     }
     if h.getLp().integrality_:
         out["gap"] = float(info.mip_gap) if has_solution else None

@@ -76,8 +76,24 @@ def coefficients(sc: dict[str, Any]) -> dict[str, Any]:
                     allowed.append((a, i, p))
     U = {(a, i): iv["max_coverage"] * areas[a]["groups"].get(iv["target_group"], 0.0) for a in areas for i, iv in ivs.items()}
     W = {a: weights.get(str(areas[a]["imd_decile"]), 1.0) for a in areas}
-    return {"H": H, "d": d, "pools": pools, "agencies": agencies, "areas": areas, "ivs": ivs, "V": V, "S": S, "K": K,
-            "U": U, "W": W, "lam": lam, "deprived": deprived, "allowed": allowed, "cwf": cwf, "policy": policy}
+    return {
+        "H": H,
+        "d": d,
+        "pools": pools,
+        "agencies": agencies,
+        "areas": areas,
+        "ivs": ivs,
+        "V": V,
+        "S": S,
+        "K": K,
+        "U": U,
+        "W": W,
+        "lam": lam,
+        "deprived": deprived,
+        "allowed": allowed,
+        "cwf": cwf,
+        "policy": policy,
+    }
 
 
 def build_model(sc: dict[str, Any]) -> tuple[pulp.LpProblem, dict[str, Any]]:
@@ -102,8 +118,11 @@ def build_model(sc: dict[str, Any]) -> tuple[pulp.LpProblem, dict[str, Any]]:
     y = {(a, i): var(f"y_{a}_{i}", lowBound=0, upBound=1, cat="Integer") for a, i in launch}
     z = {(a, i, p): var(f"z_{a}_{i}_{p}", lowBound=0) for a, i, p in fixed}
 
-    prob += (pulp.lpSum(W[a] * (sum(V[i, t, g] for g in c["agencies"]) + lam * S[i, t]) * n[a, i, t] for a, i in pairs for t in years)
-             - pulp.lpSum(d[k[3]] * x[k] for k in x) - pulp.lpSum(z.values()))
+    prob += (
+        pulp.lpSum(W[a] * (sum(V[i, t, g] for g in c["agencies"]) + lam * S[i, t]) * n[a, i, t] for a, i in pairs for t in years)
+        - pulp.lpSum(d[k[3]] * x[k] for k in x)
+        - pulp.lpSum(z.values())
+    )
 
     for a, i in pairs:
         iv = ivs[i]
@@ -140,12 +159,20 @@ def build_model(sc: dict[str, Any]) -> tuple[pulp.LpProblem, dict[str, Any]]:
     if floor > 0:  # rule 8
         for a in sorted(D):
             for t in years:
-                prob += pulp.lpSum(x[a, i, p, t] for i in ivs if (a, i) in pools_of for p in pools_of[a, i]) >= floor * areas[a]["population"], f"floor_{a}_{t}"
+                prob += (
+                    pulp.lpSum(x[a, i, p, t] for i in ivs if (a, i) in pools_of for p in pools_of[a, i]) >= floor * areas[a]["population"],
+                    f"floor_{a}_{t}",
+                )
 
     if c["policy"].get("no_agency_worse_off"):  # rule 9
         for p in pools:
-            prob += (pulp.lpSum(d[t] * x[a, i, q, t] for (a, i, q, t) in x if q == p) + pulp.lpSum(z[k] for k in z if k[2] == p)
-                     <= pulp.lpSum(V[i, t, p] * n[a, i, t] for a, i in pairs for t in years)), f"no_worse_off_{p}"
+            prob += (
+                (
+                    pulp.lpSum(d[t] * x[a, i, q, t] for (a, i, q, t) in x if q == p) + pulp.lpSum(z[k] for k in z if k[2] == p)
+                    <= pulp.lpSum(V[i, t, p] * n[a, i, t] for a, i in pairs for t in years)
+                ),
+                f"no_worse_off_{p}",
+            )
 
     cap = c["policy"].get("area_cap")
     if cap is not None:  # rule 10
@@ -165,15 +192,24 @@ def solve(sc: dict[str, Any], *, time_limit: float = 600.0, mip_gap: float | Non
         solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=mip_gap if prob.isMIP() else None)
     prob.solve(solver)
     solved = time.perf_counter()
-    status = {pulp.LpStatusOptimal: "optimal", pulp.LpStatusInfeasible: "infeasible", pulp.LpStatusUnbounded: "unbounded"}.get(prob.status, "error")
+    status = {pulp.LpStatusOptimal: "optimal", pulp.LpStatusInfeasible: "infeasible", pulp.LpStatusUnbounded: "unbounded"}.get(
+        prob.status, "error"
+    )
     if status == "optimal" and prob.sol_status == pulp.LpSolutionIntegerFeasible:
         status = "feasible"  # stopped by the time limit with a solution
     if solved - built >= time_limit:
         status = "time_limit"
     objective = pulp.value(prob.objective) if status in ("optimal", "feasible", "time_limit") else None
-    return {"status": status, "objective": None if objective is None else float(objective), "mip": prob.isMIP(),
-            "variables": prob.numVariables(), "constraints": prob.numConstraints(),
-            "build_seconds": built - started, "solve_seconds": solved - built, "seconds": solved - started}
+    return {
+        "status": status,
+        "objective": None if objective is None else float(objective),
+        "mip": prob.isMIP(),
+        "variables": prob.numVariables(),
+        "constraints": prob.numConstraints(),
+        "build_seconds": built - started,
+        "solve_seconds": solved - built,
+        "seconds": solved - started,
+    }
 
 
 def main() -> None:

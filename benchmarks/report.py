@@ -47,33 +47,119 @@ def _table(head: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def lp_table(rows: list[dict[str, Any]]) -> list[str]:
-    head = ["scale", "backend", "status", "rows", "cols", "nnz", "start s", "read s", "build s", "solve s", "result s", "write s",
-            "other s", "total s", "warm s", "peak MiB", "objective", "vs HiGHS-full", "vs PuLP+CBC", "warm vs HiGHS-full",
-            "warm vs PuLP+CBC", "obj. diff vs full"]
-    body = [[label(r), r["backend"], r["status"], f"{r['rows']:,}", f"{r['columns']:,}", f"{r['nonzeros']:,}", _f(r.get("start_s")),
-             _f(r.get("read_s")), _f(r["build_s"]), _f(r["solve_s"]), _f(r["result_s"]), _f(r.get("write_s")), _f(r["other_s"]) if r.get("other_s") is not None and r["other_s"] >= 0 else "-",
-             _f(r["total_s"]), _f(r.get("warm_s"), 3),
-             _f(r["peak_mib"], 0), _obj(r["objective"]), _ratio(r, "vs_highs_full"), _ratio(r, "vs_pulp"), _ratio(r, "vs_highs_full_warm"),
-             _ratio(r, "vs_pulp_warm"), _rel(r.get("objective_diff"))]
-            for r in rows]
+    head = [
+        "scale",
+        "backend",
+        "status",
+        "rows",
+        "cols",
+        "nnz",
+        "start s",
+        "read s",
+        "build s",
+        "solve s",
+        "result s",
+        "write s",
+        "other s",
+        "total s",
+        "warm s",
+        "peak MiB",
+        "objective",
+        "vs HiGHS-full",
+        "vs PuLP+CBC",
+        "warm vs HiGHS-full",
+        "warm vs PuLP+CBC",
+        "obj. diff vs full",
+    ]
+    body = [
+        [
+            label(r),
+            r["backend"],
+            r["status"],
+            f"{r['rows']:,}",
+            f"{r['columns']:,}",
+            f"{r['nonzeros']:,}",
+            _f(r.get("start_s")),
+            _f(r.get("read_s")),
+            _f(r["build_s"]),
+            _f(r["solve_s"]),
+            _f(r["result_s"]),
+            _f(r.get("write_s")),
+            _f(r["other_s"]) if r.get("other_s") is not None and r["other_s"] >= 0 else "-",
+            _f(r["total_s"]),
+            _f(r.get("warm_s"), 3),
+            _f(r["peak_mib"], 0),
+            _obj(r["objective"]),
+            _ratio(r, "vs_highs_full"),
+            _ratio(r, "vs_pulp"),
+            _ratio(r, "vs_highs_full_warm"),
+            _ratio(r, "vs_pulp_warm"),
+            _rel(r.get("objective_diff")),
+        ]
+        for r in rows
+    ]
     return _table(head, body)
 
 
 def peer_table(rows: list[dict[str, Any]]) -> list[str]:
     head = ["scale", "peer", "status", "rows", "cols", "nnz", "read s", "build s", "solve s", "total s", "peak MiB", "objective", "gap"]
-    body = [[label(r) + (" MIP" if r.get("mip") else ""), r["peer"], r["status"], f"{r['rows']:,}" if r.get("rows") else "-",
-             f"{r['columns']:,}" if r.get("columns") else "-", f"{r['nonzeros']:,}" if r.get("nonzeros") else "-", _f(r.get("read_s")),
-             _f(r.get("build_s")), _f(r.get("solve_s")), ("> " if r.get("killed") else "") + _f(r["total_s"]), _f(r["peak_mib"], 0),
-             _obj(r.get("objective")), _rel(r.get("gap"))] for r in rows]
+    body = [
+        [
+            label(r) + (" MIP" if r.get("mip") else ""),
+            r["peer"],
+            r["status"],
+            f"{r['rows']:,}" if r.get("rows") else "-",
+            f"{r['columns']:,}" if r.get("columns") else "-",
+            f"{r['nonzeros']:,}" if r.get("nonzeros") else "-",
+            _f(r.get("read_s")),
+            _f(r.get("build_s")),
+            _f(r.get("solve_s")),
+            ("> " if r.get("killed") else "") + _f(r["total_s"]),
+            _f(r["peak_mib"], 0),
+            _obj(r.get("objective")),
+            _rel(r.get("gap")),
+        ]
+        for r in rows
+    ]
     return _table(head, body)
 
 
 def mip_table(rows: list[dict[str, Any]]) -> list[str]:
-    head = ["scale", "backend", "time limit s", "asked gap", "status", "gap reached", "total s", "solve s", "peak MiB", "objective", "bound",
-            "rows", "cols", "integers"]
-    body = [[r["scale"], r["backend"], _f(r["time_limit"], 0), _rel(r["mip_gap"]), r["status"], _rel(r.get("gap")), _f(r["total_s"]),
-             _f(r.get("solve_s")), _f(r["peak_mib"], 0), _obj(r.get("objective")), _obj(r.get("bound")), f"{r.get('rows', 0):,}",
-             f"{r.get('columns', 0):,}", f"{r.get('integers', 0):,}"] for r in rows]
+    head = [
+        "scale",
+        "backend",
+        "time limit s",
+        "asked gap",
+        "status",
+        "gap reached",
+        "total s",
+        "solve s",
+        "peak MiB",
+        "objective",
+        "bound",
+        "rows",
+        "cols",
+        "integers",
+    ]
+    body = [
+        [
+            r["scale"],
+            r["backend"],
+            _f(r["time_limit"], 0),
+            _rel(r["mip_gap"]),
+            r["status"],
+            _rel(r.get("gap")),
+            _f(r["total_s"]),
+            _f(r.get("solve_s")),
+            _f(r["peak_mib"], 0),
+            _obj(r.get("objective")),
+            _obj(r.get("bound")),
+            f"{r.get('rows', 0):,}",
+            f"{r.get('columns', 0):,}",
+            f"{r.get('integers', 0):,}",
+        ]
+        for r in rows
+    ]
     return _table(head, body)
 
 
@@ -89,51 +175,93 @@ def targets(run: dict[str, Any]) -> list[dict[str, Any]]:
         if r["backend"] != "highs":
             continue
         scale, name = r["scale"], label(r)
-        out.append({"target": f"{name}: end to end <= {limits[scale]:g} s", "value": f"{r['total_s']:.2f} s",
-                    "met": r["status"] == "optimal" and r["total_s"] <= limits[scale]})
+        out.append(
+            {
+                "target": f"{name}: end to end <= {limits[scale]:g} s",
+                "value": f"{r['total_s']:.2f} s",
+                "met": r["status"] == "optimal" and r["total_s"] <= limits[scale],
+            }
+        )
         if scale == "national":
-            out.append({"target": f"{name}: peak memory <= {NATIONAL_MEMORY_MIB // 1024} GiB", "value": f"{r['peak_mib']:,.0f} MiB",
-                        "met": r["peak_mib"] <= NATIONAL_MEMORY_MIB})
+            out.append(
+                {
+                    "target": f"{name}: peak memory <= {NATIONAL_MEMORY_MIB // 1024} GiB",
+                    "value": f"{r['peak_mib']:,.0f} MiB",
+                    "met": r["peak_mib"] <= NATIONAL_MEMORY_MIB,
+                }
+            )
         for suffix, how in (("", "cold, the CLI's whole run"), ("_warm", "warm, timed as the peer is")):
             if r.get("vs_highs_full" + suffix) is not None:
                 times = 20 if scale == "ics" else 10  # issues 11 and 15 hold the ICS scale to 20x
-                out.append({"target": f"{name}: >= {times}x faster than HiGHS alone on the full programme ({how})",
-                            "value": _ratio(r, "vs_highs_full" + suffix), "met": r["vs_highs_full" + suffix] >= times})
+                out.append(
+                    {
+                        "target": f"{name}: >= {times}x faster than HiGHS alone on the full programme ({how})",
+                        "value": _ratio(r, "vs_highs_full" + suffix),
+                        "met": r["vs_highs_full" + suffix] >= times,
+                    }
+                )
             if scale == "ics" and r.get("vs_pulp" + suffix) is not None:
-                out.append({"target": f"ics: >= 50x faster than PuLP + CBC ({how})", "value": _ratio(r, "vs_pulp" + suffix),
-                            "met": r["vs_pulp" + suffix] >= 50})
+                out.append(
+                    {
+                        "target": f"ics: >= 50x faster than PuLP + CBC ({how})",
+                        "value": _ratio(r, "vs_pulp" + suffix),
+                        "met": r["vs_pulp" + suffix] >= 50,
+                    }
+                )
     return out
 
 
 def markdown(run: dict[str, Any]) -> str:
     m = run["machine"]
-    lines = [f"# Benchmark results, {run['date']}", "",
-             f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB memory, {m['os']}, Python {m['python']}; "
-             + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v) + ".", "",
-             f"Command: `{run['command']}` (CLI runs: median of {run['settings']['repeat']}).", ""]
+    lines = [
+        f"# Benchmark results, {run['date']}",
+        "",
+        f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB memory, {m['os']}, Python {m['python']}; "
+        + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v)
+        + ".",
+        "",
+        f"Command: `{run['command']}` (CLI runs: median of {run['settings']['repeat']}).",
+        "",
+    ]
     if run["settings"].get("bands"):
-        lines += [f"Scenarios: the version 2 generator, {run['settings']['bands']} bands of diminishing returns on every intervention "
-                  "(`benchmarks/generate.py`, `BAND_EFFECTS`; docs/model.md 2.1), otherwise the draws of the version 1 runs.", ""]
+        lines += [
+            f"Scenarios: the version 2 generator, {run['settings']['bands']} bands of diminishing returns on every intervention "
+            "(`benchmarks/generate.py`, `BAND_EFFECTS`; docs/model.md 2.1), otherwise the draws of the version 1 runs.",
+            "",
+        ]
     if run["lp"]:
-        lines += ["## LP, end to end through the CLI (scenario file to result file)", "",
-                  "Ratios: the peer's time over totalplace's (x faster), measured in this run. `total s` and the plain ratios are "
-                  "cold: the CLI's whole run in a fresh process, interpreter start-up and imports included (`start s`). `warm s` "
-                  "and the warm ratios time the same work (read the scenario, solve, write the result) in a process that has "
-                  "already started, which is how the peers' times are taken.", ""]
+        lines += [
+            "## LP, end to end through the CLI (scenario file to result file)",
+            "",
+            "Ratios: the peer's time over totalplace's (x faster), measured in this run. `total s` and the plain ratios are "
+            "cold: the CLI's whole run in a fresh process, interpreter start-up and imports included (`start s`). `warm s` "
+            "and the warm ratios time the same work (read the scenario, solve, write the result) in a process that has "
+            "already started, which is how the peers' times are taken.",
+            "",
+        ]
         lines += lp_table(run["lp"]) + [""]
     if run["peers"]:
         lines += ["## Peers", ""] + peer_table(run["peers"]) + [""]
     if run["mip"]:
         lines += ["## MIP (fixed costs and minimum participants), end to end through the CLI", ""] + mip_table(run["mip"]) + [""]
         if any(r["backend"] == "cbc" for r in run["mip"]):
-            lines += ["cbc's `gap reached` is not a proven gap: the cbc back end reports its solution's objective as the bound "
-                      "(PuLP does not return CBC's best bound); `optimal` means CBC stopped within the asked gap.", ""]
+            lines += [
+                "cbc's `gap reached` is not a proven gap: the cbc back end reports its solution's objective as the bound "
+                "(PuLP does not return CBC's best bound); `optimal` means CBC stopped within the asked gap.",
+                "",
+            ]
     if run.get("floor"):
-        lines += ["## Start-up floor", "",
-                  "A fresh process's start-up and imports before any work (median of 5; `python -m benchmarks.floor`). "
-                  "No Python command line answers faster than the libraries every solve imports.", ""]
-        lines += _table(["start-up of a fresh process", "statement", "median s"],
-                        [[r["what"], f"`{r['statement']}`", _f(r["median_s"], 3)] for r in run["floor"]]) + [""]
+        lines += [
+            "## Start-up floor",
+            "",
+            "A fresh process's start-up and imports before any work (median of 5; `python -m benchmarks.floor`). "
+            "No Python command line answers faster than the libraries every solve imports.",
+            "",
+        ]
+        lines += _table(
+            ["start-up of a fresh process", "statement", "median s"],
+            [[r["what"], f"`{r['statement']}`", _f(r["median_s"], 3)] for r in run["floor"]],
+        ) + [""]
     checked = targets(run)
     if checked:
         lines += ["## Targets (issues 5 and 13)", ""]
@@ -153,8 +281,15 @@ def compare(run: dict[str, Any], history: list[dict[str, Any]]) -> list[dict[str
     for row in run["lp"]:
         if row.get("status") != "optimal":
             continue
-        before = next((old for old_run in reversed(history) for old in old_run.get("lp", [])
-                       if _key(old) == _key(row) and old.get("status") == "optimal"), None)
+        before = next(
+            (
+                old
+                for old_run in reversed(history)
+                for old in old_run.get("lp", [])
+                if _key(old) == _key(row) and old.get("status") == "optimal"
+            ),
+            None,
+        )
         if before is None:
             continue
         stamp = next(r["date"] for r in reversed(history) if before in r.get("lp", []))
@@ -164,13 +299,25 @@ def compare(run: dict[str, Any], history: list[dict[str, Any]]) -> list[dict[str
                 continue
             change = new / old - 1
             worse = change < -REGRESSION if key in RATIOS else change > REGRESSION
-            out.append({"row": _key(row), "measure": key, "before": old, "after": new, "change": change, "regression": worse, "since": stamp})
+            out.append(
+                {"row": _key(row), "measure": key, "before": old, "after": new, "change": change, "regression": worse, "since": stamp}
+            )
     return out
 
 
 def changes_lines(changes: list[dict[str, Any]]) -> list[str]:
-    body = [[c["row"], c["measure"], f"{c['before']:,.2f}", f"{c['after']:,.2f}", f"{c['change']:+.0%}",
-             "**REGRESSION**" if c["regression"] else "", c["since"]] for c in changes]
+    body = [
+        [
+            c["row"],
+            c["measure"],
+            f"{c['before']:,.2f}",
+            f"{c['after']:,.2f}",
+            f"{c['change']:+.0%}",
+            "**REGRESSION**" if c["regression"] else "",
+            c["since"],
+        ]
+        for c in changes
+    ]
     return _table(["scale/backend", "measure", "before", "after", "change", "", "earlier run"], body)
 
 

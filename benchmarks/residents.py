@@ -44,9 +44,11 @@ def main(argv: list[str] | None = None) -> None:
         start = time.perf_counter()
         agg = aggregate(table, min_respondents=10, scenario=s)
         seconds.append(time.perf_counter() - start)
-    print(f"{len(table):,} rows, {table['respondent'].nunique():,} respondents, {len(s.areas):,} areas, {themes} themes "
-          f"({args.scenario.name}): aggregate median {statistics.median(seconds):.3f} s, slowest {max(seconds):.3f} s "
-          f"over {args.repeat} runs; {len(agg.area_weights):,} areas with weights of their own (target: at most 2 s)")
+    print(
+        f"{len(table):,} rows, {table['respondent'].nunique():,} respondents, {len(s.areas):,} areas, {themes} themes "
+        f"({args.scenario.name}): aggregate median {statistics.median(seconds):.3f} s, slowest {max(seconds):.3f} s "
+        f"over {args.repeat} runs; {len(agg.area_weights):,} areas with weights of their own (target: at most 2 s)"
+    )
     tight_path = ROOT / "scenarios" / "tight" / "manchester_tight.json"
     tight = load_scenario(tight_path)
     survey = aggregate(synthetic_survey(tight, 3000, seed=1), min_respondents=10, scenario=tight)
@@ -57,8 +59,10 @@ def main(argv: list[str] | None = None) -> None:
         tasks = report.plan(borough, vote_commitments=1)
         report.combine(borough, [report.run_task(t) for t in tasks])
         seconds.append(time.perf_counter() - start)
-    print(f"the three-way report of {tight_path.name} ({len(borough.areas)} areas, {len(tasks)} solves): median "
-          f"{statistics.median(seconds):.3f} s, slowest {max(seconds):.3f} s over {args.repeat} runs (target: at most 3 s)")
+    print(
+        f"the three-way report of {tight_path.name} ({len(borough.areas)} areas, {len(tasks)} solves): median "
+        f"{statistics.median(seconds):.3f} s, slowest {max(seconds):.3f} s over {args.repeat} runs (target: at most 3 s)"
+    )
 
 
 if __name__ == "__main__":

@@ -59,8 +59,10 @@ def solve_cli(scenario: Path, backend: str, time_limit: float, out: Path, repeat
     result = None
     for k in range(repeat):
         out.unlink(missing_ok=True)
-        m = run_measured([*cli_command(), "solve", str(scenario), "--solver", backend, "--time-limit", str(time_limit), "-o", str(out), "-q"],
-                         timeout=time_limit * 3 + 300)
+        m = run_measured(
+            [*cli_command(), "solve", str(scenario), "--solver", backend, "--time-limit", str(time_limit), "-o", str(out), "-q"],
+            timeout=time_limit * 3 + 300,
+        )
         runs.append(m)
         log(f"  {backend} run {k + 1}/{repeat}: {m.wall:.2f} s, {m.peak_mib:,.0f} MiB, exit {m.returncode}")
         if m.returncode != 0 or not out.exists():
@@ -74,23 +76,67 @@ def lp_row(scale: str, backend: str, scenario: Path, args: argparse.Namespace, v
     out = generate.OUT / "results" / f"{scenario.stem}-{backend}.json"
     runs, result = solve_cli(scenario, backend, args.lp_time_limit, out, args.repeat)
     if result is None:
-        return {"scale": scale, "vintage": vintage, "backend": backend, "status": "cli failed", "rows": 0, "columns": 0, "nonzeros": 0, "build_s": None,
-                "solve_s": None, "result_s": None, "total_s": statistics.median(m.wall for m in runs), "peak_mib": max(m.peak_mib for m in runs),
-                "objective": None}
+        return {
+            "scale": scale,
+            "vintage": vintage,
+            "backend": backend,
+            "status": "cli failed",
+            "rows": 0,
+            "columns": 0,
+            "nonzeros": 0,
+            "build_s": None,
+            "solve_s": None,
+            "result_s": None,
+            "total_s": statistics.median(m.wall for m in runs),
+            "peak_mib": max(m.peak_mib for m in runs),
+            "objective": None,
+        }
     info = result["solver"]
-    probe_cmd = _py("benchmarks.probe", str(scenario), str(out), "--warm", backend, "--repeat", str(args.repeat),
-                    "--time-limit", str(args.lp_time_limit))
+    probe_cmd = _py(
+        "benchmarks.probe",
+        str(scenario),
+        str(out),
+        "--warm",
+        backend,
+        "--repeat",
+        str(args.repeat),
+        "--time-limit",
+        str(args.lp_time_limit),
+    )
     probe = _json(run_measured(probe_cmd, timeout=args.lp_time_limit * (args.repeat + 1) + 600)) or {}
     total = statistics.median(m.wall for m in runs)
-    parts = (probe.get("import_seconds"), probe.get("read_seconds"), info["build_seconds"], info["solve_seconds"], info["read_seconds"],
-             probe.get("write_seconds"))
+    parts = (
+        probe.get("import_seconds"),
+        probe.get("read_seconds"),
+        info["build_seconds"],
+        info["solve_seconds"],
+        info["read_seconds"],
+        probe.get("write_seconds"),
+    )
     other = total - sum(parts) if all(v is not None for v in parts) else None  # interpreter start, CLI parsing, hashing, ...
-    return {"scale": scale, "vintage": vintage, "backend": backend, "status": result["status"], "rows": info["rows"], "columns": info["columns"],
-            "nonzeros": info["nonzeros"], "start_s": probe.get("import_seconds"), "read_s": probe.get("read_seconds"),
-            "build_s": info["build_seconds"], "solve_s": info["solve_seconds"], "result_s": info["read_seconds"],
-            "write_s": probe.get("write_seconds"), "other_s": other, "total_s": total, "warm_s": probe.get("warm_seconds"), "walls": [m.wall for m in runs],
-            "peak_mib": max(m.peak_mib for m in runs), "objective": result["objective"], "version": info.get("version"),
-            "formulation": info.get("formulation")}
+    return {
+        "scale": scale,
+        "vintage": vintage,
+        "backend": backend,
+        "status": result["status"],
+        "rows": info["rows"],
+        "columns": info["columns"],
+        "nonzeros": info["nonzeros"],
+        "start_s": probe.get("import_seconds"),
+        "read_s": probe.get("read_seconds"),
+        "build_s": info["build_seconds"],
+        "solve_s": info["solve_seconds"],
+        "result_s": info["read_seconds"],
+        "write_s": probe.get("write_seconds"),
+        "other_s": other,
+        "total_s": total,
+        "warm_s": probe.get("warm_seconds"),
+        "walls": [m.wall for m in runs],
+        "peak_mib": max(m.peak_mib for m in runs),
+        "objective": result["objective"],
+        "version": info.get("version"),
+        "formulation": info.get("formulation"),
+    }
 
 
 def peer_highs_full(scale: str, scenario: Path, limit: float, mip_gap: float | None = None, vintage: str = "2019") -> dict[str, Any]:
@@ -98,20 +144,37 @@ def peer_highs_full(scale: str, scenario: Path, limit: float, mip_gap: float | N
     log(f"  exporting the full programme to {mps.name}")
     ex = run_measured(_py("benchmarks.peer_highs", "export", str(scenario), str(mps)), timeout=3600)
     size = _json(ex) or {}
-    log(f"  exported: {size.get('rows', 0):,} rows, {size.get('columns', 0):,} columns, {size.get('nonzeros', 0):,} non-zeros, "
-        f"{size.get('bytes', 0) / 2**20:,.0f} MiB, in {ex.wall:.1f} s")
+    log(
+        f"  exported: {size.get('rows', 0):,} rows, {size.get('columns', 0):,} columns, {size.get('nonzeros', 0):,} non-zeros, "
+        f"{size.get('bytes', 0) / 2**20:,.0f} MiB, in {ex.wall:.1f} s"
+    )
     log(f"  HiGHS alone on the full programme (limit {limit:.0f} s)")
     cmd = _py("benchmarks.peer_highs", "solve", str(mps), "--time-limit", str(limit)) + (["--mip-gap", str(mip_gap)] if mip_gap else [])
     m = run_measured(cmd, timeout=limit + 600)
     mps.unlink(missing_ok=True)
     got = _json(m)
-    row: dict[str, Any] = {"scale": scale, "vintage": vintage, "peer": "highs-full", "mip": mip_gap is not None, "rows": size.get("rows"),
-                           "columns": size.get("columns"), "nonzeros": size.get("nonzeros"), "peak_mib": m.peak_mib, "time_limit": limit}
+    row: dict[str, Any] = {
+        "scale": scale,
+        "vintage": vintage,
+        "peer": "highs-full",
+        "mip": mip_gap is not None,
+        "rows": size.get("rows"),
+        "columns": size.get("columns"),
+        "nonzeros": size.get("nonzeros"),
+        "peak_mib": m.peak_mib,
+        "time_limit": limit,
+    }
     if got is None:
         row.update(status="killed" if m.timed_out else f"failed (exit {m.returncode})", killed=m.timed_out, total_s=m.wall)
     else:
-        row.update(status=got["status"], objective=got["objective"], read_s=got["read_seconds"], solve_s=got["solve_seconds"],
-                   total_s=got["seconds"], gap=got.get("gap"))
+        row.update(
+            status=got["status"],
+            objective=got["objective"],
+            read_s=got["read_seconds"],
+            solve_s=got["solve_seconds"],
+            total_s=got["seconds"],
+            gap=got.get("gap"),
+        )
     log(f"  HiGHS-full: {row['status']}, {row['total_s']:.1f} s, {m.peak_mib:,.0f} MiB, objective {row.get('objective')}")
     return row
 
@@ -121,12 +184,27 @@ def peer_pulp(scale: str, scenario: Path, limit: float, mip_gap: float | None = 
     cmd = _py("benchmarks.peer_pulp", str(scenario), "--time-limit", str(limit)) + (["--mip-gap", str(mip_gap)] if mip_gap else [])
     m = run_measured(cmd, timeout=limit + 1800)
     got = _json(m)
-    row: dict[str, Any] = {"scale": scale, "vintage": vintage, "peer": "pulp-cbc", "mip": mip_gap is not None, "peak_mib": m.peak_mib, "time_limit": limit}
+    row: dict[str, Any] = {
+        "scale": scale,
+        "vintage": vintage,
+        "peer": "pulp-cbc",
+        "mip": mip_gap is not None,
+        "peak_mib": m.peak_mib,
+        "time_limit": limit,
+    }
     if got is None:
         row.update(status="killed" if m.timed_out else f"failed (exit {m.returncode})", killed=m.timed_out, total_s=m.wall)
     else:
-        row.update(status=got["status"], objective=got["objective"], read_s=got["read_seconds"], build_s=got["build_seconds"],
-                   solve_s=got["solve_seconds"], total_s=got["seconds"], rows=got["constraints"], columns=got["variables"])
+        row.update(
+            status=got["status"],
+            objective=got["objective"],
+            read_s=got["read_seconds"],
+            build_s=got["build_seconds"],
+            solve_s=got["solve_seconds"],
+            total_s=got["seconds"],
+            rows=got["constraints"],
+            columns=got["variables"],
+        )
     log(f"  PuLP + CBC: {row['status']}, {row['total_s']:.1f} s, {m.peak_mib:,.0f} MiB, objective {row.get('objective')}")
     return row
 
@@ -138,8 +216,14 @@ def add_ratios(rows: list[dict[str, Any]], peers: list[dict[str, Any]]) -> None:
             continue  # no answer, no ratio
         ref = None
         for key, name in (("vs_highs_full", "highs-full"), ("vs_pulp", "pulp-cbc")):
-            peer = next((p for p in peers if p["peer"] == name and p["scale"] == row["scale"] and not p["mip"]
-                         and report.vintage(p) == report.vintage(row)), None)
+            peer = next(
+                (
+                    p
+                    for p in peers
+                    if p["peer"] == name and p["scale"] == row["scale"] and not p["mip"] and report.vintage(p) == report.vintage(row)
+                ),
+                None,
+            )
             if peer is None or not row["total_s"]:
                 continue
             for suffix, mine in (("", row["total_s"]), ("_warm", row.get("warm_s"))):
@@ -166,12 +250,27 @@ def mip_rows(scale: str, args: argparse.Namespace, peers: list[dict[str, Any]]) 
     out = []
     for backend in args.mip_backends:
         runs, result = solve_cli(path, backend, limit, generate.OUT / "results" / f"{path.stem}-{backend}.json", 1)
-        row: dict[str, Any] = {"scale": scale, "backend": backend, "time_limit": limit, "mip_gap": gap, "total_s": runs[0].wall,
-                               "peak_mib": runs[0].peak_mib, "integers": n_int, "status": "cli failed"}
+        row: dict[str, Any] = {
+            "scale": scale,
+            "backend": backend,
+            "time_limit": limit,
+            "mip_gap": gap,
+            "total_s": runs[0].wall,
+            "peak_mib": runs[0].peak_mib,
+            "integers": n_int,
+            "status": "cli failed",
+        }
         if result is not None:
             info = result["solver"]
-            row.update(status=result["status"], gap=info.get("gap"), objective=result["objective"], bound=result.get("bound"),
-                       solve_s=info["solve_seconds"], rows=info["rows"], columns=info["columns"])
+            row.update(
+                status=result["status"],
+                gap=info.get("gap"),
+                objective=result["objective"],
+                bound=result.get("bound"),
+                solve_s=info["solve_seconds"],
+                rows=info["rows"],
+                columns=info["columns"],
+            )
         out.append(row)
     if args.peers and scale in MIP_PEER_SCALES:
         peers.append(peer_highs_full(scale, path, limit, gap))
@@ -193,16 +292,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--highs-full-limit", type=float, default=600.0, help="seconds (national: --national-limit)")
     p.add_argument("--national-limit", type=float, default=900.0, help="HiGHS-full time limit at national scale")
     p.add_argument("--pulp-limit", type=float, default=600.0, help="CBC time limit of the PuLP peer")
-    p.add_argument("--national-vintage", default="2025",
-                   help="the national scale's data: 2025 (IoD2025, 33,755 2021 LSOAs), 2019 (IoD2019, 32,844 2011 LSOAs), "
-                        "or both in one run (2025,2019)")
+    p.add_argument(
+        "--national-vintage",
+        default="2025",
+        help="the national scale's data: 2025 (IoD2025, 33,755 2021 LSOAs), 2019 (IoD2019, 32,844 2011 LSOAs), "
+        "or both in one run (2025,2019)",
+    )
     p.add_argument("--quick", action="store_true", help="borough and ICS, highs only, one run, peers but PuLP at borough only")
     p.add_argument("--no-save", action="store_true", help="do not write benchmarks/results/")
     p.add_argument("--peer-scales", default=None, help="with --peers: only at these scales (comma-separated; default every scale run)")
     p.add_argument("--no-pulp", action="store_true", help="with --peers: HiGHS alone only, not the PuLP + CBC peer")
-    p.add_argument("--bands", type=int, default=0, choices=(0, 2, 3, 4),
-                   help="the version 2 generator: this many bands of diminishing returns on every intervention "
-                        "(results in benchmarks/results/bands.md)")
+    p.add_argument(
+        "--bands",
+        type=int,
+        default=0,
+        choices=(0, 2, 3, 4),
+        help="the version 2 generator: this many bands of diminishing returns on every intervention "
+        "(results in benchmarks/results/bands.md)",
+    )
     args = p.parse_args(argv)
     args.scales = [s for s in args.scales.split(",") if s]
     args.mip_backends = [b for b in args.mip_backends.split(",") if b]
@@ -222,10 +329,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     command = "python -m benchmarks.run " + shlex.join(sys.argv[1:] if argv is None else argv)
-    run: dict[str, Any] = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "command": command.strip(), "machine": machine(),
-                           "settings": {"repeat": args.repeat, "seed": args.seed, "lp_time_limit": args.lp_time_limit,
-                                        "national_vintage": args.national_vintage, "bands": args.bands}, "lp": [], "peers": [],
-                           "mip": []}
+    run: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "command": command.strip(),
+        "machine": machine(),
+        "settings": {
+            "repeat": args.repeat,
+            "seed": args.seed,
+            "lp_time_limit": args.lp_time_limit,
+            "national_vintage": args.national_vintage,
+            "bands": args.bands,
+        },
+        "lp": [],
+        "peers": [],
+        "mip": [],
+    }
     log(f"machine: {run['machine']['cores']} cores, {run['machine']['cpu']}, {run['machine']['memory_gib']} GiB")
     run["floor"] = floor.measure(5)
     log("start-up floor: " + ", ".join(f"{r['what']} {r['median_s']:.3f} s" for r in run["floor"]))
@@ -234,7 +352,7 @@ def main(argv: list[str] | None = None) -> None:
         path = generate.write(scale, args.seed, vintage=vintage, bands=args.bands)
         log(f"{scale} LP ({vintage} data): {path.name}")
         rows = []
-        for backend in (args.backends.split(",") if args.backends else LP_BACKENDS[scale]):
+        for backend in args.backends.split(",") if args.backends else LP_BACKENDS[scale]:
             row = lp_row(scale, backend, path, args, vintage)
             if row is not None:
                 rows.append(row)
@@ -255,7 +373,9 @@ def main(argv: list[str] | None = None) -> None:
     print(report.markdown(run))
     for change in run["changes"]:
         if change["regression"]:
-            log(f"REGRESSION: {change['row']} {change['measure']} {change['before']:.2f} -> {change['after']:.2f} ({change['change']:+.0%})")
+            log(
+                f"REGRESSION: {change['row']} {change['measure']} {change['before']:.2f} -> {change['after']:.2f} ({change['change']:+.0%})"
+            )
     if not args.no_save:
         log(f"saved {report.save(run)}")
 

@@ -59,8 +59,15 @@ def measure(name: str, repeat: int) -> dict[str, Any]:
         result = solve(s)
         whole = time.perf_counter() - started
         info = result.solver
-        on.append({"whole": whole, "build": info["build_seconds"], "solve": info["solve_seconds"],
-                   "sharing": info.get("sharing_seconds", 0.0), "ranges": info.get("ranges_seconds", 0.0)})
+        on.append(
+            {
+                "whole": whole,
+                "build": info["build_seconds"],
+                "solve": info["solve_seconds"],
+                "sharing": info.get("sharing_seconds", 0.0),
+                "ranges": info.get("ranges_seconds", 0.0),
+            }
+        )
         print(f"  {name}: {whole:.2f} s with the rule, {off[-1]:.2f} s without", file=sys.stderr)
         assert plain.status == result.status, (plain.status, result.status)
     assert result is not None
@@ -68,9 +75,16 @@ def measure(name: str, repeat: int) -> dict[str, Any]:
     without = statistics.median(off)
     summary = result.summary or {}
     return {
-        "name": name, "areas": len(s.areas), "interventions": len(s.interventions), "formulation": result.solver["formulation"],
-        "rows": result.solver["rows"], "columns": result.solver["columns"], "status": str(result.status),
-        **med, "without": without, "ratio": med["whole"] / without if without > 0 else float("nan"),
+        "name": name,
+        "areas": len(s.areas),
+        "interventions": len(s.interventions),
+        "formulation": result.solver["formulation"],
+        "rows": result.solver["rows"],
+        "columns": result.solver["columns"],
+        "status": str(result.status),
+        **med,
+        "without": without,
+        "ratio": med["whole"] / without if without > 0 else float("nan"),
         "stages_ratio": (med["solve"] + med["sharing"] + med["ranges"]) / med["solve"] if med["solve"] > 0 else float("nan"),
         "deviation": (summary.get("cost_sharing") or {}).get("deviation"),
         "ranges_found": summary.get("pool_spending_range") is not None,
@@ -78,13 +92,17 @@ def measure(name: str, repeat: int) -> dict[str, Any]:
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    head = ("| scenario | areas x interventions | programme solved | build s | optimum (solve) s | sharing s | ranges s "
-            "| whole s, rule on | whole s, rule off | whole: on / off | stages / first solve |")
+    head = (
+        "| scenario | areas x interventions | programme solved | build s | optimum (solve) s | sharing s | ranges s "
+        "| whole s, rule on | whole s, rule off | whole: on / off | stages / first solve |"
+    )
     lines = [head, "| " + " | ".join("---" for _ in range(head.count("|") - 1)) + " |"]
     for r in rows:
-        lines.append(f"| {r['name']} | {r['areas']:,} x {r['interventions']} | {r['formulation']}, {r['rows']:,} x {r['columns']:,} "
-                     f"| {r['build']:.3f} | {r['solve']:.3f} | {r['sharing']:.3f} | {r['ranges']:.3f} | {r['whole']:.2f} "
-                     f"| {r['without']:.2f} | **{r['ratio']:.2f}** | {r['stages_ratio']:.1f} |")
+        lines.append(
+            f"| {r['name']} | {r['areas']:,} x {r['interventions']} | {r['formulation']}, {r['rows']:,} x {r['columns']:,} "
+            f"| {r['build']:.3f} | {r['solve']:.3f} | {r['sharing']:.3f} | {r['ranges']:.3f} | {r['whole']:.2f} "
+            f"| {r['without']:.2f} | **{r['ratio']:.2f}** | {r['stages_ratio']:.1f} |"
+        )
     return "\n".join(lines)
 
 
@@ -97,8 +115,10 @@ def main() -> None:
     rows = [measure(name, args.repeat) for name in args.scales.split(",")]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    text = (f"Made with `python -m benchmarks.sharing --scales {args.scales} --repeat {args.repeat}` on {when}; "
-            f"{machine()}; peak memory of the process {peak:,.0f} MiB. Medians of {args.repeat} warm runs each.\n\n{table(rows)}\n")
+    text = (
+        f"Made with `python -m benchmarks.sharing --scales {args.scales} --repeat {args.repeat}` on {when}; "
+        f"{machine()}; peak memory of the process {peak:,.0f} MiB. Medians of {args.repeat} warm runs each.\n\n{table(rows)}\n"
+    )
     print(text)
     if not args.no_save:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)

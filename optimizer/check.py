@@ -74,7 +74,11 @@ class Violation:
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __str__(self) -> str:
-        keys = ", ".join(f"{k}={v}" for k, v in (("pool", self.pool), ("year", self.year), ("area", self.area), ("intervention", self.intervention)) if v is not None)
+        keys = ", ".join(
+            f"{k}={v}"
+            for k, v in (("pool", self.pool), ("year", self.year), ("area", self.area), ("intervention", self.intervention))
+            if v is not None
+        )
         amounts = f" (amount {self.amount!r}, limit {self.limit!r})" if self.amount is not None or self.limit is not None else ""
         return f"rule {self.rule} [{self.name}] {keys}: {self.message}{amounts}"
 
@@ -204,11 +208,7 @@ def deprived_areas(s: Scenario) -> set[str]:
 
 def allowed_pools(s: Scenario, area: str, intervention: str) -> list[str]:
     """The pools p with (area, intervention, p) allowed: area in p's footprint and p may fund it."""
-    return [
-        p.id
-        for p in s.pools
-        if (p.areas is None or area in p.areas) and (p.interventions is None or intervention in p.interventions)
-    ]
+    return [p.id for p in s.pools if (p.areas is None or area in p.areas) and (p.interventions is None or intervention in p.interventions)]
 
 
 # ---------------------------------------------------------------------------
@@ -229,8 +229,10 @@ def allocation_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     pointer = result.get("allocations_file")
     if result.get("allocations") is None and pointer:
         with open(pointer["path"], newline="", encoding="utf-8") as fh:
-            return [dict(row, year=int(row["year"]), spend=float(row["spend"]), participants=float(row["participants"]))
-                    for row in csv.DictReader(fh)]
+            return [
+                dict(row, year=int(row["year"]), spend=float(row["spend"]), participants=float(row["participants"]))
+                for row in csv.DictReader(fh)
+            ]
     return list(result.get("allocations") or [])
 
 
@@ -393,7 +395,17 @@ def _check_rows(s: Scenario, result: dict[str, Any], tol: float) -> list[Violati
             out.append(Violation(0, "row", f"allocation row {k} is malformed: {exc!r}"))
             continue
         if a not in areas or i not in ivs or p not in pools:
-            out.append(Violation(0, "unknown id", f"allocation row {k} names an unknown area, intervention or pool", pool=p, area=a, intervention=i, year=t))
+            out.append(
+                Violation(
+                    0,
+                    "unknown id",
+                    f"allocation row {k} names an unknown area, intervention or pool",
+                    pool=p,
+                    area=a,
+                    intervention=i,
+                    year=t,
+                )
+            )
             continue
         keys = {"pool": p, "area": a, "intervention": i, "year": t}
         if not isinstance(t, int) or isinstance(t, bool) or not 1 <= t <= s.H:
@@ -402,12 +414,39 @@ def _check_rows(s: Scenario, result: dict[str, Any], tol: float) -> list[Violati
             out.append(Violation(0, "duplicate row", f"allocation row {k} repeats (area, intervention, pool, year)", **keys))
         seen.add((a, i, p, t))
         if p not in allowed_pools(s, a, i):
-            out.append(Violation(0, "allowed triple", f"pool {p} may not fund {i} in {a} (footprint or intervention list)", amount=spend, limit=0.0, **keys))
+            out.append(
+                Violation(
+                    0,
+                    "allowed triple",
+                    f"pool {p} may not fund {i} in {a} (footprint or intervention list)",
+                    amount=spend,
+                    limit=0.0,
+                    **keys,
+                )
+            )
         if not spend > 0:
-            out.append(Violation(0, "spend", f"allocation row {k} has spend {spend!r}; rows are listed only where spend > 0", amount=spend, limit=0.0, **keys))
+            out.append(
+                Violation(
+                    0,
+                    "spend",
+                    f"allocation row {k} has spend {spend!r}; rows are listed only where spend > 0",
+                    amount=spend,
+                    limit=0.0,
+                    **keys,
+                )
+            )
         c = ivs[i].unit_cost
         if abs(participants * c - spend) > _slack(tol, spend):
-            out.append(Violation(1, RULE_NAMES[1], f"participants x unit cost {participants * c!r} differs from spend {spend!r}", amount=participants * c, limit=spend, **keys))
+            out.append(
+                Violation(
+                    1,
+                    RULE_NAMES[1],
+                    f"participants x unit cost {participants * c!r} differs from spend {spend!r}",
+                    amount=participants * c,
+                    limit=spend,
+                    **keys,
+                )
+            )
 
     launched: set[tuple[str, str]] = set()
     for k, row in enumerate(result.get("launches") or []):
@@ -424,14 +463,44 @@ def _check_rows(s: Scenario, result: dict[str, Any], tol: float) -> list[Violati
         launched.add((a, i))
         iv = ivs[i]
         if not (iv.fixed_cost > 0 or iv.min_participants > 0):
-            out.append(Violation(4, RULE_NAMES[4], f"{i} has neither fixed cost nor minimum, so it has no launch variable y, yet it is launched in {a}", area=a, intervention=i))
+            out.append(
+                Violation(
+                    4,
+                    RULE_NAMES[4],
+                    f"{i} has neither fixed cost nor minimum, so it has no launch variable y, yet it is launched in {a}",
+                    area=a,
+                    intervention=i,
+                )
+            )
         if not allowed_pools(s, a, i):
             out.append(Violation(0, "allowed triple", f"{i} is launched in {a} but no pool may fund it there", area=a, intervention=i))
         for p, amount in shares.items():
             if amount < -_slack(tol, amount):
-                out.append(Violation(4, RULE_NAMES[4], f"negative share {amount!r} of the fixed cost", pool=p, area=a, intervention=i, amount=float(amount), limit=0.0))
+                out.append(
+                    Violation(
+                        4,
+                        RULE_NAMES[4],
+                        f"negative share {amount!r} of the fixed cost",
+                        pool=p,
+                        area=a,
+                        intervention=i,
+                        amount=float(amount),
+                        limit=0.0,
+                    )
+                )
             if abs(amount) > _slack(tol, amount) and p not in allowed_pools(s, a, i):
-                out.append(Violation(0, "allowed triple", f"pool {p} pays a fixed cost of {i} in {a} but may not fund it there", pool=p, area=a, intervention=i, amount=float(amount), limit=0.0))
+                out.append(
+                    Violation(
+                        0,
+                        "allowed triple",
+                        f"pool {p} pays a fixed cost of {i} in {a} but may not fund it there",
+                        pool=p,
+                        area=a,
+                        intervention=i,
+                        amount=float(amount),
+                        limit=0.0,
+                    )
+                )
     return out
 
 
@@ -454,7 +523,18 @@ def _check_constraints(s: Scenario, sol: _Solution, tol: float) -> list[Violatio
     for (a, i, t), n in sol.n.items():
         lhs, rhs = spend_ait[(a, i, t)], ivs[i].unit_cost * n
         if abs(lhs - rhs) > _slack(tol, lhs, rhs):
-            out.append(Violation(1, RULE_NAMES[1], "spending differs from unit cost x participants", year=t, area=a, intervention=i, amount=lhs, limit=rhs))
+            out.append(
+                Violation(
+                    1,
+                    RULE_NAMES[1],
+                    "spending differs from unit cost x participants",
+                    year=t,
+                    area=a,
+                    intervention=i,
+                    amount=lhs,
+                    limit=rhs,
+                )
+            )
 
     # 2. coverage: n <= U (x y where y exists)
     for (a, i, t), n in sol.n.items():
@@ -462,7 +542,11 @@ def _check_constraints(s: Scenario, sol: _Solution, tol: float) -> list[Violatio
         if i in has_y and (a, i) not in sol.launched:
             bound = 0.0
         if n > bound + _slack(tol, n, bound):
-            why = "participants above the coverage limit" if bound > 0 or i not in has_y else "participants in an area where the intervention is not launched"
+            why = (
+                "participants above the coverage limit"
+                if bound > 0 or i not in has_y
+                else "participants in an area where the intervention is not launched"
+            )
             out.append(Violation(2, RULE_NAMES[2], why, year=t, area=a, intervention=i, amount=n, limit=bound))
 
     # 3. minimum scale: n >= m y in every year of the horizon
@@ -473,14 +557,29 @@ def _check_constraints(s: Scenario, sol: _Solution, tol: float) -> list[Violatio
         for t in years:
             n = sol.n.get((a, i, t), 0.0)
             if n < m - _slack(tol, n, m):
-                out.append(Violation(3, RULE_NAMES[3], "launched but below the minimum number of participants", year=t, area=a, intervention=i, amount=n, limit=m))
+                out.append(
+                    Violation(
+                        3,
+                        RULE_NAMES[3],
+                        "launched but below the minimum number of participants",
+                        year=t,
+                        area=a,
+                        intervention=i,
+                        amount=n,
+                        limit=m,
+                    )
+                )
 
     # 4. fixed cost: sum_p z = f y; shares only where launched (shares of a non-launched pair cannot be expressed)
     for a, i in sorted(sol.launched):
         f = ivs[i].fixed_cost
         paid = sum(z for (za, zi, _p), z in sol.z.items() if (za, zi) == (a, i))
         if abs(paid - f) > _slack(tol, paid, f):
-            out.append(Violation(4, RULE_NAMES[4], "the pools' shares do not add up to the fixed cost", area=a, intervention=i, amount=paid, limit=f))
+            out.append(
+                Violation(
+                    4, RULE_NAMES[4], "the pools' shares do not add up to the fixed cost", area=a, intervention=i, amount=paid, limit=f
+                )
+            )
 
     # 5. budget, with reinvested cash savings
     for pool in s.pools:
@@ -491,11 +590,24 @@ def _check_constraints(s: Scenario, sol: _Solution, tol: float) -> list[Violatio
                 lhs += sum(z for (_a, _i, p), z in sol.z.items() if p == pool.id)
             reinvested = 0.0
             if pool.reinvest_rate > 0 and t > 1:
-                cash = sum(cash_saved(s, ivs[i], tp, pool.id, t - 1) * effective(s, ivs[i], a, n) for (a, i, tp), n in sol.n.items() if tp < t)
+                cash = sum(
+                    cash_saved(s, ivs[i], tp, pool.id, t - 1) * effective(s, ivs[i], a, n) for (a, i, tp), n in sol.n.items() if tp < t
+                )
                 reinvested = pool.reinvest_rate * cash
             rhs = budget[t - 1] + reinvested
             if lhs > rhs + _slack(tol, lhs, rhs):
-                out.append(Violation(5, RULE_NAMES[5], "spending above the budget (plus reinvested savings)", pool=pool.id, year=t, amount=lhs, limit=rhs, extra={"reinvested": reinvested}))
+                out.append(
+                    Violation(
+                        5,
+                        RULE_NAMES[5],
+                        "spending above the budget (plus reinvested savings)",
+                        pool=pool.id,
+                        year=t,
+                        amount=lhs,
+                        limit=rhs,
+                        extra={"reinvested": reinvested},
+                    )
+                )
 
     # 6. capacity
     for iv in s.interventions:
@@ -504,7 +616,17 @@ def _check_constraints(s: Scenario, sol: _Solution, tol: float) -> list[Violatio
         for t in years:
             lhs = sum(n for (_a, i, tt), n in sol.n.items() if i == iv.id and tt == t)
             if lhs > iv.capacity + _slack(tol, lhs, iv.capacity):
-                out.append(Violation(6, RULE_NAMES[6], "participants above the intervention's capacity", year=t, intervention=iv.id, amount=lhs, limit=iv.capacity))
+                out.append(
+                    Violation(
+                        6,
+                        RULE_NAMES[6],
+                        "participants above the intervention's capacity",
+                        year=t,
+                        intervention=iv.id,
+                        amount=lhs,
+                        limit=iv.capacity,
+                    )
+                )
 
     cwf = s.policy.community_wealth_fund
     deprived = deprived_areas(s)
@@ -514,7 +636,16 @@ def _check_constraints(s: Scenario, sol: _Solution, tol: float) -> list[Violatio
         in_d = sum(x for (a, _i, _p, _t), x in sol.x.items() if a in deprived) + sum(z for (a, _i, _p), z in sol.z.items() if a in deprived)
         rhs = cwf.min_share * total
         if in_d < rhs - _slack(tol, in_d, rhs, total):
-            out.append(Violation(7, RULE_NAMES[7], f"spending in deprived areas ({cwf.basis} basis) below {cwf.min_share:g} of all spending", amount=in_d, limit=rhs, extra={"total": total, "deprived": sorted(deprived)}))
+            out.append(
+                Violation(
+                    7,
+                    RULE_NAMES[7],
+                    f"spending in deprived areas ({cwf.basis} basis) below {cwf.min_share:g} of all spending",
+                    amount=in_d,
+                    limit=rhs,
+                    extra={"total": total, "deprived": sorted(deprived)},
+                )
+            )
 
     # 8. per-capita floor, every deprived area, every year (spending x only: fixed costs are not in the rule)
     if cwf.per_capita_floor > 0:
@@ -525,7 +656,9 @@ def _check_constraints(s: Scenario, sol: _Solution, tol: float) -> list[Violatio
             for t in years:
                 lhs = sum(x for (a, _i, _p, tt), x in sol.x.items() if a == area.id and tt == t)
                 if lhs < rhs - _slack(tol, lhs, rhs):
-                    out.append(Violation(8, RULE_NAMES[8], "spending per resident below the floor", year=t, area=area.id, amount=lhs, limit=rhs))
+                    out.append(
+                        Violation(8, RULE_NAMES[8], "spending per resident below the floor", year=t, area=area.id, amount=lhs, limit=rhs)
+                    )
 
     # 9. no agency worse off: each pool's discounted spending <= its own discounted savings
     if s.policy.no_agency_worse_off:
@@ -553,8 +686,18 @@ def _check_constraints(s: Scenario, sol: _Solution, tol: float) -> list[Violatio
         if c.year in (None, 1):
             lhs += sum(z for (a, i, _p), z in sol.z.items() if i == c.intervention and c.area in (None, a))
         if lhs < c.min_spend - _slack(tol, lhs, c.min_spend):
-            out.append(Violation(11, RULE_NAMES[11], f"commitment {k} is not met", year=c.year, area=c.area, intervention=c.intervention,
-                                 amount=lhs, limit=c.min_spend))
+            out.append(
+                Violation(
+                    11,
+                    RULE_NAMES[11],
+                    f"commitment {k} is not met",
+                    year=c.year,
+                    area=c.area,
+                    intervention=c.intervention,
+                    amount=lhs,
+                    limit=c.min_spend,
+                )
+            )
     return out
 
 
@@ -571,7 +714,15 @@ def _check_figures(s: Scenario, result: dict[str, Any], sol: _Solution, tol: flo
     # the objective is a difference of benefits and costs that can nearly cancel: compare on the size of the terms
     gross = sum(sol.x.values()) + sum(sol.z.values())
     if not _close(result.get("objective"), objective, tol, gross):
-        out.append(Violation(0, "objective", "the stated objective is not the objective of the returned solution", amount=result.get("objective"), limit=objective))
+        out.append(
+            Violation(
+                0,
+                "objective",
+                "the stated objective is not the objective of the returned solution",
+                amount=result.get("objective"),
+                limit=objective,
+            )
+        )
 
     stated = result.get("summary")
     if not isinstance(stated, dict):
@@ -584,7 +735,9 @@ def _check_figures(s: Scenario, result: dict[str, Any], sol: _Solution, tol: flo
         if want is None or got is None:
             ok = want is None and got is None
         else:
-            ok = isinstance(got, (int, float)) and _close(got, want, tol, scale if key not in ("benefit_cost_ratio", "deprived_share") else 0.0)
+            ok = isinstance(got, (int, float)) and _close(
+                got, want, tol, scale if key not in ("benefit_cost_ratio", "deprived_share") else 0.0
+            )
         if not ok:
             out.append(Violation(0, "summary", f"summary.{key} is {got!r}, the allocations give {want!r}", amount=got, limit=want, **keys))
 
@@ -625,7 +778,13 @@ def _check_figures(s: Scenario, result: dict[str, Any], sol: _Solution, tol: flo
     sharing = stated.get("cost_sharing")
     if sharing is not None:  # version 2 (docs/model.md 2.4): the rule, and the deviation of the plan as reported
         if not isinstance(sharing, dict) or sharing.get("rule") != expected["cost_sharing"]["rule"]:
-            out.append(Violation(0, "summary", f"summary.cost_sharing must name the scenario's rule {expected['cost_sharing']['rule']!r}; got {sharing!r}"))
+            out.append(
+                Violation(
+                    0,
+                    "summary",
+                    f"summary.cost_sharing must name the scenario's rule {expected['cost_sharing']['rule']!r}; got {sharing!r}",
+                )
+            )
         else:
             cmp("cost_sharing.deviation", sharing.get("deviation"), expected["cost_sharing"]["deviation"])
     if "value_by_theme" in expected:
@@ -643,6 +802,13 @@ def _check_figures(s: Scenario, result: dict[str, Any], sol: _Solution, tol: flo
             if paid is None or not isinstance(bounds, dict):
                 out.append(Violation(0, "summary", f"summary.pool_spending_range lists {p!r}, which is not a pool, or not as {{min, max}}"))
             elif not (bounds["min"] - _slack(tol, scale) <= paid <= bounds["max"] + _slack(tol, scale)):
-                out.append(Violation(0, "summary", f"summary.pool_spending_range of {p} is [{bounds['min']}, {bounds['max']}], "
-                                     f"which does not hold the plan's own {paid}", pool=p))
+                out.append(
+                    Violation(
+                        0,
+                        "summary",
+                        f"summary.pool_spending_range of {p} is [{bounds['min']}, {bounds['max']}], "
+                        f"which does not hold the plan's own {paid}",
+                        pool=p,
+                    )
+                )
     return out

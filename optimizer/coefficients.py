@@ -142,7 +142,9 @@ def compute(s: Scenario) -> Coefficients:
     allowed = np.zeros((n_a, n_i, n_p), dtype=bool)
     for p, pool in enumerate(s.pools):
         amask = np.ones(n_a, dtype=bool) if pool.areas is None else np.isin(np.arange(n_a), [a_index[a] for a in pool.areas])
-        imask = np.ones(n_i, dtype=bool) if pool.interventions is None else np.isin(np.arange(n_i), [i_index[i] for i in pool.interventions])
+        imask = (
+            np.ones(n_i, dtype=bool) if pool.interventions is None else np.isin(np.arange(n_i), [i_index[i] for i in pool.interventions])
+        )
         allowed[:, :, p] = amask[:, None] & imask[None, :]
 
     # per-occurrence cost to each agency, and social value, per outcome
@@ -189,7 +191,12 @@ def compute(s: Scenario) -> Coefficients:
         for b, (share, effect) in enumerate(iv.bands()):
             band_share[k, b], band_effect[k, b] = share, effect
     commitments = tuple(
-        (i_index[c.intervention], a_index[c.area] if c.area is not None else -1, c.year - 1 if c.year is not None else -1, float(c.min_spend))
+        (
+            i_index[c.intervention],
+            a_index[c.area] if c.area is not None else -1,
+            c.year - 1 if c.year is not None else -1,
+            float(c.min_spend),
+        )
         for c in s.policy.commitments
     )
 

@@ -43,8 +43,13 @@ def _describe(s: Scenario, k: Coefficients, prog: Programme, name: str, row: int
     year = keys.get("year", -1) + 1
     if name == "budget":
         pool = k.pool_ids[keys["pool"]]
-        return {"rule": "budget", "pool": pool, "year": year, "change": amount,
-                "message": f"raise the {pool} pool's year {year} budget by {_money(amount)}"}
+        return {
+            "rule": "budget",
+            "pool": pool,
+            "year": year,
+            "change": amount,
+            "message": f"raise the {pool} pool's year {year} budget by {_money(amount)}",
+        }
     if name == "per_capita_floor":
         area = k.area_ids[keys["area"]]
         pop = k.population[keys["area"]]
@@ -52,36 +57,69 @@ def _describe(s: Scenario, k: Coefficients, prog: Programme, name: str, row: int
         why = ""
         if not ((prog.pair_area == keys["area"]).any()):
             why = " (no pool may fund this area, or no intervention has eligible people in it)"
-        return {"rule": "community_wealth_fund.per_capita_floor", "area": area, "year": year, "change": amount,
-                "message": f"lower the per-capita floor in area {area}, year {year}, by {_money(per_head)} per resident ({_money(amount)} in all){why}"}
+        return {
+            "rule": "community_wealth_fund.per_capita_floor",
+            "area": area,
+            "year": year,
+            "change": amount,
+            "message": f"lower the per-capita floor in area {area}, year {year}, by {_money(per_head)} per resident ({_money(amount)} in all){why}",
+        }
     if name == "commitment":
         j = keys["commitment"]
         c = s.policy.commitments[j]
         what = s.interventions[k.intervention_ids.index(c.intervention)].name
         where = (f" in {c.area}" if c.area is not None else "") + (f" in year {c.year}" if c.year is not None else "")
-        return {"rule": "commitment", "commitment": j, "change": amount, "explanation": commitment_sentence(s, k, prog, j, amount),
-                "message": f"lower the commitment to {what}{where} (policy.commitments[{j}]) by {_money(amount)}"}
+        return {
+            "rule": "commitment",
+            "commitment": j,
+            "change": amount,
+            "explanation": commitment_sentence(s, k, prog, j, amount),
+            "message": f"lower the commitment to {what}{where} (policy.commitments[{j}]) by {_money(amount)}",
+        }
     if name == "area_cap":
         area = k.area_ids[keys["area"]]
-        return {"rule": "area_cap", "area": area, "year": year, "change": amount,
-                "message": f"raise the area cap for area {area}, year {year}, by {_money(amount)}"}
+        return {
+            "rule": "area_cap",
+            "area": area,
+            "year": year,
+            "change": amount,
+            "message": f"raise the area cap for area {area}, year {year}, by {_money(amount)}",
+        }
     if name == "no_agency_worse_off":
         pool = k.pool_ids[keys["pool"]]
-        return {"rule": "no_agency_worse_off", "pool": pool, "change": amount,
-                "message": f"let the {pool} pool spend {_money(amount)} (discounted) more than the savings it receives (no_agency_worse_off)"}
+        return {
+            "rule": "no_agency_worse_off",
+            "pool": pool,
+            "change": amount,
+            "message": f"let the {pool} pool spend {_money(amount)} (discounted) more than the savings it receives (no_agency_worse_off)",
+        }
     if name == "capacity":
         iv = k.intervention_ids[keys["intervention"]]
-        return {"rule": "capacity", "intervention": iv, "year": year, "change": amount / 1.0,
-                "message": f"raise the capacity of {iv} in year {year} by {amount:,.2f} participants"}
+        return {
+            "rule": "capacity",
+            "intervention": iv,
+            "year": year,
+            "change": amount / 1.0,
+            "message": f"raise the capacity of {iv} in year {year} by {amount:,.2f} participants",
+        }
     if name == "community_wealth_fund":
-        return {"rule": "community_wealth_fund.min_share", "change": amount,
-                "message": f"lower the Community Wealth Fund share: {_money(amount)} of spending short of it in deprived areas"}
+        return {
+            "rule": "community_wealth_fund.min_share",
+            "change": amount,
+            "message": f"lower the Community Wealth Fund share: {_money(amount)} of spending short of it in deprived areas",
+        }
     # coverage rows (with or without a launch)
     pair = keys["pair"]
     area, iv = k.area_ids[prog.pair_area[pair]], k.intervention_ids[prog.pair_iv[pair]]
     people = amount / k.unit_cost[prog.pair_iv[pair]]
-    return {"rule": "coverage", "area": area, "intervention": iv, "year": year, "change": people,
-            "message": f"allow {people:,.2f} more participants of {iv} in area {area}, year {year} (max_coverage)"}
+    return {
+        "rule": "coverage",
+        "area": area,
+        "intervention": iv,
+        "year": year,
+        "change": people,
+        "message": f"allow {people:,.2f} more participants of {iv} in area {area}, year {year} (max_coverage)",
+    }
 
 
 def commitment_sentence(s: Scenario, k: Coefficients, prog: Programme, j: int, short: float) -> str:
@@ -142,7 +180,9 @@ def _conflict(s: Scenario, k: Coefficients, prog: Programme, name: str, row: int
     return out
 
 
-def _elastic(s: Scenario, k: Coefficients, relax: tuple[str, ...], time_limit: float) -> tuple[float, list[dict[str, Any]], list[dict[str, Any]]] | None:
+def _elastic(
+    s: Scenario, k: Coefficients, relax: tuple[str, ...], time_limit: float
+) -> tuple[float, list[dict[str, Any]], list[dict[str, Any]]] | None:
     """Least total slack with ``relax`` relaxed: (total, changes, rules in conflict) or None if still infeasible."""
     prog = build(s, k, formulation="pooled", relax=relax)
     # the conflict is read from the duals: an exact back end that gives them, through the one entry point (money scaled, checked)
@@ -177,19 +217,31 @@ def diagnose(s: Scenario, k: Coefficients, *, time_limit: float = 60.0) -> dict[
     families = tuple(f for f in RELAXABLE if f == "coverage" or f in base.rows)
     found = _elastic(s, k, families, time_limit)
     if found is None:
-        return {"conflicts": [], "changes": [], "alternatives": [],
-                "message": "The scenario is infeasible and no relaxation of its rules was found; check the solver's limits."}
+        return {
+            "conflicts": [],
+            "changes": [],
+            "alternatives": [],
+            "message": "The scenario is infeasible and no relaxation of its rules was found; check the solver's limits.",
+        }
     total, changes, conflicts = found
     alternatives = []
     for family in families:
         alone = _elastic(s, k, (family,), time_limit)
         if alone is not None:
             cost, fam_changes, _ = alone
-            alternatives.append({"rule": family, "total_change": cost, "changes": fam_changes,
-                                 "message": f"relax only {family}: {len(fam_changes)} change(s) worth {_money(cost)} in all"})
+            alternatives.append(
+                {
+                    "rule": family,
+                    "total_change": cost,
+                    "changes": fam_changes,
+                    "message": f"relax only {family}: {len(fam_changes)} change(s) worth {_money(cost)} in all",
+                }
+            )
     forcing = {"community_wealth_fund.per_capita_floor", "commitment"}
     floor = s.policy.community_wealth_fund.per_capita_floor
-    forced = {c["rule"] for c in changes if c["rule"] in forcing} or ({"community_wealth_fund.per_capita_floor"} if floor > 0 else {"commitment"})
+    forced = {c["rule"] for c in changes if c["rule"] in forcing} or (
+        {"community_wealth_fund.per_capita_floor"} if floor > 0 else {"commitment"}
+    )
     rules = sorted({c["rule"] for c in conflicts} | {c["rule"] for c in changes} | forced)
     others = [r for r in rules if r not in forcing]
     within = f"within {', '.join(others) or 'the other rules'}"
@@ -203,8 +255,14 @@ def diagnose(s: Scenario, k: Coefficients, *, time_limit: float = 60.0) -> dict[
             parts.append(f"and {len(broken) - 3} more commitment(s)")
     head = "Infeasible: " + "; ".join(parts) + "."
     fix = "; ".join(c["message"] for c in changes[:5]) + ("; ..." if len(changes) > 5 else "")
-    return {"conflicts": rules, "conflicting_rows": conflicts, "changes": changes, "alternatives": alternatives, "total_change": total,
-            "message": f"{head} The smallest change found (£{total:,.2f} in all): {fix}."}
+    return {
+        "conflicts": rules,
+        "conflicting_rows": conflicts,
+        "changes": changes,
+        "alternatives": alternatives,
+        "total_change": total,
+        "message": f"{head} The smallest change found (£{total:,.2f} in all): {fix}.",
+    }
 
 
 def empty_rows_infeasible(prog: Programme) -> np.ndarray:

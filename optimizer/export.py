@@ -21,8 +21,20 @@ import pandas as pd
 from optimizer.scenario import Scenario
 
 #: the columns of the allocation table written for analysts, in order
-TABLE_COLUMNS = ("area", "area_name", "local_authority_code", "local_authority", "imd_decile", "intervention", "intervention_name",
-                 "pool", "pool_name", "year", "spend", "participants")
+TABLE_COLUMNS = (
+    "area",
+    "area_name",
+    "local_authority_code",
+    "local_authority",
+    "imd_decile",
+    "intervention",
+    "intervention_name",
+    "pool",
+    "pool_name",
+    "year",
+    "spend",
+    "participants",
+)
 MONEY_FORMAT = '"£"#,##0.00;-"£"#,##0.00'
 
 
@@ -36,12 +48,20 @@ def _geography(vintage: str = "2019") -> pd.DataFrame:
 
 def allocation_table(allocations: pd.DataFrame | list[dict[str, Any]], scenario: Scenario | None = None) -> pd.DataFrame:
     """The allocation rows with the names of area, intervention and pool, the area's local authority and IMD decile."""
-    frame = pd.DataFrame(allocations, columns=["area", "intervention", "pool", "year", "spend", "participants"]) \
-        if isinstance(allocations, list) else allocations[["area", "intervention", "pool", "year", "spend", "participants"]].copy()
+    frame = (
+        pd.DataFrame(allocations, columns=["area", "intervention", "pool", "year", "spend", "participants"])
+        if isinstance(allocations, list)
+        else allocations[["area", "intervention", "pool", "year", "spend", "participants"]].copy()
+    )
     frame["area"] = frame["area"].astype(str)
     if scenario is not None:
-        areas = pd.DataFrame({"area": [a.id for a in scenario.areas], "area_name": [a.name or "" for a in scenario.areas],
-                              "imd_decile": [a.imd_decile for a in scenario.areas]})
+        areas = pd.DataFrame(
+            {
+                "area": [a.id for a in scenario.areas],
+                "area_name": [a.name or "" for a in scenario.areas],
+                "imd_decile": [a.imd_decile for a in scenario.areas],
+            }
+        )
         frame = frame.merge(areas, on="area", how="left")
         frame["intervention_name"] = frame["intervention"].map({i.id: i.name for i in scenario.interventions})
         frame["pool_name"] = frame["pool"].map({p.id: p.name for p in scenario.pools})
@@ -118,15 +138,25 @@ def write_workbook(result: dict[str, Any], path: Path, scenario: Scenario | None
     ws: Any = wb.active
     ws.title = "Summary"
     _stamp(ws, result, f"Result of {scenario.name}" if scenario else "Result", written)
-    facts: list[list[Any]] = [["status", result.get("status")], ["message", result.get("message")], ["objective (weighted net present value)", result.get("objective")],
-             ["total spending", summary.get("total_spending")], ["total spending, discounted", summary.get("total_spending_discounted")],
-             ["social value", summary.get("social_value")], ["benefit-cost ratio", summary.get("benefit_cost_ratio")],
-             ["share of spending in deprived areas", summary.get("deprived_share")],
-             ["solver", f"{result.get('solver', {}).get('name', '')} {result.get('solver', {}).get('version', '')}".strip()]]
+    facts: list[list[Any]] = [
+        ["status", result.get("status")],
+        ["message", result.get("message")],
+        ["objective (weighted net present value)", result.get("objective")],
+        ["total spending", summary.get("total_spending")],
+        ["total spending, discounted", summary.get("total_spending_discounted")],
+        ["social value", summary.get("social_value")],
+        ["benefit-cost ratio", summary.get("benefit_cost_ratio")],
+        ["share of spending in deprived areas", summary.get("deprived_share")],
+        ["solver", f"{result.get('solver', {}).get('name', '')} {result.get('solver', {}).get('version', '')}".strip()],
+    ]
     _rows(ws, ["figure", "value"], facts)
     for r in range(ws.max_row - len(facts) + 1, ws.max_row + 1):
-        if ws.cell(row=r, column=1).value in ("objective (weighted net present value)", "total spending", "total spending, discounted",
-                                              "social value"):
+        if ws.cell(row=r, column=1).value in (
+            "objective (weighted net present value)",
+            "total spending",
+            "total spending, discounted",
+            "social value",
+        ):
             ws.cell(row=r, column=2).number_format = MONEY_FORMAT
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 40, 60
 
@@ -141,30 +171,58 @@ def write_workbook(result: dict[str, Any], path: Path, scenario: Scenario | None
     years = sorted({int(r["year"]) for r in by})
     pools = list(dict.fromkeys(r["pool"] for r in by))
     cell = {(r["pool"], int(r["year"])): r["spend"] for r in by}
-    _rows(ws, ["pool", "pool_name", *[f"year {t}" for t in years], "total"],
-          [[p, pool_names.get(p, ""), *[cell.get((p, t), 0.0) for t in years], round(sum(cell.get((p, t), 0.0) for t in years), 2)]
-           for p in pools], {f"year {t}" for t in years} | {"total"})
+    _rows(
+        ws,
+        ["pool", "pool_name", *[f"year {t}" for t in years], "total"],
+        [
+            [p, pool_names.get(p, ""), *[cell.get((p, t), 0.0) for t in years], round(sum(cell.get((p, t), 0.0) for t in years), 2)]
+            for p in pools
+        ],
+        {f"year {t}" for t in years} | {"total"},
+    )
 
     ws = wb.create_sheet("Who pays and who gains")
     _stamp(ws, result, "Who pays and who gains (discounted)", written)
     agencies = list(summary.get("savings_by_agency") or {})
-    _rows(ws, ["agency", "agency_name", "pays", "gains", "net position"],
-          [[g, agency_names.get(g, ""), summary["spending_by_agency"].get(g), summary["savings_by_agency"].get(g),
-            summary["net_position_by_agency"].get(g)] for g in agencies], {"pays", "gains", "net position"})
+    _rows(
+        ws,
+        ["agency", "agency_name", "pays", "gains", "net position"],
+        [
+            [
+                g,
+                agency_names.get(g, ""),
+                summary["spending_by_agency"].get(g),
+                summary["savings_by_agency"].get(g),
+                summary["net_position_by_agency"].get(g),
+            ]
+            for g in agencies
+        ],
+        {"pays", "gains", "net position"},
+    )
 
     ws = wb.create_sheet("Binding rules")
     _stamp(ws, result, "Rules that bind at the optimum", written)
-    _rows(ws, ["rule", "pool", "intervention", "area", "year", "value", "message"],
-          [[r.get("rule"), r.get("pool"), r.get("intervention"), r.get("area"), r.get("year"), r.get("value"), r.get("message")]
-           for r in result.get("binding_rules") or []])
+    _rows(
+        ws,
+        ["rule", "pool", "intervention", "area", "year", "value", "message"],
+        [
+            [r.get("rule"), r.get("pool"), r.get("intervention"), r.get("area"), r.get("year"), r.get("value"), r.get("message")]
+            for r in result.get("binding_rules") or []
+        ],
+    )
 
     ws = wb.create_sheet("Shadow prices")
     _stamp(ws, result, "Shadow prices: net value of one more unit", written)
     prices = result.get("shadow_prices") or {}
-    _rows(ws, ["kind", "rule", "pool", "intervention", "area", "year", "value", "unit"],
-          [["budget", "budget", b.get("pool"), None, None, b.get("year"), b.get("value"), "per £1"] for b in prices.get("budgets", [])]
-          + [["rule", r.get("rule"), r.get("pool"), r.get("intervention"), r.get("area"), r.get("year"), r.get("value"), r.get("unit")]
-             for r in prices.get("rules", [])])
+    _rows(
+        ws,
+        ["kind", "rule", "pool", "intervention", "area", "year", "value", "unit"],
+        [["budget", "budget", b.get("pool"), None, None, b.get("year"), b.get("value"), "per £1"] for b in prices.get("budgets", [])]
+        + [
+            ["rule", r.get("rule"), r.get("pool"), r.get("intervention"), r.get("area"), r.get("year"), r.get("value"), r.get("unit")]
+            for r in prices.get("rules", [])
+        ],
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path

@@ -69,8 +69,12 @@ class _Handler(logging.StreamHandler):  # type: ignore[type-arg]  # (StreamHandl
 
 
 def formatter() -> logging.Formatter:
-    return JsonFormatter("{asctime}{levelname}{name}{message}", style="{", rename_fields={
-        "asctime": "timestamp", "levelname": "level", "name": "logger"}, datefmt="%Y-%m-%dT%H:%M:%S%z")
+    return JsonFormatter(
+        "{asctime}{levelname}{name}{message}",
+        style="{",
+        rename_fields={"asctime": "timestamp", "levelname": "level", "name": "logger"},
+        datefmt="%Y-%m-%dT%H:%M:%S%z",
+    )
 
 
 def configure(level: str | int = "INFO", stream: IO[str] | None = None) -> logging.Handler:

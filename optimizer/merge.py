@@ -83,7 +83,9 @@ def merge(k: Coefficients) -> tuple[Coefficients, np.ndarray]:
     return merged, area_class
 
 
-def split(full: Programme, small: Programme, k: Coefficients, merged: Coefficients, area_class: np.ndarray, x_small: np.ndarray) -> np.ndarray:
+def split(
+    full: Programme, small: Programme, k: Coefficients, merged: Coefficients, area_class: np.ndarray, x_small: np.ndarray
+) -> np.ndarray:
     """The merged solution as a solution of the unmerged (pooled) programme."""
     H = full.H
     x = np.zeros(full.A.shape[1])
@@ -96,8 +98,11 @@ def split(full: Programme, small: Programme, k: Coefficients, merged: Coefficien
     share = k.upper[full.pair_area, full.pair_iv] / merged.upper[cls, full.pair_iv]
     x[full.cols["n"]] = (n_small[lookup] * share[:, None]).ravel()
     # spending: the funding classes (intervention, set of pools) are the same in both programmes
-    if not (np.array_equal(full.class_iv, small.class_iv) and np.array_equal(full.cp_class, small.cp_class)
-            and np.array_equal(full.cp_pool, small.cp_pool)):
+    if not (
+        np.array_equal(full.class_iv, small.class_iv)
+        and np.array_equal(full.cp_class, small.cp_class)
+        and np.array_equal(full.cp_pool, small.cp_pool)
+    ):
         raise AssertionError("merged and unmerged programmes have different funding classes")  # pragma: no cover
     x[full.cols["x"]] = x_small[small.cols["x"]]
     # bands: each area's band at the same depth as its class's band

@@ -132,7 +132,9 @@ def pack_in_pence(pack: dict[str, Any]) -> dict[str, Any]:
         if total.get(key) is not None:
             total[key] = penny(total[key])
     for key in PACK_YEARS:
-        total[key] = [int(p) / 100 for p in largest_remainder(total[key], total["spending" if key == "spend_by_year" else "cashable_savings"])]
+        total[key] = [
+            int(p) / 100 for p in largest_remainder(total[key], total["spending" if key == "spend_by_year" else "cashable_savings"])
+        ]
     for group in ("interventions", "agencies"):  # each column of either adds up to the total row
         rows = out[group]
         for key in PACK_AMOUNTS:
@@ -167,11 +169,19 @@ def in_pence(result: dict[str, Any]) -> dict[str, Any]:
     by_pool_year: dict[tuple[str, int], int] = {}
     rows = out.get("allocations") or []
     if rows:
-        frame = pd.DataFrame({"pool": [r["pool"] for r in rows], "year": [r["year"] for r in rows],
-                              "spend": [r["spend"] for r in rows], "participants": [r["participants"] for r in rows]})
+        frame = pd.DataFrame(
+            {
+                "pool": [r["pool"] for r in rows],
+                "year": [r["year"] for r in rows],
+                "spend": [r["spend"] for r in rows],
+                "participants": [r["participants"] for r in rows],
+            }
+        )
         pence = allocation_pence(frame)
         counts = significant(frame["participants"].to_numpy(), COUNT_FIGURES)
-        out["allocations"] = [{**row, "spend": int(p) / 100, "participants": float(n)} for row, p, n in zip(rows, pence, counts, strict=True)]
+        out["allocations"] = [
+            {**row, "spend": int(p) / 100, "participants": float(n)} for row, p, n in zip(rows, pence, counts, strict=True)
+        ]
         for row, p in zip(rows, pence.tolist(), strict=True):
             key = (row["pool"], int(row["year"]))
             by_pool_year[key] = by_pool_year.get(key, 0) + p
@@ -219,8 +229,10 @@ def _summary_in_pence(summary: dict[str, Any], by_pool_year: dict[tuple[str, int
     summary["spending_by_agency"] = _split(total_d, summary.get("spending_by_agency") or {})
     savings = summary.get("savings_by_agency") or {}
     summary["savings_by_agency"] = {g: penny(v) for g, v in savings.items()}
-    summary["net_position_by_agency"] = {g: (to_pence(summary["savings_by_agency"][g]) - to_pence(summary["spending_by_agency"].get(g, 0.0))) / 100
-                                         for g in summary.get("net_position_by_agency", savings)}
+    summary["net_position_by_agency"] = {
+        g: (to_pence(summary["savings_by_agency"][g]) - to_pence(summary["spending_by_agency"].get(g, 0.0))) / 100
+        for g in summary.get("net_position_by_agency", savings)
+    }
     summary["social_value"] = penny(summary.get("social_value"))
     for key in ("benefit_cost_ratio", "deprived_share"):
         summary[key] = ratio(summary.get(key))

@@ -153,7 +153,9 @@ class _Builder:
         self.row_up: list[np.ndarray] = []
         self.rows: dict[str, RowBlock] = {}
 
-    def add_cols(self, name: str, count: int, cost: np.ndarray | float, lower: float, upper: np.ndarray | float, integer: bool = False) -> int:
+    def add_cols(
+        self, name: str, count: int, cost: np.ndarray | float, lower: float, upper: np.ndarray | float, integer: bool = False
+    ) -> int:
         start = self.n_cols
         self.c.append(np.broadcast_to(np.asarray(cost, float), (count,)).copy())
         self.lo.append(np.full(count, lower))
@@ -215,11 +217,20 @@ def build(s: Scenario, k: Coefficients, *, formulation: str = "pooled", relax: t
     del rows, cols, vals
     A.sum_duplicates()
     return Programme(
-        c=np.concatenate(b.c), A=A,
+        c=np.concatenate(b.c),
+        A=A,
         row_lower=np.concatenate(b.row_lo) if b.row_lo else np.zeros(0),
         row_upper=np.concatenate(b.row_up) if b.row_up else np.zeros(0),
-        col_lower=np.concatenate(b.lo), col_upper=np.concatenate(b.up), integer=np.concatenate(b.integer),
-        rows=b.rows, cols=b.cols, H=k.H, formulation=formulation, relaxed=tuple(relax), slack_rows=slack_rows, **ix.maps(),
+        col_lower=np.concatenate(b.lo),
+        col_upper=np.concatenate(b.up),
+        integer=np.concatenate(b.integer),
+        rows=b.rows,
+        cols=b.cols,
+        H=k.H,
+        formulation=formulation,
+        relaxed=tuple(relax),
+        slack_rows=slack_rows,
+        **ix.maps(),
     )
 
 
@@ -239,8 +250,19 @@ class _Index:
     pair_banded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     def maps(self) -> dict[str, np.ndarray]:
-        keys = ("pair_area", "pair_iv", "pair_class", "class_iv", "cp_class", "cp_pool", "launch_pair", "zp_cp", "band_pair", "band_index",
-                "band_effect")
+        keys = (
+            "pair_area",
+            "pair_iv",
+            "pair_class",
+            "class_iv",
+            "cp_class",
+            "cp_pool",
+            "launch_pair",
+            "zp_cp",
+            "band_pair",
+            "band_index",
+            "band_effect",
+        )
         return {k: getattr(self, k) for k in keys}
 
     @property
@@ -262,7 +284,7 @@ def _index(k: Coefficients, formulation: str) -> _Index:
         key = pair_iv.astype(np.int64) * (np.int64(1) << n_p) + bits
         uniq, pair_class = np.unique(key, return_inverse=True)
         class_iv = uniq >> n_p
-        class_pools = ((uniq[:, None] & (np.int64(1) << np.arange(n_p, dtype=np.int64))) != 0)
+        class_pools = (uniq[:, None] & (np.int64(1) << np.arange(n_p, dtype=np.int64))) != 0
     cp_class, cp_pool = np.nonzero(class_pools)
     return _Index(pair_area, pair_iv, pair_class.astype(np.int64), class_iv.astype(np.int64), cp_class, cp_pool)
 
@@ -374,8 +396,13 @@ def define_coverage(b: _Builder, k: Coefficients, ix: _Index, elastic: bool) -> 
     y = b.cols["y"].start + np.arange(len(lp))
     if elastic:  # coverage of every pair as a row, so that it can be relaxed
         others = np.setdiff1d(np.arange(ix.P), lp)
-        start = b.add_rows("coverage_bound", len(others) * H, -np.inf, np.repeat(k.upper[ix.pair_area[others], ix.pair_iv[others]], H),
-                           {"pair": np.repeat(others, H), "year": np.tile(t, len(others))})
+        start = b.add_rows(
+            "coverage_bound",
+            len(others) * H,
+            -np.inf,
+            np.repeat(k.upper[ix.pair_area[others], ix.pair_iv[others]], H),
+            {"pair": np.repeat(others, H), "year": np.tile(t, len(others))},
+        )
         b.add_entries(start + np.arange(len(others) * H).reshape(len(others), H), _n_cols(b, others[:, None], t, H), 1.0)
     if len(lp) == 0:
         return
@@ -387,7 +414,9 @@ def define_coverage(b: _Builder, k: Coefficients, ix: _Index, elastic: bool) -> 
     m = k.min_participants[ix.pair_iv[lp]]
     with_min = np.nonzero(m > 0)[0]
     if len(with_min):
-        start = b.add_rows("min_scale", len(with_min) * H, 0.0, np.inf, {"pair": np.repeat(lp[with_min], H), "year": np.tile(t, len(with_min))})
+        start = b.add_rows(
+            "min_scale", len(with_min) * H, 0.0, np.inf, {"pair": np.repeat(lp[with_min], H), "year": np.tile(t, len(with_min))}
+        )
         rows = start + np.arange(len(with_min) * H).reshape(len(with_min), H)
         b.add_entries(rows, _n_cols(b, lp[with_min][:, None], t, H), 1.0)
         b.add_entries(rows, np.repeat(y[with_min][:, None], H, axis=1), -m[with_min][:, None])
@@ -411,7 +440,9 @@ def define_fixed_cost(b: _Builder, k: Coefficients, ix: _Index) -> None:
 def define_budget(b: _Builder, k: Coefficients, ix: _Index) -> None:
     """Rule 5: pool p's spending in year t (plus fixed costs in year 1) <= B[p,t] + reinvested cashable savings."""
     H, n_p = k.H, len(k.pool_ids)
-    start = b.add_rows("budget", n_p * H, -np.inf, k.budget.ravel(), {"pool": np.repeat(np.arange(n_p), H), "year": np.tile(np.arange(H), n_p)})
+    start = b.add_rows(
+        "budget", n_p * H, -np.inf, k.budget.ravel(), {"pool": np.repeat(np.arange(n_p), H), "year": np.tile(np.arange(H), n_p)}
+    )
     t = np.arange(H)
     b.add_entries(start + ix.cp_pool[:, None] * H + t, b.cols["x"].start + np.arange(len(ix.cp_class))[:, None] * H + t, 1.0)
     b.add_entries(start + ix.cp_pool[ix.zp_cp] * H, b.cols["z"].start + np.arange(len(ix.zp_cp)), 1.0)
@@ -430,8 +461,13 @@ def define_capacity(b: _Builder, k: Coefficients, ix: _Index) -> None:
         return
     H = k.H
     row_of = np.full(len(k.intervention_ids), -1)
-    start = b.add_rows("capacity", len(capped) * H, -np.inf, np.repeat(k.capacity[capped], H),
-                       {"intervention": np.repeat(capped, H), "year": np.tile(np.arange(H), len(capped))})
+    start = b.add_rows(
+        "capacity",
+        len(capped) * H,
+        -np.inf,
+        np.repeat(k.capacity[capped], H),
+        {"intervention": np.repeat(capped, H), "year": np.tile(np.arange(H), len(capped))},
+    )
     row_of[capped] = start + np.arange(len(capped)) * H
     pairs = np.nonzero(np.isfinite(k.capacity[ix.pair_iv]))[0]
     t = np.arange(H)
@@ -458,8 +494,13 @@ def define_per_capita_floor(b: _Builder, k: Coefficients, ix: _Index, floor: flo
     H = k.H
     areas = np.nonzero(k.deprived)[0]
     row_of = np.full(len(k.area_ids), -1)
-    start = b.add_rows("per_capita_floor", len(areas) * H, np.repeat(floor * k.population[areas], H), np.inf,
-                       {"area": np.repeat(areas, H), "year": np.tile(np.arange(H), len(areas))})
+    start = b.add_rows(
+        "per_capita_floor",
+        len(areas) * H,
+        np.repeat(floor * k.population[areas], H),
+        np.inf,
+        {"area": np.repeat(areas, H), "year": np.tile(np.arange(H), len(areas))},
+    )
     row_of[areas] = start + np.arange(len(areas)) * H
     pairs = np.nonzero(k.deprived[ix.pair_area])[0]
     t = np.arange(H)
@@ -471,8 +512,11 @@ def define_no_agency_worse_off(b: _Builder, k: Coefficients, ix: _Index) -> None
     H, n_p = k.H, len(k.pool_ids)
     start = b.add_rows("no_agency_worse_off", n_p, -np.inf, 0.0, {"pool": np.arange(n_p)})
     t = np.arange(H)
-    b.add_entries(np.repeat((start + ix.cp_pool)[:, None], H, axis=1), b.cols["x"].start + np.arange(len(ix.cp_class))[:, None] * H + t,
-                  np.broadcast_to(k.discount[:H], (len(ix.cp_class), H)))
+    b.add_entries(
+        np.repeat((start + ix.cp_pool)[:, None], H, axis=1),
+        b.cols["x"].start + np.arange(len(ix.cp_class))[:, None] * H + t,
+        np.broadcast_to(k.discount[:H], (len(ix.cp_class), H)),
+    )
     b.add_entries(start + ix.cp_pool[ix.zp_cp], b.cols["z"].start + np.arange(len(ix.zp_cp)), 1.0)
     for p in range(n_p):
         saving = k.value[ix.pair_iv, :, p]  # (P, H), times the band's effect where bands exist
@@ -499,8 +543,9 @@ def define_commitments(b: _Builder, k: Coefficients, ix: _Index) -> None:
     if not k.commitments:
         return
     H = k.H
-    start = b.add_rows("commitment", len(k.commitments), np.array([c[3] for c in k.commitments]), np.inf,
-                       {"commitment": np.arange(len(k.commitments))})
+    start = b.add_rows(
+        "commitment", len(k.commitments), np.array([c[3] for c in k.commitments]), np.inf, {"commitment": np.arange(len(k.commitments))}
+    )
     for j, (i, a, year, _amount) in enumerate(k.commitments):
         pairs = np.nonzero((ix.pair_iv == i) & ((ix.pair_area == a) if a >= 0 else True))[0]
         years = np.arange(H) if year < 0 else np.array([year])

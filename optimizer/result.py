@@ -59,16 +59,18 @@ def read_solution(prog: Programme, k: Coefficients, x: np.ndarray) -> Solution:
     pools = prog.cp_pool[cp_idx[rows]]
     amounts = spend[rows, years]
     cost = k.unit_cost[prog.pair_iv[pairs]]
-    alloc = pd.DataFrame({
-        "area": np.asarray(k.area_ids, dtype=object)[prog.pair_area[pairs]],
-        "intervention": np.asarray(k.intervention_ids, dtype=object)[prog.pair_iv[pairs]],
-        "pool": np.asarray(k.pool_ids, dtype=object)[pools],
-        "year": years + 1,
-        "spend": amounts,
-        "participants": amounts / cost,
-        "_pair": pairs,
-        "_pool": pools,
-    })
+    alloc = pd.DataFrame(
+        {
+            "area": np.asarray(k.area_ids, dtype=object)[prog.pair_area[pairs]],
+            "intervention": np.asarray(k.intervention_ids, dtype=object)[prog.pair_iv[pairs]],
+            "pool": np.asarray(k.pool_ids, dtype=object)[pools],
+            "year": years + 1,
+            "spend": amounts,
+            "participants": amounts / cost,
+            "_pair": pairs,
+            "_pool": pools,
+        }
+    )
     pool_year = np.zeros((len(k.pool_ids), H))
     np.add.at(pool_year, (pools, years), amounts)
 
@@ -175,8 +177,9 @@ def _value_by_theme(prog: Programme, k: Coefficients, e: np.ndarray) -> dict[str
     return {"value_by_theme": by_theme, "value_without_theme": without}
 
 
-def _by_intervention(prog: Programme, k: Coefficients, sol: Solution, pair_spend: np.ndarray, d: np.ndarray,
-                     effective: np.ndarray) -> dict[str, dict[str, Any]]:
+def _by_intervention(
+    prog: Programme, k: Coefficients, sol: Solution, pair_spend: np.ndarray, d: np.ndarray, effective: np.ndarray
+) -> dict[str, dict[str, Any]]:
     """Per intervention: spending (fixed costs included), discounted spending, discounted savings and their ratio."""
     n_i = len(k.intervention_ids)
     spend = np.zeros(n_i)
@@ -191,8 +194,12 @@ def _by_intervention(prog: Programme, k: Coefficients, sol: Solution, pair_spend
     savings = np.zeros(n_i)
     np.add.at(savings, prog.pair_iv, np.einsum("ph,phg->p", effective, k.value[prog.pair_iv]))
     return {
-        iv: {"spending": float(spend[i]), "spending_discounted": float(spend_d[i]), "savings": float(savings[i]),
-             "benefit_cost_ratio": float(savings[i] / spend_d[i]) if spend_d[i] > SPEND_EPS else None}
+        iv: {
+            "spending": float(spend[i]),
+            "spending_discounted": float(spend_d[i]),
+            "savings": float(savings[i]),
+            "benefit_cost_ratio": float(savings[i] / spend_d[i]) if spend_d[i] > SPEND_EPS else None,
+        }
         for i, iv in enumerate(k.intervention_ids)
     }
 
@@ -243,17 +250,24 @@ class Result:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         frame = self.allocations_in_pence()
-        frame.to_csv(path, columns=list(ALLOCATION_COLUMNS), index=False, chunksize=100_000,
-                     compression="gzip" if path.suffix == ".gz" else None)
-        return {"path": str(path), "format": "csv.gz" if path.suffix == ".gz" else "csv", "rows": self.allocation_count,
-                "columns": list(ALLOCATION_COLUMNS)}
+        frame.to_csv(
+            path, columns=list(ALLOCATION_COLUMNS), index=False, chunksize=100_000, compression="gzip" if path.suffix == ".gz" else None
+        )
+        return {
+            "path": str(path),
+            "format": "csv.gz" if path.suffix == ".gz" else "csv",
+            "rows": self.allocation_count,
+            "columns": list(ALLOCATION_COLUMNS),
+        }
 
     def allocations_in_pence(self) -> pd.DataFrame:
         """The allocation table as written out: spend in pence (each pool-year adding up, optimizer/money.py), participants to 9 figures."""
         from optimizer.money import COUNT_FIGURES, allocation_pence, significant
 
         if self.allocations is None or self.allocations.empty:
-            return pd.DataFrame({c: pd.Series(dtype=object if c in ("area", "intervention", "pool") else float) for c in ALLOCATION_COLUMNS})
+            return pd.DataFrame(
+                {c: pd.Series(dtype=object if c in ("area", "intervention", "pool") else float) for c in ALLOCATION_COLUMNS}
+            )
         frame = self.allocations[list(ALLOCATION_COLUMNS)].copy()
         frame["spend"] = allocation_pence(frame) / 100
         frame["participants"] = significant(frame["participants"].to_numpy(), COUNT_FIGURES)

@@ -27,8 +27,18 @@ from optimizer.programme import Programme
 
 MONEY_UNIT = 1000.0
 #: row families counted in pounds (the others count participants)
-MONEY_ROWS = ("cost", "fixed_cost", "budget", "community_wealth_fund", "per_capita_floor", "no_agency_worse_off", "area_cap",
-              "objective_floor", "sharing", "deviation")  # the last three: the cost-sharing stages (optimizer/sharing.py)
+MONEY_ROWS = (
+    "cost",
+    "fixed_cost",
+    "budget",
+    "community_wealth_fund",
+    "per_capita_floor",
+    "no_agency_worse_off",
+    "area_cap",
+    "objective_floor",
+    "sharing",
+    "deviation",
+)  # the last three: the cost-sharing stages (optimizer/sharing.py)
 #: column families counted in pounds
 MONEY_COLS = ("x", "z", "over", "under")
 
@@ -53,8 +63,15 @@ def scale(prog: Programme) -> tuple[Programme, Scale]:
             k[prog.cols[name]] = MONEY_UNIT
     o = 1.0 / MONEY_UNIT
     A = (sp.diags(r) @ prog.A @ sp.diags(k)).tocsr()
-    scaled = replace(prog, A=A, c=prog.c * k * o, row_lower=prog.row_lower * r, row_upper=prog.row_upper * r,
-                     col_lower=prog.col_lower / k, col_upper=prog.col_upper / k)
+    scaled = replace(
+        prog,
+        A=A,
+        c=prog.c * k * o,
+        row_lower=prog.row_lower * r,
+        row_upper=prog.row_upper * r,
+        col_lower=prog.col_lower / k,
+        col_upper=prog.col_upper / k,
+    )
     return scaled, Scale(r, k, o)
 
 

@@ -107,7 +107,8 @@ class Area(_Model):
     population: Count
     groups: dict[Id, Count] = Field(default_factory=dict)
     priorities: dict[Id, Points] | None = Field(
-        None, description="version 2 (docs/model.md 2.2): this area's residents' points per theme, used here instead of the place's")
+        None, description="version 2 (docs/model.md 2.2): this area's residents' points per theme, used here instead of the place's"
+    )
 
 
 class Effect(_Model):
@@ -151,7 +152,8 @@ class Intervention(_Model):
     min_participants: Count = 0.0
     capacity: Count | None = None
     response: Annotated[list[Band], Field(min_length=1, max_length=20)] | None = Field(
-        None, description="version 2 (docs/model.md 2.1): bands of diminishing returns, up_to increasing, effect non-increasing")
+        None, description="version 2 (docs/model.md 2.1): bands of diminishing returns, up_to increasing, effect non-increasing"
+    )
     source: Source | None = Field(None, description="version 2 (docs/model.md 2.5): the citation for the unit cost and the effects")
 
     @model_validator(mode="before")
@@ -190,7 +192,8 @@ class CostSharing(_Model):
 
     rule: Literal["budget_share", "shares"] = "budget_share"
     shares: dict[Id, Annotated[float, Field(ge=0), _NZ]] | None = Field(
-        default=None, description='pool id -> share >= 0, one for every pool (normalised to sum to 1); only with rule "shares"')
+        default=None, description='pool id -> share >= 0, one for every pool (normalised to sum to 1); only with rule "shares"'
+    )
 
 
 class ResidentPriorities(_Model):
@@ -222,8 +225,9 @@ class Policy(_Model):
     area_cap: Money | None = None
     cost_sharing: CostSharing = Field(default_factory=CostSharing, description="version 2: who pays among equally good plans")
     resident_priorities: ResidentPriorities | None = Field(default=None, description="version 2 (docs/model.md 2.2): residents' priorities")
-    commitments: Annotated[list[Commitment], Field(max_length=10_000)] = Field(default_factory=list,
-                                          description="version 2 (docs/model.md 2.3): spending already promised")
+    commitments: Annotated[list[Commitment], Field(max_length=10_000)] = Field(
+        default_factory=list, description="version 2 (docs/model.md 2.3): spending already promised"
+    )
 
     @field_validator("equity_weights")
     @classmethod
@@ -262,7 +266,8 @@ class Scenario(_Model):
     policy: Policy = Field(default_factory=Policy)
     solver: SolverOptions = Field(default_factory=SolverOptions)
     data_vintage: Literal["2019", "2025"] | None = Field(
-        None, description='optional: the deprivation data of the areas, "2025" (IoD2025, 2021 LSOAs) or "2019" (IoD2019, 2011 LSOAs)')
+        None, description='optional: the deprivation data of the areas, "2025" (IoD2025, 2021 LSOAs) or "2019" (IoD2019, 2011 LSOAs)'
+    )
 
     # -- derived views -----------------------------------------------------
     @property
@@ -323,7 +328,9 @@ def _friendly(err: Mapping[str, Any]) -> str:
 
 def _location(loc: tuple[Any, ...]) -> str:
     # pydantic adds the type name of a union branch ("list[...]", "float") to the path: drop it
-    parts = [p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("constrained-") or p in ("float", "int", "str", "bool")))]
+    parts = [
+        p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("constrained-") or p in ("float", "int", "str", "bool")))
+    ]
     return pointer(parts)
 
 
@@ -403,7 +410,12 @@ def _cross_check(data: dict[str, Any]) -> list[Problem]:
     for k, pool in enumerate(pools):
         budget = pool.get("budget")
         if horizon is not None and isinstance(budget, list) and len(budget) != horizon:
-            problems.append(Problem(f"/pools/{k}/budget", f"has {len(budget)} figures but horizon_years is {horizon}: give one budget per year, or a single number for every year"))
+            problems.append(
+                Problem(
+                    f"/pools/{k}/budget",
+                    f"has {len(budget)} figures but horizon_years is {horizon}: give one budget per year, or a single number for every year",
+                )
+            )
         for name, known in (("areas", areas), ("interventions", interventions)):
             ref = pool.get(name)
             if not isinstance(ref, list):
@@ -418,13 +430,19 @@ def _cross_check(data: dict[str, Any]) -> list[Problem]:
         costs = outcome.get("unit_costs")
         for gid in costs if isinstance(costs, dict) else {}:
             if gid not in agencies:
-                problems.append(Problem(f"/outcomes/{k}/unit_costs/{gid}", f"unknown agency id {gid!r}: use the id of a pool or of an entry in /agencies"))
+                problems.append(
+                    Problem(
+                        f"/outcomes/{k}/unit_costs/{gid}", f"unknown agency id {gid!r}: use the id of a pool or of an entry in /agencies"
+                    )
+                )
 
     for k, iv in enumerate(ivs):
         for j, eff in enumerate(_list(iv, "effects")):
             ref = eff.get("outcome")
             if isinstance(ref, str) and ref not in outcomes:
-                problems.append(Problem(f"/interventions/{k}/effects/{j}/outcome", f"unknown outcome id {ref!r}: use an id listed in /outcomes"))
+                problems.append(
+                    Problem(f"/interventions/{k}/effects/{j}/outcome", f"unknown outcome id {ref!r}: use an id listed in /outcomes")
+                )
             mid, low, high = (_number(eff.get(f)) for f in ("per_participant", "low", "high"))
             if mid is not None and low is not None and low > mid:
                 problems.append(Problem(f"/interventions/{k}/effects/{j}/low", f"must not exceed per_participant ({mid}); got {low}"))
@@ -439,7 +457,12 @@ def _cross_check(data: dict[str, Any]) -> list[Problem]:
     if cwf.get("basis") == "local" and active:
         for k, area in enumerate(areas_):
             if area.get("imd_rank") is None:
-                problems.append(Problem(f"/areas/{k}/imd_rank", "required when policy/community_wealth_fund/basis is 'local': give the area's IMD rank (1 = most deprived)"))
+                problems.append(
+                    Problem(
+                        f"/areas/{k}/imd_rank",
+                        "required when policy/community_wealth_fund/basis is 'local': give the area's IMD rank (1 = most deprived)",
+                    )
+                )
     return problems
 
 
@@ -481,18 +504,29 @@ def _check_v2_fields(data: dict[str, Any], outcomes: dict[str, str], areas: dict
         effects = [_number(b.get("effect")) for b in bands]
         for j in range(1, len(bands)):
             if ups[j] is not None and ups[j - 1] is not None and ups[j] <= ups[j - 1]:  # type: ignore[operator]
-                problems.append(Problem(f"/interventions/{k}/response/{j}/up_to",
-                                        f"must be greater than the band before it ({ups[j - 1]}); got {ups[j]}: list the bands from the "
-                                        "lowest coverage up"))
+                problems.append(
+                    Problem(
+                        f"/interventions/{k}/response/{j}/up_to",
+                        f"must be greater than the band before it ({ups[j - 1]}); got {ups[j]}: list the bands from the lowest coverage up",
+                    )
+                )
             if effects[j] is not None and effects[j - 1] is not None and effects[j] > effects[j - 1]:  # type: ignore[operator]
-                problems.append(Problem(f"/interventions/{k}/response/{j}/effect",
-                                        f"rises from {effects[j - 1]} to {effects[j]}: an effect that rises with coverage would need integer "
-                                        "variables, so bands must not increase; give this band at most the effect of the band before it"))
+                problems.append(
+                    Problem(
+                        f"/interventions/{k}/response/{j}/effect",
+                        f"rises from {effects[j - 1]} to {effects[j]}: an effect that rises with coverage would need integer "
+                        "variables, so bands must not increase; give this band at most the effect of the band before it",
+                    )
+                )
         cover = _number(iv.get("max_coverage"))
         if bands and ups[-1] is not None and cover is not None and "max_coverage" in iv and abs(ups[-1] - cover) > 1e-12:
-            problems.append(Problem(f"/interventions/{k}/response/{len(bands) - 1}/up_to",
-                                    f"the last band ends at {ups[-1]} but max_coverage is {cover}: they must be equal (the last band is the "
-                                    "largest coverage); change one, or leave max_coverage out"))
+            problems.append(
+                Problem(
+                    f"/interventions/{k}/response/{len(bands) - 1}/up_to",
+                    f"the last band ends at {ups[-1]} but max_coverage is {cover}: they must be equal (the last band is the "
+                    "largest coverage); change one, or leave max_coverage out",
+                )
+            )
     named: set[str] = set()
     for o in _list(data, "outcomes"):
         themes = o.get("themes")
@@ -509,7 +543,11 @@ def _check_v2_fields(data: dict[str, Any], outcomes: dict[str, str], areas: dict
             return
         for theme in points:
             if theme not in named:
-                hint = f"themes named by outcomes: {', '.join(sorted(named))}" if named else "no outcome names any theme: add themes to /outcomes"
+                hint = (
+                    f"themes named by outcomes: {', '.join(sorted(named))}"
+                    if named
+                    else "no outcome names any theme: add themes to /outcomes"
+                )
                 problems.append(Problem(f"{where}/{theme}", f"theme {theme!r} is named by no outcome (a likely typo): {hint}"))
         values = [_number(v) for v in points.values()]
         if all(v is not None for v in values) and not any(v and v > 0 for v in values):
@@ -528,15 +566,26 @@ def _check_v2_fields(data: dict[str, Any], outcomes: dict[str, str], areas: dict
             continue
         ref = c.get("intervention")
         if isinstance(ref, str) and ref not in interventions:
-            problems.append(Problem(f"/policy/commitments/{k}/intervention", f"unknown intervention id {ref!r}: use an id listed in /interventions"))
+            problems.append(
+                Problem(f"/policy/commitments/{k}/intervention", f"unknown intervention id {ref!r}: use an id listed in /interventions")
+            )
         named_area = c.get("area")
         if isinstance(named_area, str) and named_area not in areas:
-            problems.append(Problem(f"/policy/commitments/{k}/area", f"unknown area id {named_area!r}: use an id listed in /areas, or leave area out "
-                                    "for spending in every area"))
+            problems.append(
+                Problem(
+                    f"/policy/commitments/{k}/area",
+                    f"unknown area id {named_area!r}: use an id listed in /areas, or leave area out for spending in every area",
+                )
+            )
         year = c.get("year")
         if isinstance(year, int) and not isinstance(year, bool) and isinstance(horizon, int) and year > horizon:
-            problems.append(Problem(f"/policy/commitments/{k}/year", f"year {year} is beyond horizon_years ({horizon}): give a year from 1 to "
-                                    f"{horizon}, or leave year out for spending over the whole horizon"))
+            problems.append(
+                Problem(
+                    f"/policy/commitments/{k}/year",
+                    f"year {year} is beyond horizon_years ({horizon}): give a year from 1 to "
+                    f"{horizon}, or leave year out for spending over the whole horizon",
+                )
+            )
     return problems
 
 
@@ -549,7 +598,12 @@ def _check_version_2(data: dict[str, Any], policy: dict[str, Any], agencies: dic
     shares = sharing.get("shares")
     rule = sharing.get("rule", "budget_share")
     if rule == "shares" and shares is None:
-        problems.append(Problem("/policy/cost_sharing/shares", 'required when rule is "shares": give a share for every pool, e.g. {"council": 0.5, "nhs": 0.5}'))
+        problems.append(
+            Problem(
+                "/policy/cost_sharing/shares",
+                'required when rule is "shares": give a share for every pool, e.g. {"council": 0.5, "nhs": 0.5}',
+            )
+        )
     elif rule == "budget_share" and shares is not None:
         problems.append(Problem("/policy/cost_sharing/shares", 'applies only with rule "shares": remove it, or set rule to "shares"'))
     if isinstance(shares, dict) and rule == "shares":
@@ -560,7 +614,12 @@ def _check_version_2(data: dict[str, Any], policy: dict[str, Any], agencies: dic
                 problems.append(Problem(f"/policy/cost_sharing/shares/{pid}", f"unknown pool id {pid!r}: {hint}"))
         missing = [pid for pid in pool_ids if pid not in shares]
         if missing:
-            problems.append(Problem("/policy/cost_sharing/shares", f"leaves out pool(s) {', '.join(map(repr, missing))}: give a share for every pool (0 for none)"))
+            problems.append(
+                Problem(
+                    "/policy/cost_sharing/shares",
+                    f"leaves out pool(s) {', '.join(map(repr, missing))}: give a share for every pool (0 for none)",
+                )
+            )
         values = [_number(v) for v in shares.values()]
         if values and all(v is not None and v == 0 for v in values):
             problems.append(Problem("/policy/cost_sharing/shares", "all shares are 0: give at least one pool a positive share"))
@@ -595,7 +654,7 @@ def canonical_dict(s: Scenario, *, with_solver: bool = False) -> dict[str, Any]:
         del data["policy"]["cost_sharing"]
     # version 2 fields left out where unused, so that they change no version 1 hash
     for where, fields in V2_FIELDS.items():
-        for item in ([data["policy"]] if where == "policy" else data[where]):
+        for item in [data["policy"]] if where == "policy" else data[where]:
             for key in fields:
                 if key in item and item[key] in (None, []):
                     del item[key]
@@ -610,9 +669,12 @@ def canonical_dict(s: Scenario, *, with_solver: bool = False) -> dict[str, Any]:
 #: optional fields added to the contract by this project (docs/model.md); absent when unused
 EXTENSION_FIELDS = ("low", "high")
 
+
 def canonical_json(s: Scenario, *, with_solver: bool = False) -> str:
     """Compact JSON with sorted keys: the text that is hashed."""
-    return json.dumps(canonical_dict(s, with_solver=with_solver), sort_keys=True, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+    return json.dumps(
+        canonical_dict(s, with_solver=with_solver), sort_keys=True, separators=(",", ":"), allow_nan=False, ensure_ascii=False
+    )
 
 
 def scenario_hash(s: Scenario) -> str:

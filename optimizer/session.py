@@ -48,8 +48,14 @@ def checked(found: RawSolution, prog: Programme, backend: Backend, source: str |
         return found
     broken = check_feasible(prog, found.x, tol=max(FEAS_TOL, backend.tolerance))
     if broken:
-        return replace(found, status=Status.ERROR, x=None, row_dual=None, bound=None,
-                       message=f"{source or backend.name + ' returned a solution that'} breaks the programme: " + "; ".join(broken))
+        return replace(
+            found,
+            status=Status.ERROR,
+            x=None,
+            row_dual=None,
+            bound=None,
+            message=f"{source or backend.name + ' returned a solution that'} breaks the programme: " + "; ".join(broken),
+        )
     return found
 
 

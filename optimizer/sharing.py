@@ -59,7 +59,7 @@ OPTIMAL_SET_TOL = 1e-7
 TIE_SLACK = 1e-9
 #: the weight of the value beside the tie-break's weighted spending in step 3b (a pound of value against 1 to 2 of spending)
 TIE_VALUE_WEIGHT = 1e3
-_GOLDEN = (5 ** 0.5 - 1) / 2
+_GOLDEN = (5**0.5 - 1) / 2
 
 
 @dataclass
@@ -124,12 +124,14 @@ def _extend(prog: Programme, M: sp.csr_matrix, beta: np.ndarray, X0: np.ndarray 
     link_rhs = -(X0 - beta.ravel() * (years @ X0))
     eye = sp.identity(PH, format="csr")
     zero = sp.csr_matrix((1, n_cols))
-    A = sp.vstack([
-        sp.hstack([prog.A, sp.csr_matrix((n_rows, 2 * PH))]),
-        sp.hstack([sp.csr_matrix(prog.c[None, :]), sp.csr_matrix((1, 2 * PH))]),
-        sp.hstack([link, -eye, eye]),
-        sp.hstack([zero, sp.csr_matrix(np.ones((1, 2 * PH)))]),
-    ]).tocsr()
+    A = sp.vstack(
+        [
+            sp.hstack([prog.A, sp.csr_matrix((n_rows, 2 * PH))]),
+            sp.hstack([sp.csr_matrix(prog.c[None, :]), sp.csr_matrix((1, 2 * PH))]),
+            sp.hstack([link, -eye, eye]),
+            sp.hstack([zero, sp.csr_matrix(np.ones((1, 2 * PH)))]),
+        ]
+    ).tocsr()
     rows = dict(prog.rows)
     rows["objective_floor"] = RowBlock("objective_floor", n_rows, 1, {})
     pools = np.repeat(np.arange(P), H)
@@ -139,12 +141,16 @@ def _extend(prog: Programme, M: sp.csr_matrix, beta: np.ndarray, X0: np.ndarray 
     cols["over"] = slice(n_cols, n_cols + PH)
     cols["under"] = slice(n_cols + PH, n_cols + 2 * PH)
     return replace(
-        prog, A=A, c=np.zeros(n_cols + 2 * PH),
+        prog,
+        A=A,
+        c=np.zeros(n_cols + 2 * PH),
         row_lower=np.concatenate([prog.row_lower, [-np.inf], link_rhs, [-np.inf]]),
         row_upper=np.concatenate([prog.row_upper, [np.inf], link_rhs, [np.inf]]),
         col_lower=np.concatenate([prog.col_lower, np.zeros(2 * PH)]),
         col_upper=np.concatenate([prog.col_upper, np.full(2 * PH, np.inf)]),
-        integer=np.zeros(n_cols + 2 * PH, dtype=bool), rows=rows, cols=cols,
+        integer=np.zeros(n_cols + 2 * PH, dtype=bool),
+        rows=rows,
+        cols=cols,
     )
 
 
@@ -177,8 +183,9 @@ def _held(prog: Programme, k: Coefficients, x: np.ndarray, y: np.ndarray) -> np.
     return held
 
 
-def share_costs(s: Scenario, k: Coefficients, prog: Programme, x_star: np.ndarray, backend: Backend, options: Options,
-                duals: np.ndarray | None = None) -> Sharing:
+def share_costs(
+    s: Scenario, k: Coefficients, prog: Programme, x_star: np.ndarray, backend: Backend, options: Options, duals: np.ndarray | None = None
+) -> Sharing:
     """Among the plans of ``prog`` as good as ``x_star``, the one the cost-sharing rule picks, and each pool's room.
 
     ``x_star`` is a checked solution of ``prog`` (the programme as solved: pooled or merged) and ``duals``
@@ -252,8 +259,16 @@ def share_costs(s: Scenario, k: Coefficients, prog: Programme, x_star: np.ndarra
 
     def fallback(why: str) -> Sharing:
         X = (M_full @ x_star).reshape(P, H)
-        return Sharing(x_star, rule, exact.name, deviation(X, beta), beta, None, {"sharing": time.perf_counter() - started},
-                       note=f"the plan is the optimum as found: the cost-sharing stage did not finish ({why})")
+        return Sharing(
+            x_star,
+            rule,
+            exact.name,
+            deviation(X, beta),
+            beta,
+            None,
+            {"sharing": time.perf_counter() - started},
+            note=f"the plan is the optimum as found: the cost-sharing stage did not finish ({why})",
+        )
 
     found = resolver.resolve(dev_cost, lower, upper)
     if found.status != Status.OPTIMAL or found.x is None:
@@ -321,18 +336,28 @@ def _restrict(prog: Programme, keep: np.ndarray, x: np.ndarray) -> Programme:
     held = ~keep
     A = prog.A.tocsc()
     moved = A[:, held] @ x[held]
-    return replace(prog, A=A[:, keep].tocsr(), c=prog.c[keep], row_lower=prog.row_lower - moved, row_upper=prog.row_upper - moved,
-                   col_lower=prog.col_lower[keep], col_upper=prog.col_upper[keep], integer=prog.integer[keep],
-                   cols={"kept": slice(0, int(keep.sum()))})
+    return replace(
+        prog,
+        A=A[:, keep].tocsr(),
+        c=prog.c[keep],
+        row_lower=prog.row_lower - moved,
+        row_upper=prog.row_upper - moved,
+        col_lower=prog.col_lower[keep],
+        col_upper=prog.col_upper[keep],
+        integer=prog.integer[keep],
+        cols={"kept": slice(0, int(keep.sum()))},
+    )
 
 
 def summary_fields(sharing: Sharing, k: Coefficients) -> dict[str, Any]:
     """``summary.cost_sharing`` and ``summary.pool_spending_range`` (docs/result-format.md)."""
-    out: dict[str, Any] = {"cost_sharing": {
-        "rule": sharing.rule,
-        "deviation": sharing.deviation,
-        "target_shares": {p: [float(v) for v in sharing.target_shares[j]] for j, p in enumerate(k.pool_ids)},
-    }}
+    out: dict[str, Any] = {
+        "cost_sharing": {
+            "rule": sharing.rule,
+            "deviation": sharing.deviation,
+            "target_shares": {p: [float(v) for v in sharing.target_shares[j]] for j, p in enumerate(k.pool_ids)},
+        }
+    }
     if sharing.note:
         out["cost_sharing"]["note"] = sharing.note
     out["pool_spending_range"] = sharing.ranges

@@ -83,12 +83,25 @@ def solve(
         merged = (k_small, area_class)
     build_seconds = time.perf_counter() - started
     if prog.is_mip and not backend.supports_mip:
-        raise SolverUnavailable(f"solver {name!r} solves linear programmes only, and this scenario has fixed costs or minimum participants "
-                                f"(a mixed-integer programme): choose {', '.join(mip_names()[:-1])} or {mip_names()[-1]}")
-    info = {"name": name, "version": backend.version(), "formulation": used, "rows": int(target.A.shape[0]),
-            "columns": int(target.A.shape[1]), "nonzeros": int(target.A.nnz), "mip": prog.is_mip,
-            "area_classes": len(merged[0].area_ids) if merged else None,
-            "build_seconds": build_seconds, "solve_seconds": 0.0, "read_seconds": 0.0, "gap": None, "integers_fixed_for_duals": False}
+        raise SolverUnavailable(
+            f"solver {name!r} solves linear programmes only, and this scenario has fixed costs or minimum participants "
+            f"(a mixed-integer programme): choose {', '.join(mip_names()[:-1])} or {mip_names()[-1]}"
+        )
+    info = {
+        "name": name,
+        "version": backend.version(),
+        "formulation": used,
+        "rows": int(target.A.shape[0]),
+        "columns": int(target.A.shape[1]),
+        "nonzeros": int(target.A.nnz),
+        "mip": prog.is_mip,
+        "area_classes": len(merged[0].area_ids) if merged else None,
+        "build_seconds": build_seconds,
+        "solve_seconds": 0.0,
+        "read_seconds": 0.0,
+        "gap": None,
+        "integers_fixed_for_duals": False,
+    }
     digest = scenario_hash(scenario)
 
     def expand(x: np.ndarray) -> np.ndarray:
@@ -110,7 +123,9 @@ def solve(
         if merged is None or found.x is None or prog.A.shape[1] == 0:
             return found
         duals = None if found.row_dual is None else split_duals(prog, target, merged[1], found.row_dual)
-        return checked(replace(found, x=expand(found.x), row_dual=duals), prog, backend, "the merged programme's solution, split over its areas,")
+        return checked(
+            replace(found, x=expand(found.x), row_dual=duals), prog, backend, "the merged programme's solution, split over its areas,"
+        )
 
     if len(empty_rows_infeasible(prog)):
         raw = RawSolution(Status.INFEASIBLE, message="a rule needs spending where no pool may fund anything")
@@ -176,8 +191,19 @@ def solve(
         info["gap"] = 0.0
     status = Status.OPTIMAL if raw.status == Status.OPTIMAL else Status.FEASIBLE
     message = _message(status, objective, summary)
-    return Result(status, message, digest, objective=objective, bound=bound, allocations=sol.allocations, launches=sol.launches,
-                  summary=summary, shadow_prices=prices, binding_rules=binding, solver=info)
+    return Result(
+        status,
+        message,
+        digest,
+        objective=objective,
+        bound=bound,
+        allocations=sol.allocations,
+        launches=sol.launches,
+        summary=summary,
+        shadow_prices=prices,
+        binding_rules=binding,
+        solver=info,
+    )
 
 
 def _add_sources(scenario: Scenario, summary: dict[str, Any]) -> None:
@@ -213,4 +239,3 @@ def _message(status: str, objective: float, summary: dict[str, Any]) -> str:
         return "Nothing is worth funding: no intervention's value exceeds its cost under these rules."
     word = "Optimal" if status == "optimal" else "Feasible (not proven optimal)"
     return f"{word}: £{spend:,.0f} of spending yields £{objective:,.0f} of weighted net present value."
-

@@ -46,8 +46,9 @@ LP_RULES = frozenset(
 #: rules only a MIP scenario switches on
 MIP_RULES = frozenset({"fixed_cost", "min_participants"})
 #: version 2 features (docs/model.md 2.1-2.5) that ``random_scenario(..., version=2)`` switches on
-V2_RULES = frozenset({"bands", "priorities", "area_priorities", "commitment", "commitment_in_area_and_year", "sources",
-                      "cost_sharing_shares"})
+V2_RULES = frozenset(
+    {"bands", "priorities", "area_priorities", "commitment", "commitment_in_area_and_year", "sources", "cost_sharing_shares"}
+)
 
 _SIZES = {
     # areas, interventions, pools, outcomes, horizon
@@ -177,9 +178,7 @@ def random_scenario(seed: int, *, mip: bool = False, size: str = "small", versio
     iv_ids = [iv["id"] for iv in interventions]
 
     # -- pools: budgets a share of what could be spent; sometimes footprints, lists, reinvestment
-    potential = sum(
-        iv["unit_cost"] * iv["max_coverage"] * a["groups"].get(iv["target_group"], 0.0) for iv in interventions for a in areas
-    )
+    potential = sum(iv["unit_cost"] * iv["max_coverage"] * a["groups"].get(iv["target_group"], 0.0) for iv in interventions for a in areas)
     pools = []
     for pid in pool_ids:
         per_year = max(500.0, potential * rng.uniform(0.1, 0.7) / n_pools)
@@ -260,9 +259,15 @@ def add_version_2(scenario: dict[str, Any], seed: int) -> dict[str, Any]:
         out["areas"] = areas
     if rng.random() < 0.6:  # a commitment the place can afford: a fraction of one year's reach of an intervention somewhere
         iv = rng.choice(ivs)
-        funded = [a for a in scenario["areas"] if any(
-            (p.get("areas") is None or a["id"] in p["areas"]) and (p.get("interventions") is None or iv["id"] in p["interventions"])
-            for p in scenario["pools"]) and a["groups"].get(iv["target_group"], 0) > 0]
+        funded = [
+            a
+            for a in scenario["areas"]
+            if any(
+                (p.get("areas") is None or a["id"] in p["areas"]) and (p.get("interventions") is None or iv["id"] in p["interventions"])
+                for p in scenario["pools"]
+            )
+            and a["groups"].get(iv["target_group"], 0) > 0
+        ]
         if funded:
             cover = iv.get("max_coverage", iv["response"][-1]["up_to"] if "response" in iv else 0.5)
             commitment: dict[str, Any] = {"intervention": iv["id"]}
@@ -277,8 +282,10 @@ def add_version_2(scenario: dict[str, Any], seed: int) -> dict[str, Any]:
             commitment["min_spend"] = float(round(reach * rng.uniform(0.05, 0.3), 2))
             out["policy"]["commitments"] = [commitment]
     if len(scenario["pools"]) > 1 and rng.random() < 0.3:
-        out["policy"]["cost_sharing"] = {"rule": "shares", "shares": {p["id"]: float(rng.randint(0, 4)) + (1.0 if k == 0 else 0.0)
-                                                                     for k, p in enumerate(scenario["pools"])}}
+        out["policy"]["cost_sharing"] = {
+            "rule": "shares",
+            "shares": {p["id"]: float(rng.randint(0, 4)) + (1.0 if k == 0 else 0.0) for k, p in enumerate(scenario["pools"])},
+        }
     return out
 
 

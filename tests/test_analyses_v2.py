@@ -29,7 +29,11 @@ def _v2_seeds() -> list[dict[str, Any]]:
     out = []
     for seed in range(40):
         doc = random_scenario(seed, version=2)
-        if any(iv.get("response") for iv in doc["interventions"]) and doc["policy"].get("commitments") and solve(parse_scenario(doc)).status == "optimal":
+        if (
+            any(iv.get("response") for iv in doc["interventions"])
+            and doc["policy"].get("commitments")
+            and solve(parse_scenario(doc)).status == "optimal"
+        ):
             out.append(doc)
         if len(out) == 3:
             break
@@ -71,8 +75,11 @@ def test_sensitivity_prices_hold_on_a_re_solve() -> None:
     range: that is what the report says), checked by solving the raised scenario."""
     s = parse_scenario(json.loads(TIGHT.read_text()))
     report = sensitivity.combine(s, [sensitivity.run_task(t) for t in sensitivity.plan(s)])
-    budgets = [it for it in report["items"] if it["target"]["rule"] == "budget" and it["status"] == "optimal"
-               and (it["price"] or 0) > 1e-6 and (it["range"] or 0) > 1.0]
+    budgets = [
+        it
+        for it in report["items"]
+        if it["target"]["rule"] == "budget" and it["status"] == "optimal" and (it["price"] or 0) > 1e-6 and (it["range"] or 0) > 1.0
+    ]
     assert budgets  # the tight scenario: money is the limit
     it = budgets[0]
     raised = copy.deepcopy(canonical_dict(s))

@@ -111,7 +111,9 @@ def test_csv_and_html(pack, tmp_path: Path) -> None:
     assert page.startswith("<!DOCTYPE html>") and page.count("<svg") == 3
     assert "Spending by deprivation decile" in page and "Who pays and who gains" in page and "Spending by year" in page
     # self-contained: the charts are inline SVG (Vega-Lite rendered by vl-convert), nothing is fetched
-    assert "<script" not in page and "http" not in page.replace("http://www.w3.org/2000/svg", "").replace("http://www.w3.org/1999/xlink", "")
+    assert "<script" not in page and "http" not in page.replace("http://www.w3.org/2000/svg", "").replace(
+        "http://www.w3.org/1999/xlink", ""
+    )
     assert page.count('class="mark-rect') == 3  # the three charts' bars, drawn by Vega
 
 
@@ -132,7 +134,9 @@ def test_who_pays_in_the_pack_by_hand(pack) -> None:
     """
     assert pack["cost_sharing"]["rule"] == "budget_share" and pack["cost_sharing"]["deviation"] == pytest.approx(0, abs=0.01)
     rng = pack["pool_spending_range"]
-    assert rng["police"]["min"] == pytest.approx(20_000, abs=0.01) and rng["police"]["max"] == pytest.approx(20_000 + 20_000 / 1.035, abs=0.01)
+    assert rng["police"]["min"] == pytest.approx(20_000, abs=0.01) and rng["police"]["max"] == pytest.approx(
+        20_000 + 20_000 / 1.035, abs=0.01
+    )
     assert rng["council"]["min"] == pytest.approx(50_000 + 18_400 / 1.035, abs=0.01)
     assert rng["council"]["max"] == pytest.approx(50_000 + 38_400 / 1.035, abs=0.01)
     paid = {r["id"]: r["spending_discounted"] for r in pack["agencies"]}
@@ -153,7 +157,9 @@ def test_a_version_2_pack_carries_sources_and_themes() -> None:
     sources = {iv.id: iv.source for iv in s.interventions}
     assert all(sources.values()) and {r["id"]: r["source"] for r in v2["interventions"]} == sources
     affected = {e.outcome for iv in s.interventions for e in iv.effects}
-    assert set(v2["outcome_sources"]) == affected and all(v2["outcome_sources"][o] == o_.source for o_ in s.outcomes for o in [o_.id] if o in affected)
+    assert set(v2["outcome_sources"]) == affected and all(
+        v2["outcome_sources"][o] == o_.source for o_ in s.outcomes for o in [o_.id] if o in affected
+    )
     assert list(table(v2)["source"][: len(sources)]) == list(sources.values())
     page = html_page(v2)
     assert "<h2>Sources</h2>" in page and "<h2>Value by residents' theme</h2>" in page

@@ -90,8 +90,16 @@ def test_appraisal_of_a_result_of_another_scenario_is_refused(tmp_path: Path) ->
     assert r.exit_code == 2 and "not a result of this scenario" in r.output
 
 
-@pytest.mark.parametrize("command", [["split", "-o", "x.json"], ["frontier", "-o", "x.json"], ["sensitivity"],
-                                     ["montecarlo", "-o", "x.json"], ["appraisal", "--csv", "x.csv"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["split", "-o", "x.json"],
+        ["frontier", "-o", "x.json"],
+        ["sensitivity"],
+        ["montecarlo", "-o", "x.json"],
+        ["appraisal", "--csv", "x.csv"],
+    ],
+)
 def test_invalid_scenario_exits_2(tmp_path: Path, command: list[str]) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"schema_version": 1, "name": "bad"}))

@@ -32,12 +32,28 @@ def one_area(budget: float = 10_000, *, pools: int = 1) -> dict[str, Any]:
 
     iv1: c = 100, e x u = 1 x 150: worth 50 per participant. iv2 (with two pools): c = 200, e x u = 1 x 300: worth 100.
     """
-    ivs = [{"id": "iv1", "name": "Early help", "target_group": "people", "unit_cost": 100.0, "max_coverage": 1.0,
-            "effects": [{"outcome": "o1", "per_participant": 1.0}]},
-           {"id": "iv2", "name": "Youth work", "target_group": "people", "unit_cost": 200.0, "max_coverage": 1.0,
-            "effects": [{"outcome": "o2", "per_participant": 1.0}]}][:pools]
+    ivs = [
+        {
+            "id": "iv1",
+            "name": "Early help",
+            "target_group": "people",
+            "unit_cost": 100.0,
+            "max_coverage": 1.0,
+            "effects": [{"outcome": "o1", "per_participant": 1.0}],
+        },
+        {
+            "id": "iv2",
+            "name": "Youth work",
+            "target_group": "people",
+            "unit_cost": 200.0,
+            "max_coverage": 1.0,
+            "effects": [{"outcome": "o2", "per_participant": 1.0}],
+        },
+    ][:pools]
     return {
-        "schema_version": 1, "name": "one area", "horizon_years": 1,
+        "schema_version": 1,
+        "name": "one area",
+        "horizon_years": 1,
         "pools": [{"id": f"p{j + 1}", "name": f"Pool {j + 1}", "budget": budget, "interventions": [f"iv{j + 1}"]} for j in range(pools)],
         "outcomes": [{"id": f"o{j + 1}", "name": f"Outcome {j + 1}", "unit_costs": {f"p{j + 1}": 150.0 * (j + 1)}} for j in range(pools)],
         "areas": [{"id": "E1", "name": "Estate", "imd_decile": 1, "population": 100, "groups": {"people": 1000}}],
@@ -65,7 +81,9 @@ def test_the_only_difference_gets_the_whole_change() -> None:
     assert report["objective_a"] == 500_000 and report["objective_b"] == 1_000_000
     assert report["objective_change"] == 500_000
     assert values(report) == {"/pools/0/budget/0": 500_000}
-    assert report["attribution"][0]["message"] == "Raising the Pool 1 pool's year 1 budget from £10,000 to £20,000 bought £5,000 of net value."
+    assert (
+        report["attribution"][0]["message"] == "Raising the Pool 1 pool's year 1 budget from £10,000 to £20,000 bought £5,000 of net value."
+    )
 
 
 def test_two_changes_that_do_not_interact_each_get_their_own_effect() -> None:
@@ -114,8 +132,16 @@ def test_a_change_with_no_effect_gets_zero() -> None:
     The budget change still gets its 5,000 (10,000 -> 20,000 at 50 a participant), the cost change exactly 0.
     """
     a = one_area(10_000)
-    a["interventions"].append({"id": "iv2", "name": "Costly", "target_group": "people", "unit_cost": 200.0, "max_coverage": 1.0,
-                               "effects": [{"outcome": "o1", "per_participant": 1.0}]})
+    a["interventions"].append(
+        {
+            "id": "iv2",
+            "name": "Costly",
+            "target_group": "people",
+            "unit_cost": 200.0,
+            "max_coverage": 1.0,
+            "effects": [{"outcome": "o1", "per_participant": 1.0}],
+        }
+    )
     a["pools"][0]["interventions"] = ["iv1", "iv2"]
     b = copy.deepcopy(a)
     b["pools"][0]["budget"] = 20_000.0
@@ -205,8 +231,16 @@ def test_an_added_area_and_the_footprint_that_lists_it_are_one_change() -> None:
     a = json.loads(TINY.read_text())
     a["pools"][1]["areas"] = ["E01000001", "E01000002"]
     b = copy.deepcopy(a)
-    b["areas"].append({"id": "E01000003", "name": "New estate", "imd_decile": 1, "imd_rank": 50, "population": 900,
-                       "groups": {"families": 30, "young_people": 60}})
+    b["areas"].append(
+        {
+            "id": "E01000003",
+            "name": "New estate",
+            "imd_decile": 1,
+            "imd_rank": 50,
+            "population": 900,
+            "groups": {"families": 30, "young_people": 60},
+        }
+    )
     b["pools"][1]["areas"] = ["E01000001", "E01000002", "E01000003"]
     b["pools"][0]["budget"] = [60_000, 50_000]
     report = run(a, b)
@@ -274,8 +308,12 @@ def test_diff_points_into_both_scenarios() -> None:
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(budget=st.sampled_from([30_000, 50_000, 80_000]), share=st.sampled_from([0.0, 0.3, 0.6]),
-       cost=st.sampled_from([800.0, 1200.0]), effect=st.sampled_from([0.3, 1.2, 2.0]))
+@given(
+    budget=st.sampled_from([30_000, 50_000, 80_000]),
+    share=st.sampled_from([0.0, 0.3, 0.6]),
+    cost=st.sampled_from([800.0, 1200.0]),
+    effect=st.sampled_from([0.3, 1.2, 2.0]),
+)
 def test_attributions_sum_to_the_objective_change(budget: float, share: float, cost: float, effect: float) -> None:
     """Whatever the changes, the attributed values (pence) sum exactly to B's optimum minus A's."""
     a = json.loads(TINY.read_text())
@@ -336,8 +374,12 @@ def test_more_than_ten_changes_are_valued_by_family_exactly() -> None:
     report = run(a, b)
     assert len(report["changes"]) == 12 and report["method"] == "families"
     assert [e["family"] for e in report["attribution"]] == ["budgets", "policy", "evidence", "places"]
-    assert [e["action"] for e in report["attribution"]] == ["the 4 budget changes", "the 3 policy changes", "the 3 evidence changes",
-                                                            "the 2 place changes"]
+    assert [e["action"] for e in report["attribution"]] == [
+        "the 4 budget changes",
+        "the 3 policy changes",
+        "the 3 evidence changes",
+        "the 2 place changes",
+    ]
     assert sum(e["value"] for e in report["attribution"]) == report["objective_change"]
     from optimizer.analysis.common import AnalysisError
 
@@ -360,13 +402,22 @@ def _intervention_dropped(b: dict[str, Any]) -> None:
     b["pools"][1]["interventions"] = ["early_help"]
 
 
-@pytest.mark.parametrize(("edit", "words"), [
-    (_agency_becomes_pool, "Adding the NHS pool and removing the NHS agency"),
-    (_longer_horizon, "Raising the years of spending from 2 to 3, changing the Council pool's budget from £50,000 a year for 2 years to "
-                      "£50,000 a year for 3 years and changing the Police pool's budget"),
-    (_intervention_dropped, "Changing the Police pool's interventions it may fund (adding early_help; dropping youth_diversion) and "
-                            "removing Youth diversion"),
-])
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (_agency_becomes_pool, "Adding the NHS pool and removing the NHS agency"),
+        (
+            _longer_horizon,
+            "Raising the years of spending from 2 to 3, changing the Council pool's budget from £50,000 a year for 2 years to "
+            "£50,000 a year for 3 years and changing the Police pool's budget",
+        ),
+        (
+            _intervention_dropped,
+            "Changing the Police pool's interventions it may fund (adding early_help; dropping youth_diversion) and "
+            "removing Youth diversion",
+        ),
+    ],
+)
 def test_changes_that_need_each_other_are_one_step(edit: Any, words: str) -> None:
     """An id added or removed goes with every change naming it; a new horizon with every budget: one unit, valued whole."""
     a = json.loads(TINY.read_text())
@@ -392,7 +443,7 @@ def test_applying_changes_leaves_a_untouched_and_all_of_them_give_b() -> None:
     before = copy.deepcopy(a)
     changes = diff.diff(a, b)
     for k in range(len(changes)):
-        diff.apply(a, changes[k:k + 1])
+        diff.apply(a, changes[k : k + 1])
     assert a == before
     assert diff.apply(a, changes) == b
 

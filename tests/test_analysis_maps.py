@@ -32,15 +32,24 @@ CITY = ["E01000001", "E01000002", "E01000003", "E01000005"]  # City of London 20
 
 def _scenario(ids: list[str], populations: list[float], deciles: list[int], ranks: list[int], **cwf: Any) -> dict[str, Any]:
     doc = json.loads(TINY.read_text())
-    doc["areas"] = [{"id": i, "name": f"area {i}", "imd_decile": d, "imd_rank": r, "population": p, "groups": {"families": 50, "young_people": 50}}
-                    for i, p, d, r in zip(ids, populations, deciles, ranks, strict=True)]
+    doc["areas"] = [
+        {"id": i, "name": f"area {i}", "imd_decile": d, "imd_rank": r, "population": p, "groups": {"families": 50, "young_people": 50}}
+        for i, p, d, r in zip(ids, populations, deciles, ranks, strict=True)
+    ]
     doc["policy"]["community_wealth_fund"] |= cwf
     return doc
 
 
 def _result(allocations: list[dict[str, Any]], launches: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {"status": "optimal", "message": "by hand", "objective": 1.0, "allocations": allocations, "launches": launches or [],
-            "summary": {"total_spending": sum(a["spend"] for a in allocations)}, "scenario_hash": "by hand"}
+    return {
+        "status": "optimal",
+        "message": "by hand",
+        "objective": 1.0,
+        "allocations": allocations,
+        "launches": launches or [],
+        "summary": {"total_spending": sum(a["spend"] for a in allocations)},
+        "scenario_hash": "by hand",
+    }
 
 
 def _row(area: str, pool: str, year: int, spend: float) -> dict[str, Any]:
@@ -50,8 +59,10 @@ def _row(area: str, pool: str, year: int, spend: float) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def hand() -> maps.MapData:
     s = parse_scenario(_scenario(CITY[:2], [1000, 2000], [1, 6], [120, 19000]))
-    result = _result([_row("E01000001", "council", 1, 100.0), _row("E01000001", "police", 2, 200.0), _row("E01000002", "council", 2, 500.0)],
-                     [{"area": "E01000001", "intervention": "early_help", "fixed_cost_by_pool": {"council": 250.0, "police": 50.0}}])
+    result = _result(
+        [_row("E01000001", "council", 1, 100.0), _row("E01000001", "police", 2, 200.0), _row("E01000002", "council", 2, 500.0)],
+        [{"area": "E01000001", "intervention": "early_help", "fixed_cost_by_pool": {"council": 250.0, "police": 50.0}}],
+    )
     return maps.map_data(s, result)
 
 
@@ -95,7 +106,8 @@ def test_the_areas_add_up_to_the_result_s_total_spending() -> None:
     people = {a.id: a.population for a in s.areas}
     for a in data.areas:
         spent = sum(r["spend"] for r in result["allocations"] if r["area"] == a.id) + sum(
-            sum(launch["fixed_cost_by_pool"].values()) for launch in result["launches"] if launch["area"] == a.id)
+            sum(launch["fixed_cost_by_pool"].values()) for launch in result["launches"] if launch["area"] == a.id
+        )
         assert a.per_resident == pytest.approx(spent / people[a.id])
 
 
@@ -105,10 +117,13 @@ def _paths(svg: str, layer: int) -> list[str]:
     return re.findall(r'<path[^>]* d="([^"]+)"', group.group(2) or "")
 
 
-@pytest.mark.parametrize(("cwf", "expected"), [
-    ({"basis": "national", "max_decile": 2}, {"E01000001", "E01000003"}),  # deciles 1 and 2; not 3 and 7
-    ({"basis": "local", "max_decile": 5}, {"E01000001", "E01000005"}),  # the lowest half of the ranks: 100 and 200
-])
+@pytest.mark.parametrize(
+    ("cwf", "expected"),
+    [
+        ({"basis": "national", "max_decile": 2}, {"E01000001", "E01000003"}),  # deciles 1 and 2; not 3 and 7
+        ({"basis": "local", "max_decile": 5}, {"E01000001", "E01000005"}),  # the lowest half of the ranks: 100 and 200
+    ],
+)
 def test_the_outline_is_exactly_the_deprived_set(cwf: dict[str, Any], expected: set[str]) -> None:
     s = parse_scenario(_scenario(CITY, [1000, 1000, 1000, 1000], [1, 7, 2, 3], [100, 25000, 2500, 200], **cwf))
     assert {a.id for a, d in zip(s.areas, deprived_set(s), strict=True) if d} == expected
@@ -215,12 +230,18 @@ def test_the_command_writes_a_page(solved: Path, tmp_path: Path) -> None:
     assert "<h1>Tiny map</h1>" in page and "Deprived estate" in page
 
 
-@pytest.mark.parametrize(("args", "says"), [
-    (["-s", "{tiny}", "-o", "{tmp}/map.png"], "--output map.png: the map is written as SVG or as an HTML page; name the file .svg or .html"),
-    (["-o", "{tmp}/map.svg"], "--scenario is missing"),
-    (["-s", "{tmp}/none.json", "-o", "{tmp}/map.svg"], "--scenario {tmp}/none.json: no such file"),
-    (["-s", "{other}", "-o", "{tmp}/map.svg"], "is not a result of"),
-])
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (
+            ["-s", "{tiny}", "-o", "{tmp}/map.png"],
+            "--output map.png: the map is written as SVG or as an HTML page; name the file .svg or .html",
+        ),
+        (["-o", "{tmp}/map.svg"], "--scenario is missing"),
+        (["-s", "{tmp}/none.json", "-o", "{tmp}/map.svg"], "--scenario {tmp}/none.json: no such file"),
+        (["-s", "{other}", "-o", "{tmp}/map.svg"], "is not a result of"),
+    ],
+)
 def test_the_command_s_errors_name_the_option_and_the_fix(solved: Path, tmp_path: Path, args: list[str], says: str) -> None:
     other = tmp_path / "other.json"
     doc = json.loads(TINY.read_text())

@@ -20,13 +20,25 @@ from optimizer.solve import solve
 
 def one_pool(budget: float = 600, value: float = 150, people: float = 10, **policy: Any) -> dict[str, Any]:
     return {
-        "schema_version": 1, "name": "one pool", "horizon_years": 1, "discount_rate": 0.0,
+        "schema_version": 1,
+        "name": "one pool",
+        "horizon_years": 1,
+        "discount_rate": 0.0,
         "pools": [{"id": "A", "name": "Alpha", "budget": budget}],
         "outcomes": [{"id": "o", "name": "o", "unit_costs": {"A": value}}],
         "areas": [{"id": "X", "imd_decile": 1, "population": 1000, "groups": {"g": people}}],
-        "interventions": [{"id": "good", "name": "Good work", "target_group": "g", "unit_cost": 100, "max_coverage": 1.0,
-                           "effects": [{"outcome": "o", "per_participant": 1.0}]}],
-        "policy": policy, "solver": {"time_limit": 30},
+        "interventions": [
+            {
+                "id": "good",
+                "name": "Good work",
+                "target_group": "g",
+                "unit_cost": 100,
+                "max_coverage": 1.0,
+                "effects": [{"outcome": "o", "per_participant": 1.0}],
+            }
+        ],
+        "policy": policy,
+        "solver": {"time_limit": 30},
     }
 
 
@@ -40,7 +52,10 @@ def test_budget_price_and_range_by_hand() -> None:
     assert item["price"] == pytest.approx(0.5, rel=1e-9)
     assert item["range"] == pytest.approx(400, rel=2e-3) and item["range"] <= 400 + 1e-6 and not item["range_capped"]
     assert item["beyond_price"] == pytest.approx(0.0, abs=1e-9)
-    assert item["sentence"] == "One more £1 in the Alpha pool in year 1 adds £0.50 of net value, up to £400 more. Beyond that, more adds nothing."
+    assert (
+        item["sentence"]
+        == "One more £1 in the Alpha pool in year 1 adds £0.50 of net value, up to £400 more. Beyond that, more adds nothing."
+    )
 
 
 def test_range_confirmed_by_independent_resolves() -> None:
@@ -123,8 +138,16 @@ def test_cwf_share_price_by_hand_and_from_the_core() -> None:
     """
     data = one_pool(budget=600)
     data["areas"].append({"id": "Y", "imd_decile": 9, "population": 1000, "groups": {"h": 10}})
-    data["interventions"].append({"id": "better", "name": "Better work", "target_group": "h", "unit_cost": 100, "max_coverage": 1.0,
-                                  "effects": [{"outcome": "o", "per_participant": 1.2}]})
+    data["interventions"].append(
+        {
+            "id": "better",
+            "name": "Better work",
+            "target_group": "h",
+            "unit_cost": 100,
+            "max_coverage": 1.0,
+            "effects": [{"outcome": "o", "per_participant": 1.2}],
+        }
+    )
     data["policy"] = {"community_wealth_fund": {"min_share": 0.6}, "no_agency_worse_off": True}
     s = parse_scenario(data)
     core_price = next(r["value"] for r in solve(s).shadow_prices["rules"] if r["rule"] == "community_wealth_fund.min_share")

@@ -40,11 +40,20 @@ TOL = 1e-6
 
 def three_agencies(budget: float = 600) -> dict[str, Any]:
     def iv(id: str, outcome: str) -> dict[str, Any]:
-        return {"id": id, "name": id, "target_group": "g", "unit_cost": 100, "max_coverage": 1.0,
-                "effects": [{"outcome": outcome, "per_participant": 1.0}]}
+        return {
+            "id": id,
+            "name": id,
+            "target_group": "g",
+            "unit_cost": 100,
+            "max_coverage": 1.0,
+            "effects": [{"outcome": outcome, "per_participant": 1.0}],
+        }
 
     return {
-        "schema_version": 1, "name": "three agencies", "horizon_years": 1, "discount_rate": 0.0,
+        "schema_version": 1,
+        "name": "three agencies",
+        "horizon_years": 1,
+        "discount_rate": 0.0,
         "pools": [{"id": g, "name": f"Agency {g}", "budget": budget} for g in ("A", "B", "C")],
         "outcomes": [{"id": "o1", "name": "o1", "unit_costs": {"A": 150}}, {"id": "o2", "name": "o2", "unit_costs": {"B": 80, "C": 80}}],
         "areas": [{"id": "X", "imd_decile": 5, "population": 1000, "groups": {"g": 10}}],
@@ -138,8 +147,10 @@ def test_too_many_pools_is_refused_with_a_reason() -> None:
 def test_a_coalition_that_cannot_meet_the_rules_is_worth_nothing() -> None:
     """Pool C may fund only area Y, but the per-capita floor needs spending in the deprived area X: C alone is infeasible."""
     data = copy.deepcopy(three_agencies())
-    data["areas"] = [{"id": "X", "imd_decile": 1, "population": 1, "groups": {"g": 10}},
-                     {"id": "Y", "imd_decile": 9, "population": 1, "groups": {"g": 10}}]
+    data["areas"] = [
+        {"id": "X", "imd_decile": 1, "population": 1, "groups": {"g": 10}},
+        {"id": "Y", "imd_decile": 9, "population": 1, "groups": {"g": 10}},
+    ]
     data["pools"][2]["areas"] = ["Y"]
     data["policy"] = {"community_wealth_fund": {"per_capita_floor": 1}}
     rep = run_analysis("split", parse_scenario(data))

@@ -47,8 +47,7 @@ def _modules(package: str) -> dict[str, Path]:
 
 
 def _is_type_checking(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
 def _imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
@@ -184,7 +183,8 @@ def test_no_import_cycle(package: str) -> None:
     """No module of the package reaches itself through imports, counting imports inside functions."""
     found = cycles(graph(package))
     assert found == [], f"import cycles in {package}/ (one path per strongly connected group, then the group):\n" + "\n".join(
-        f"  {' -> '.join(path)}\n    group: {', '.join(_MEMBERS[path[0]])}" for path in found)
+        f"  {' -> '.join(path)}\n    group: {', '.join(_MEMBERS[path[0]])}" for path in found
+    )
 
 
 def test_the_walk_finds_a_cycle_through_a_function_import(tmp_path: Path) -> None:
@@ -225,7 +225,9 @@ def test_public_namespace_is_what_all_says() -> None:
 def test_the_registry_is_imported_by_nothing_it_registers() -> None:
     """The back ends import the interface (optimizer.backends.base) only, never the registry or the package that re-exports it."""
     edges = graph("optimizer")
-    registered = [m for m in edges if m.startswith("optimizer.backends.") and m not in ("optimizer.backends.base", "optimizer.backends.registry")]
+    registered = [
+        m for m in edges if m.startswith("optimizer.backends.") and m not in ("optimizer.backends.base", "optimizer.backends.registry")
+    ]
     assert registered, "no back-end modules found"
     assert {m: sorted(edges[m] & {"optimizer.backends", "optimizer.backends.registry"}) for m in registered} == {m: [] for m in registered}
     assert set(registered) <= edges["optimizer.backends.registry"]

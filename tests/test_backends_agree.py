@@ -72,7 +72,9 @@ def test_backends_agree(seed: int, mip: bool, version: int) -> None:
     for b, r in results.items():
         tol = TOL.get(b, 1e-6)
         if _rel(r["objective"], reference) > tol:
-            problems.append(f"{b}: objective {r['objective']!r} differs from {reference!r} (relative {_rel(r['objective'], reference):.2e})")
+            problems.append(
+                f"{b}: objective {r['objective']!r} differs from {reference!r} (relative {_rel(r['objective'], reference):.2e})"
+            )
         violations = check_result(s, r, tol=tol)
         problems += [f"{b}: {v}" for v in violations]
         recomputed = recompute_objective(s, r)

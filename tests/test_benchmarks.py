@@ -111,8 +111,13 @@ def test_rows_of_the_two_national_vintages_are_told_apart() -> None:
     from benchmarks import report
 
     earlier = {"date": "2026-01-01", "lp": [{"scale": "national", "backend": "highs", "status": "optimal", "total_s": 5.0}]}
-    now = {"date": "2026-01-02", "lp": [{"scale": "national", "vintage": "2025", "backend": "highs", "status": "optimal", "total_s": 9.0},
-                                        {"scale": "national", "vintage": "2019", "backend": "highs", "status": "optimal", "total_s": 5.5}]}
+    now = {
+        "date": "2026-01-02",
+        "lp": [
+            {"scale": "national", "vintage": "2025", "backend": "highs", "status": "optimal", "total_s": 9.0},
+            {"scale": "national", "vintage": "2019", "backend": "highs", "status": "optimal", "total_s": 5.5},
+        ],
+    }
     changes = report.compare(now, [earlier])
     assert [(c["row"], c["measure"]) for c in changes] == [("national (2019)/highs", "total_s")]  # 2025 has no earlier run
     assert report.label(now["lp"][0]) == "national (2025)" and report.label({"scale": "ics"}) == "ics"
@@ -141,7 +146,10 @@ def test_a_falling_ratio_is_flagged() -> None:
     from benchmarks import report
 
     def run(date: str, ratio: float, total: float) -> dict:
-        return {"date": date, "lp": [{"scale": "ics", "backend": "highs", "status": "optimal", "vs_highs_full": ratio, "vs_pulp": None, "total_s": total}]}
+        return {
+            "date": date,
+            "lp": [{"scale": "ics", "backend": "highs", "status": "optimal", "vs_highs_full": ratio, "vs_pulp": None, "total_s": total}],
+        }
 
     old, new = run("2026-01-01", 25.0, 1.0), run("2026-01-02", 19.0, 1.1)
     changes = {c["measure"]: c for c in report.compare(new, [old])}

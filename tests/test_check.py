@@ -46,12 +46,21 @@ def scenario_dict() -> dict[str, Any]:
         ],
         "interventions": [
             {
-                "id": "help", "name": "Early help", "target_group": "families", "unit_cost": 500, "max_coverage": 0.5,
+                "id": "help",
+                "name": "Early help",
+                "target_group": "families",
+                "unit_cost": 500,
+                "max_coverage": 0.5,
                 "effects": [{"outcome": "care", "per_participant": 0.5, "duration_years": 2}, {"outcome": "claim", "per_participant": 1}],
             },
             {
-                "id": "diversion", "name": "Youth diversion", "target_group": "young", "unit_cost": 200, "max_coverage": 0.3,
-                "fixed_cost": 1000, "min_participants": 5,
+                "id": "diversion",
+                "name": "Youth diversion",
+                "target_group": "young",
+                "unit_cost": 200,
+                "max_coverage": 0.3,
+                "fixed_cost": 1000,
+                "min_participants": 5,
                 "effects": [{"outcome": "callout", "per_participant": 1, "lag_years": 1}],
             },
         ],
@@ -451,7 +460,9 @@ def test_tolerance_is_relative(s, excess, caught):
     """Council year 1 spends 8,000; budget 10,000. Push it over by excess x 10,000."""
     bad = valid_result()
     extra = 2000 + excess * 10000
-    bad["allocations"].append({"area": "A2", "intervention": "help", "pool": "council", "year": 1, "spend": extra, "participants": extra / 500})
+    bad["allocations"].append(
+        {"area": "A2", "intervention": "help", "pool": "council", "year": 1, "spend": extra, "participants": extra / 500}
+    )
     assert has(check_result(s, refresh(s, bad)), 5, pool="council", year=1) is caught
 
 

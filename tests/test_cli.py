@@ -11,8 +11,22 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "scenarios" / "examples" / "tiny.json"
-RESULT_FIELDS = {"model_version", "status", "message", "objective", "bound", "allocations", "allocations_file", "launches", "summary", "shadow_prices",
-                 "binding_rules", "diagnosis", "solver", "scenario_hash"}
+RESULT_FIELDS = {
+    "model_version",
+    "status",
+    "message",
+    "objective",
+    "bound",
+    "allocations",
+    "allocations_file",
+    "launches",
+    "summary",
+    "shadow_prices",
+    "binding_rules",
+    "diagnosis",
+    "solver",
+    "scenario_hash",
+}
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

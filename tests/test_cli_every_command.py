@@ -67,22 +67,32 @@ CASES: dict[tuple[str, ...], Case] = {
     ("convert",): Case([str(TINY), "{tmp}/t.yaml"], ["{tmp}/missing.json", "{tmp}/t.yaml"]),
     ("scenario", "build"): Case(["--lad", "Adur", "-o", "{tmp}/adur.json"], ["-o", "{tmp}/x.json"]),
     ("scenario", "places"): Case(["lad"], ["county"]),
-    ("residents", "aggregate"): Case([str(ROOT / "tests" / "data" / "residents_survey.csv"), "--min-respondents", "1"],
-                                     [str(ROOT / "tests" / "data" / "residents_survey.csv"), "--scenario", str(TINY), "-o", "{tmp}/s.json"]),
-    ("residents", "synthetic"): Case(["--scenario", str(ROOT / "scenarios" / "camden.json"), "-n", "20", "-o", "{tmp}/s.csv"],
-                                     ["--scenario", str(TINY), "-n", "5", "-o", "{tmp}/s.csv"]),
-    ("residents", "vote"): Case([str(ROOT / "tests" / "data" / "residents_vote.pb"), "--scenario", str(TINY), "-o", "{tmp}/v.json"],
-                                [str(ROOT / "tests" / "data" / "residents_vote.pb"), "--scenario", str(TINY), "-o", "{tmp}/v.json",
-                                 "--rule", "borda"]),
-    ("residents", "report"): Case([str(ROOT / "tests" / "data" / "residents_place.json"), "--vote-commitments", "1", "-o", "{tmp}/r.json"],
-                                  [str(ROOT / "tests" / "data" / "residents_place.json"), "--vote-commitments", "2"]),
+    ("residents", "aggregate"): Case(
+        [str(ROOT / "tests" / "data" / "residents_survey.csv"), "--min-respondents", "1"],
+        [str(ROOT / "tests" / "data" / "residents_survey.csv"), "--scenario", str(TINY), "-o", "{tmp}/s.json"],
+    ),
+    ("residents", "synthetic"): Case(
+        ["--scenario", str(ROOT / "scenarios" / "camden.json"), "-n", "20", "-o", "{tmp}/s.csv"],
+        ["--scenario", str(TINY), "-n", "5", "-o", "{tmp}/s.csv"],
+    ),
+    ("residents", "vote"): Case(
+        [str(ROOT / "tests" / "data" / "residents_vote.pb"), "--scenario", str(TINY), "-o", "{tmp}/v.json"],
+        [str(ROOT / "tests" / "data" / "residents_vote.pb"), "--scenario", str(TINY), "-o", "{tmp}/v.json", "--rule", "borda"],
+    ),
+    ("residents", "report"): Case(
+        [str(ROOT / "tests" / "data" / "residents_place.json"), "--vote-commitments", "1", "-o", "{tmp}/r.json"],
+        [str(ROOT / "tests" / "data" / "residents_place.json"), "--vote-commitments", "2"],
+    ),
     ("split",): Case([str(TINY), "-o", "{tmp}/split.json"], [str(TINY)]),
     ("frontier",): Case([str(TINY), "-o", "{tmp}/f.json", "--points", "3"], [str(TINY), "-o", "{tmp}/f.json", "--chart", "{tmp}/f.png"]),
     ("sensitivity",): Case([str(TINY)], [str(TINY), "--workers", "0"]),
     ("montecarlo",): Case([str(TINY), "-o", "{tmp}/m.json", "-n", "4"], [str(TINY), "-o", "{tmp}/m.json", "--distribution", "normal"]),
     ("compare",): Case([str(TINY), str(TINY)], [str(TINY), "{tmp}/missing.json"]),
     ("appraisal",): Case([str(TINY), "--csv", "{tmp}/a.csv", "--result", "{result}"], [str(TINY), "--result", "{tmp}/r.json"]),
-    ("map",): Case(["{result}", "--scenario", str(TINY), "--output", "{tmp}/map.svg"], ["{result}", "--scenario", str(TINY), "--output", "{tmp}/map.png"]),
+    ("map",): Case(
+        ["{result}", "--scenario", str(TINY), "--output", "{tmp}/map.svg"],
+        ["{result}", "--scenario", str(TINY), "--output", "{tmp}/map.png"],
+    ),
     ("serve",): Case(["--port", "{port}"], ["--workers", "2"], subprocess=True),
     ("worker",): Case(["--burst"], ["--processes", "x"], subprocess=True),
     ("keys", "create"): Case(["--tenant", "every-command-board"], ["--tenant", " "]),
@@ -193,8 +203,11 @@ def test_help_valid_and_bad_input_end_cleanly(path: tuple[str, ...], tmp_path: P
     if path == ("worker",):
         env["TOTALPLACE_REDIS_URL"] = REDIS
         env["TOTALPLACE_QUEUE_NAME"] = f"every-command-{os.getpid()}"
-    values: dict[str, Callable[[], str]] = {"port": lambda: str(_free_port()), "result": lambda: str(_tiny_result(tmp_path)),
-                                            "key_id": _key_id}
+    values: dict[str, Callable[[], str]] = {
+        "port": lambda: str(_free_port()),
+        "result": lambda: str(_tiny_result(tmp_path)),
+        "key_id": _key_id,
+    }
     valid = [*path, *_fill(case.valid, tmp_path, values)]
     if case.subprocess:
         if path == ("worker",):

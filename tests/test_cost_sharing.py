@@ -34,6 +34,8 @@ from tests.test_rules import area, eff, iv, outcome, pool, scenario
 
 BACKENDS = available_solvers()
 MIP_BACKENDS = tuple(b for b in BACKENDS if get_backend(b).supports_mip)
+
+
 #: money to the pound (PDLP, a first-order method: to its 1e-4 relative tolerance of the spending)
 def _money_tol(backend: str, scale: float) -> float:
     return max(1.0, 1e-4 * scale) if backend == "ortools-pdlp" else 1.0
@@ -62,28 +64,48 @@ CASES = {
     # the council pays 0.6 x 5,000 = £3,000 and the NHS £2,000, deviation 0. Room: either may pay £0 to £5,000.
     "overlapping, generous budgets": (
         scenario(pools=two_pools(60000, 40000)),
-        {"council": 3000.0, "nhs": 2000.0}, 0.0, {"council": (0.0, 5000.0), "nhs": (0.0, 5000.0)}),
+        {"council": 3000.0, "nhs": 2000.0},
+        0.0,
+        {"council": (0.0, 5000.0), "nhs": (0.0, 5000.0)},
+    ),
     # Two areas (each £5,000 to fund in full); the NHS may fund only A2. Budgets £10,000 and £30,000: beta
     # = 0.25 and 0.75 of the £10,000 spent, targets £2,500 and £7,500. The NHS can pay at most A2's £5,000,
     # so the council pays A1's £5,000 and nothing more: X = 5,000 and 5,000, deviation |5,000 - 2,500| +
     # |5,000 - 7,500| = £5,000. Room: the council £5,000 (A1, only it may) to £10,000; the NHS £0 to £5,000.
     "footprint forces a pool off its share": (
         scenario(areas=[area("A1"), area("A2")], pools=two_pools(10000, 30000, areas=["A2"])),
-        {"council": 5000.0, "nhs": 5000.0}, 5000.0, {"council": (5000.0, 10000.0), "nhs": (0.0, 5000.0)}),
+        {"council": 5000.0, "nhs": 5000.0},
+        5000.0,
+        {"council": (5000.0, 10000.0), "nhs": (0.0, 5000.0)},
+    ),
     # The first case with the board's shares council 1, NHS 3 (normalised: 0.25, 0.75): the council pays
     # 0.25 x 5,000 = £1,250 and the NHS £3,750, deviation 0; the room is the first case's.
     "shares set by the board": (
-        {**scenario(pools=two_pools(60000, 40000), policy={"cost_sharing": {"rule": "shares", "shares": {"council": 1, "nhs": 3}}}),
-         "schema_version": 2},
-        {"council": 1250.0, "nhs": 3750.0}, 0.0, {"council": (0.0, 5000.0), "nhs": (0.0, 5000.0)}),
+        {
+            **scenario(pools=two_pools(60000, 40000), policy={"cost_sharing": {"rule": "shares", "shares": {"council": 1, "nhs": 3}}}),
+            "schema_version": 2,
+        },
+        {"council": 1250.0, "nhs": 3750.0},
+        0.0,
+        {"council": (0.0, 5000.0), "nhs": (0.0, 5000.0)},
+    ),
     # The second case's areas, budgets £6,000 (council) and £1,000 (NHS, A2 only): £7,000 of the £10,000
     # that could be used, so both budgets bind and every pound is spent (each is worth £3). Nothing is
     # left to choose: X = 6,000 and 1,000. Shares 1:1 set targets 3,500 each, deviation 2,500 + 2,500 =
     # £5,000; the room is a single point for each pool.
     "a budget that binds": (
-        {**scenario(areas=[area("A1"), area("A2")], pools=two_pools(6000, 1000, areas=["A2"]),
-                    policy={"cost_sharing": {"rule": "shares", "shares": {"council": 1, "nhs": 1}}}), "schema_version": 2},
-        {"council": 6000.0, "nhs": 1000.0}, 5000.0, {"council": (6000.0, 6000.0), "nhs": (1000.0, 1000.0)}),
+        {
+            **scenario(
+                areas=[area("A1"), area("A2")],
+                pools=two_pools(6000, 1000, areas=["A2"]),
+                policy={"cost_sharing": {"rule": "shares", "shares": {"council": 1, "nhs": 1}}},
+            ),
+            "schema_version": 2,
+        },
+        {"council": 6000.0, "nhs": 1000.0},
+        5000.0,
+        {"council": (6000.0, 6000.0), "nhs": (1000.0, 1000.0)},
+    ),
 }
 
 
@@ -128,8 +150,7 @@ def test_two_years_follow_each_years_budgets() -> None:
     spent, so X is forced (council 4,000 then 1,000) and equals beta x X[t] each year: deviation 0. A rule
     on the whole horizon instead of per year would have split both years 50:50.
     """
-    data = scenario(H=2, pools=[pool("council", [4000, 1000]), pool("nhs", [1000, 4000])],
-                    outcomes=[outcome("o_good", council=300)])
+    data = scenario(H=2, pools=[pool("council", [4000, 1000]), pool("nhs", [1000, 4000])], outcomes=[outcome("o_good", council=300)])
     result = _solve(data, "highs")
     rows = {(r["pool"], r["year"]): r["spend"] for r in result["summary"]["spending_by_pool_year"]}
     assert rows == pytest.approx({("council", 1): 4000.0, ("council", 2): 1000.0, ("nhs", 1): 1000.0, ("nhs", 2): 4000.0}, abs=1.0)
@@ -148,8 +169,12 @@ def _pinned_objective(data: dict[str, Any], pool_index: int, amount: float) -> t
     row = np.zeros(prog.A.shape[1])
     for t in range(k.H):
         row += d[t] * M[pool_index * k.H + t].toarray().ravel()
-    pinned = replace(prog, A=sp.vstack([prog.A, sp.csr_matrix(row[None, :])]).tocsr(),
-                     row_lower=np.append(prog.row_lower, amount), row_upper=np.append(prog.row_upper, amount))
+    pinned = replace(
+        prog,
+        A=sp.vstack([prog.A, sp.csr_matrix(row[None, :])]).tocsr(),
+        row_lower=np.append(prog.row_lower, amount),
+        row_upper=np.append(prog.row_upper, amount),
+    )
     got = solve_programme(backend, pinned, Options())
     assert free.x is not None and got.x is not None, got.message
     return float(prog.c @ free.x), float(prog.c @ got.x[: prog.A.shape[1]])
@@ -195,7 +220,7 @@ BAD = [
     ({"rule": "shares", "shares": {"council": 1, "nhs": 1, "police": 1}}, "/policy/cost_sharing/shares/police", "unknown pool id"),
     ({"rule": "shares", "shares": {"council": 1}}, "/policy/cost_sharing/shares", "leaves out pool(s) 'nhs'"),
     ({"rule": "shares", "shares": {"council": 0, "nhs": 0}}, "/policy/cost_sharing/shares", "all shares are 0"),
-    ({"rule": "shares"}, "/policy/cost_sharing/shares", "required when rule is \"shares\""),
+    ({"rule": "shares"}, "/policy/cost_sharing/shares", 'required when rule is "shares"'),
     ({"rule": "budget_share", "shares": {"council": 1, "nhs": 1}}, "/policy/cost_sharing/shares", "applies only with rule"),
     ({"rule": "equal"}, "/policy/cost_sharing/rule", "budget_share"),
 ]
@@ -219,14 +244,17 @@ def test_version_2_field_in_a_version_1_scenario_is_refused() -> None:
     assert 'set "schema_version": 2' in found["/policy/cost_sharing"]
 
 
-@pytest.mark.parametrize("where, field, value, section", [
-    ("interventions", "response", [{"up_to": 0.5, "effect": 1}], "2.1"),
-    ("outcomes", "themes", ["health"], "2.2"),
-    ("areas", "priorities", {"health": 1}, "2.2"),
-    ("policy", "commitments", [], "2.3"),
-    ("policy", "resident_priorities", {"strength": 0.5, "weights": {"health": 1}}, "2.2"),
-    ("interventions", "source", "a trial", "2.5"),
-])
+@pytest.mark.parametrize(
+    "where, field, value, section",
+    [
+        ("interventions", "response", [{"up_to": 0.5, "effect": 1}], "2.1"),
+        ("outcomes", "themes", ["health"], "2.2"),
+        ("areas", "priorities", {"health": 1}, "2.2"),
+        ("policy", "commitments", [], "2.3"),
+        ("policy", "resident_priorities", {"strength": 0.5, "weights": {"health": 1}}, "2.2"),
+        ("interventions", "source", "a trial", "2.5"),
+    ],
+)
 def test_version_2_fields_in_a_version_1_scenario_are_refused_by_name(where: str, field: str, value: Any, section: str) -> None:
     """Each version 2 field, in a scenario that says version 1, is refused where it is, with its section and the fix."""
     data = {**scenario(), "schema_version": 1}

@@ -34,7 +34,9 @@ def _check_workbook(path: Path, result: dict[str, object]) -> None:
     assert wb.sheetnames == SHEETS
     for ws in wb:  # the scenario's hash, the date and the model version on every sheet
         stamp = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=2).value for r in range(2, 5)}
-        assert stamp["scenario_hash"] == result["scenario_hash"] and stamp["model_version"] == 2 and "UTC" in str(stamp["written"]), ws.title
+        assert stamp["scenario_hash"] == result["scenario_hash"] and stamp["model_version"] == 2 and "UTC" in str(stamp["written"]), (
+            ws.title
+        )
     ws = wb["Allocations"]
     head = _header_row(ws, "area")
     names = [c.value for c in ws[head]]
@@ -70,7 +72,9 @@ def test_parquet_without_pyarrow_is_a_message(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     import importlib.util
 
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pyarrow" else importlib.machinery.PathFinder.find_spec(name))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "pyarrow" else importlib.machinery.PathFinder.find_spec(name)
+    )
     result = CliRunner().invoke(app, ["solve", str(TINY), "-q", "--allocations", str(tmp_path / "a.parquet")])
     assert result.exit_code == 2 and "totalplace[parquet]" in result.output
 

@@ -49,11 +49,34 @@ def write_json(folder: Path, doc: Any, name: str = "s.json") -> Path:
 # -- hypothesis: valid scenarios ---------------------------------------------------------------
 
 # Ids that spreadsheets and YAML like to mangle: leading zeros, NA words, numbers, formulas, separators.
-TRICKY = ["001", "NA", "nan", "null", "TRUE", "no", "1e3", "1.50", "=1+1", "#N/A", " a", "b ", "a;b", "[x]", "_x0041_", "~/x", "é", "group:x"]
-ID = st.one_of(st.sampled_from(TRICKY), st.text(st.characters(exclude_categories=("Cs",), exclude_characters=[chr(c) for c in range(32)] + ["\x7f"]),
-                                                min_size=1, max_size=8))
+TRICKY = [
+    "001",
+    "NA",
+    "nan",
+    "null",
+    "TRUE",
+    "no",
+    "1e3",
+    "1.50",
+    "=1+1",
+    "#N/A",
+    " a",
+    "b ",
+    "a;b",
+    "[x]",
+    "_x0041_",
+    "~/x",
+    "é",
+    "group:x",
+]
+ID = st.one_of(
+    st.sampled_from(TRICKY),
+    st.text(st.characters(exclude_categories=("Cs",), exclude_characters=[chr(c) for c in range(32)] + ["\x7f"]), min_size=1, max_size=8),
+)
 # Labels may hold tabs and newlines; not "\r", which no .xlsx reader gives back (docs/forms.md).
-LABEL = st.text(st.characters(exclude_categories=("Cs",), exclude_characters=[chr(c) for c in range(32) if c not in (9, 10)] + ["\x7f"]), max_size=12)
+LABEL = st.text(
+    st.characters(exclude_categories=("Cs",), exclude_characters=[chr(c) for c in range(32) if c not in (9, 10)] + ["\x7f"]), max_size=12
+)
 MONEY = st.one_of(st.floats(0, 1e12, allow_nan=False, allow_infinity=False), st.integers(0, 10**6))
 SHARE = st.floats(0, 1, allow_nan=False)
 
@@ -112,8 +135,14 @@ def scenario_docs(draw: Any) -> dict[str, Any]:
             optional(draw, effect, "lag_years", st.integers(0, 5))
             optional(draw, effect, "duration_years", st.integers(1, 5))
             effects.append(effect)
-        iv = {"id": iid, "name": draw(LABEL), "target_group": draw(st.sampled_from(groups) | ID), "effects": effects,
-              "unit_cost": draw(st.floats(0.01, 1e6)), "max_coverage": draw(st.floats(1e-9, 1))}
+        iv = {
+            "id": iid,
+            "name": draw(LABEL),
+            "target_group": draw(st.sampled_from(groups) | ID),
+            "effects": effects,
+            "unit_cost": draw(st.floats(0.01, 1e6)),
+            "max_coverage": draw(st.floats(1e-9, 1)),
+        }
         for key in ("fixed_cost", "min_participants"):
             optional(draw, iv, key, MONEY)
         optional(draw, iv, "capacity", st.none() | MONEY)
@@ -232,9 +261,16 @@ def test_equivalent_documents_have_one_hash(tmp_path: Path) -> None:
     v["pools"][0]["budget"] = 50000
     variants["budget"] = v
     v = copy.deepcopy(doc)
-    v.update(agencies=doc["agencies"], policy={"community_wealth_fund": {"min_share": 0.5, "max_decile": 1, "basis": "national", "per_capita_floor": 0},
-                                               "no_agency_worse_off": False, "equity_weights": {d: 1 for d in DECILES}, "social_value_weight": 0,
-                                               "area_cap": None})
+    v.update(
+        agencies=doc["agencies"],
+        policy={
+            "community_wealth_fund": {"min_share": 0.5, "max_decile": 1, "basis": "national", "per_capita_floor": 0},
+            "no_agency_worse_off": False,
+            "equity_weights": {d: 1 for d in DECILES},
+            "social_value_weight": 0,
+            "area_cap": None,
+        },
+    )
     v["pools"][0].update(areas=None, interventions=None, reinvest_rate=0)
     variants["defaults"] = v
     v = copy.deepcopy(doc)
@@ -354,7 +390,9 @@ def test_workbook_problems_name_the_cell(tmp_path: Path) -> None:
     book.save(path)
     found = problems(path)
     assert any(p.startswith("sheet areas row 3 column imd_decile (cell C3) -> /areas/1/imd_decile:") for p in found), found
-    assert any("sheet scenario row 27 column key (cell A27) -> /policy/area_capp" in p and "did you mean policy.area_cap" in p for p in found), found
+    assert any(
+        "sheet scenario row 27 column key (cell A27) -> /policy/area_capp" in p and "did you mean policy.area_cap" in p for p in found
+    ), found
     assert any(p.startswith("sheet effects row 2 column outcome (cell B2) -> /interventions/0/effects/0/outcome:") for p in found), found
 
 

@@ -54,10 +54,14 @@ def tiny_v2() -> dict[str, Any]:
     doc["outcomes"][0].update(themes=["health", "safety"], source="Unit cost database v1.4; uprated")
     doc["outcomes"][1]["themes"] = ["safety"]
     doc["areas"][1]["priorities"] = {"health": 30, "safety": 5}
-    doc["policy"].update(resident_priorities={"strength": 0.4, "weights": {"health": 10, "safety": 20}},
-                         commitments=[{"intervention": "early_help", "min_spend": 5000},
-                                      {"intervention": "youth_diversion", "area": "E01000002", "year": 2, "min_spend": 1000.5}],
-                         cost_sharing={"rule": "shares", "shares": {"council": 3, "police": 1}})
+    doc["policy"].update(
+        resident_priorities={"strength": 0.4, "weights": {"health": 10, "safety": 20}},
+        commitments=[
+            {"intervention": "early_help", "min_spend": 5000},
+            {"intervention": "youth_diversion", "area": "E01000002", "year": 2, "min_spend": 1000.5},
+        ],
+        cost_sharing={"rule": "shares", "shares": {"council": 3, "police": 1}},
+    )
     return doc
 
 
@@ -69,8 +73,9 @@ def test_worked_scenarios_are_found() -> None:
 
 
 # England's 33,755 areas take about a minute and a half through every form: with the slow tests
-@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem, marks=[pytest.mark.slow] if p.stat().st_size > 5 * 2**20 else [])
-                                  for p in WORKED_V2])
+@pytest.mark.parametrize(
+    "path", [pytest.param(p, id=p.stem, marks=[pytest.mark.slow] if p.stat().st_size > 5 * 2**20 else []) for p in WORKED_V2]
+)
 def test_worked_version_2_scenarios_round_trip(path: Path, tmp_path: Path) -> None:
     s = load_scenario(path)
     assert s.schema_version == 2
@@ -212,12 +217,24 @@ def edit_csv(path: Path, row: int, column: str, value: str) -> None:
 def test_the_layout_a_finance_officer_fills_in(tmp_path: Path) -> None:
     folder = v2_folder(tmp_path)
     read = {f.stem: list(csv.reader(f.open(encoding="utf-8"))) for f in folder.iterdir()}
-    assert read["responses"] == [["intervention", "band", "up_to", "effect"], ["early_help", "1", "0.2", "1.2"],
-                                 ["early_help", "2", "0.5", "0.8"], ["youth_diversion", "1", "0.3", "1"]]
-    assert read["commitments"] == [["intervention", "area", "year", "min_spend"], ["early_help", "", "", "5000"],
-                                   ["youth_diversion", "E01000002", "2", "1000.5"]]
-    assert read["priorities"] == [["area", "theme", "points"], ["", "health", "10"], ["", "safety", "20"],
-                                  ["E01000002", "health", "30"], ["E01000002", "safety", "5"]]
+    assert read["responses"] == [
+        ["intervention", "band", "up_to", "effect"],
+        ["early_help", "1", "0.2", "1.2"],
+        ["early_help", "2", "0.5", "0.8"],
+        ["youth_diversion", "1", "0.3", "1"],
+    ]
+    assert read["commitments"] == [
+        ["intervention", "area", "year", "min_spend"],
+        ["early_help", "", "", "5000"],
+        ["youth_diversion", "E01000002", "2", "1000.5"],
+    ]
+    assert read["priorities"] == [
+        ["area", "theme", "points"],
+        ["", "health", "10"],
+        ["", "safety", "20"],
+        ["E01000002", "health", "30"],
+        ["E01000002", "safety", "5"],
+    ]
     assert read["outcomes"][0] == ["id", "name", "social_value", "themes", "source"] and read["outcomes"][1][3] == "health;safety"
     assert read["pools"][0][-1] == "cost_share" and [r[-1] for r in read["pools"][1:]] == ["3", "1"]
     assert read["interventions"][0][-1] == "source"
@@ -232,7 +249,9 @@ def test_a_rising_band_is_located_in_the_workbook(tmp_path: Path) -> None:
     book.save(path)
     found = problems(path)
     assert len(found) == 1, found
-    assert found[0].startswith("sheet responses row 3 column effect (cell D3) -> /interventions/0/response/1/effect: rises from 1.2 to 1.5"), found
+    assert found[0].startswith(
+        "sheet responses row 3 column effect (cell D3) -> /interventions/0/response/1/effect: rises from 1.2 to 1.5"
+    ), found
     assert "give this band at most the effect of the band before it" in found[0]
 
 
@@ -243,9 +262,16 @@ def test_an_unknown_commitment_intervention_is_located_in_the_workbook(tmp_path:
     book["commitments"]["C2"] = "two"
     book.save(path)
     found = problems(path)
-    assert any(p.startswith("sheet commitments row 3 column intervention (cell A3) -> /policy/commitments/1/intervention: "
-                            "unknown intervention id 'youth_divertion': use an id") for p in found), found
-    assert any(p.startswith("sheet commitments row 2 column year (cell C2) -> /policy/commitments/0/year: must be a number") for p in found), found
+    assert any(
+        p.startswith(
+            "sheet commitments row 3 column intervention (cell A3) -> /policy/commitments/1/intervention: "
+            "unknown intervention id 'youth_divertion': use an id"
+        )
+        for p in found
+    ), found
+    assert any(
+        p.startswith("sheet commitments row 2 column year (cell C2) -> /policy/commitments/0/year: must be a number") for p in found
+    ), found
     assert len(found) == 2, found
 
 
@@ -273,7 +299,9 @@ def test_version_2_cell_problems_are_located_in_csv(tmp_path: Path) -> None:
     for want in expect:
         assert any(p.startswith(want) for p in found), (want, found)
     assert len(found) == len(expect) + 1, found  # and the last band no longer ends at max_coverage (0.5)
-    assert any(p.startswith("responses.csv row 3 column up_to -> /interventions/0/response/1/up_to: the last band ends at 0.1") for p in found)
+    assert any(
+        p.startswith("responses.csv row 3 column up_to -> /interventions/0/response/1/up_to: the last band ends at 0.1") for p in found
+    )
 
 
 def test_tables_that_disagree_are_located(tmp_path: Path) -> None:
@@ -301,10 +329,15 @@ def test_keys_without_their_table_are_located(tmp_path: Path) -> None:
     edit_csv(folder / "pools.csv", 2, "cost_share", "")
     edit_csv(folder / "pools.csv", 3, "cost_share", "")
     found = problems(folder)
-    assert any(p.startswith("scenario.csv row ") and "-> /policy/resident_priorities/weights: gives the residents' priorities a strength" in p
-               for p in found), found
-    assert any(p.startswith("scenario.csv row ") and "column value -> /policy/cost_sharing/shares: is shares, but the pools table gives no pool"
-               in p for p in found), found
+    assert any(
+        p.startswith("scenario.csv row ") and "-> /policy/resident_priorities/weights: gives the residents' priorities a strength" in p
+        for p in found
+    ), found
+    assert any(
+        p.startswith("scenario.csv row ")
+        and "column value -> /policy/cost_sharing/shares: is shares, but the pools table gives no pool" in p
+        for p in found
+    ), found
     assert len(found) == 2, found
 
 
@@ -312,7 +345,9 @@ def test_version_2_tables_need_schema_version_2(tmp_path: Path) -> None:
     folder = save_scenario(load_scenario(TINY), tmp_path / "s")
     (folder / "commitments.csv").write_text("intervention,min_spend\r\nearly_help,100\r\n", encoding="utf-8")
     found = problems(folder)
-    assert found == ['commitments.csv -> /policy/commitments: is a version 2 field (docs/model.md section 2.3): set "schema_version": 2 to use it'], found
+    assert found == [
+        'commitments.csv -> /policy/commitments: is a version 2 field (docs/model.md section 2.3): set "schema_version": 2 to use it'
+    ], found
 
 
 def test_the_coverage_cell_may_be_left_to_the_last_band(tmp_path: Path) -> None:
@@ -321,8 +356,12 @@ def test_the_coverage_cell_may_be_left_to_the_last_band(tmp_path: Path) -> None:
     assert load_scenario(folder).interventions[0].max_coverage == 0.5
     edit_csv(folder / "interventions.csv", 2, "max_coverage", "0.4")
     found = problems(folder)
-    assert any(p.startswith("responses.csv row 3 column up_to -> /interventions/0/response/1/up_to: the last band ends at 0.5 but max_coverage is 0.4")
-               for p in found), found
+    assert any(
+        p.startswith(
+            "responses.csv row 3 column up_to -> /interventions/0/response/1/up_to: the last band ends at 0.5 but max_coverage is 0.4"
+        )
+        for p in found
+    ), found
 
 
 def test_bands_in_any_row_order_by_their_numbers(tmp_path: Path) -> None:
@@ -354,8 +393,12 @@ def test_garbage_version_2_tables_never_raise_a_traceback(text: str, table: str)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.sampled_from(["responses", "priorities", "commitments"]), st.integers(0, 4), st.integers(0, 3),
-       st.sampled_from(["", "x", "-1", "0", "2.5", "1e400", "[]", ";", "E01000001", "health", "early_help", "=1", "#N/A"]))
+@given(
+    st.sampled_from(["responses", "priorities", "commitments"]),
+    st.integers(0, 4),
+    st.integers(0, 3),
+    st.sampled_from(["", "x", "-1", "0", "2.5", "1e400", "[]", ";", "E01000001", "health", "early_help", "=1", "#N/A"]),
+)
 def test_any_edited_version_2_cell_is_read_or_located(table: str, row: int, col: int, value: str) -> None:
     """One cell of a version 2 table set to anything: the scenario reads, or every problem names a place in the tables."""
     with tempfile.TemporaryDirectory() as tmp:

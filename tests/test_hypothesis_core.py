@@ -40,8 +40,13 @@ LP_SLACK, MIP_GAP = 1e-7, 1e-6
 
 
 def examples(n: int) -> settings:
-    return settings(max_examples=n * SCALE, deadline=None, derandomize=not LONG, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+    return settings(
+        max_examples=n * SCALE,
+        deadline=None,
+        derandomize=not LONG,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    )
 
 
 # -- scenarios ------------------------------------------------------------------------------------
@@ -54,13 +59,18 @@ def documents(draw: st.DrawFn, *, allow_mip: bool = True) -> dict[str, Any]:
     data = random_scenario(draw(st.integers(0, 100_000)), mip=mip, size="small")
     scale = draw(st.sampled_from([0.0, 0.05, 0.3, 1.0, 1.0, 3.0, 10.0]))
     for pool in data["pools"]:
-        pool["budget"] = [round(b * scale, 2) for b in pool["budget"]] if isinstance(pool["budget"], list) else round(pool["budget"] * scale, 2)
+        pool["budget"] = (
+            [round(b * scale, 2) for b in pool["budget"]] if isinstance(pool["budget"], list) else round(pool["budget"] * scale, 2)
+        )
     policy = data.setdefault("policy", {})
     tighten = draw(st.sampled_from(["none", "none", "share", "floor", "no_worse_off"]))
     if tighten == "share":
         policy["community_wealth_fund"] = {**policy.get("community_wealth_fund", {}), "min_share": draw(st.sampled_from([0.5, 0.9, 1.0]))}
     elif tighten == "floor":  # a per-capita floor the budgets may not pay: infeasible scenarios
-        policy["community_wealth_fund"] = {**policy.get("community_wealth_fund", {}), "per_capita_floor": draw(st.sampled_from([1.0, 20.0, 500.0]))}
+        policy["community_wealth_fund"] = {
+            **policy.get("community_wealth_fund", {}),
+            "per_capita_floor": draw(st.sampled_from([1.0, 20.0, 500.0])),
+        }
     elif tighten == "no_worse_off":
         policy["no_agency_worse_off"] = True
     if mip:

@@ -38,8 +38,19 @@ from optimizer.scenario import parse_scenario, scenario_hash
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "optimizer" / "place" / "data"
 GROUPS_2025 = {
-    "children_0_15", "adults_16_59", "older_60_plus", "working_age", "families", "young_people_10_17", "older_65_plus",
-    "adults_16_plus", "households", "income_deprived", "children_income_deprived", "older_income_deprived", "employment_deprived",
+    "children_0_15",
+    "adults_16_59",
+    "older_60_plus",
+    "working_age",
+    "families",
+    "young_people_10_17",
+    "older_65_plus",
+    "adults_16_plus",
+    "households",
+    "income_deprived",
+    "children_income_deprived",
+    "older_income_deprived",
+    "employment_deprived",
 }
 
 
@@ -90,8 +101,14 @@ def test_geography_counts_are_2024() -> None:
 
 @pytest.mark.parametrize(
     ("kind", "query"),
-    [("lad", "Cumberland"), ("lad", "North Yorkshire"), ("icb", "NHS Cheshire and Merseyside Integrated Care Board"), ("pfa", "Cumbria"),
-     ("utla", "Somerset"), ("lad", "Westmorland and Furness")],
+    [
+        ("lad", "Cumberland"),
+        ("lad", "North Yorkshire"),
+        ("icb", "NHS Cheshire and Merseyside Integrated Care Board"),
+        ("pfa", "Cumbria"),
+        ("utla", "Somerset"),
+        ("lad", "Westmorland and Furness"),
+    ],
 )
 def test_every_area_of_a_built_scenario_has_a_decile_a_population_and_its_groups(kind: str, query: str) -> None:
     scenario = build_scenario(kind, query)
@@ -136,8 +153,12 @@ def test_shipped_figures_equal_the_published_ones() -> None:
         assert int(shipped["imd_rank"]) == int(published["imd_rank"])
         assert float(shipped["imd_score"]) == float(published["imd_score"])
         assert int(shipped["pop_total"]) == int(people["census21_total"])
-        for ours, theirs in (("income_deprived", "income_deprived_people"), ("children_income_deprived", "idaci_children_income_deprived"),
-                             ("older_income_deprived", "idaopi_older_income_deprived"), ("employment_deprived", "employment_deprived_people")):
+        for ours, theirs in (
+            ("income_deprived", "income_deprived_people"),
+            ("children_income_deprived", "idaci_children_income_deprived"),
+            ("older_income_deprived", "idaopi_older_income_deprived"),
+            ("employment_deprived", "employment_deprived_people"),
+        ):
             value = shipped[ours]
             assert ("" if value is None or str(value) == "<NA>" else str(int(value))) == published[theirs]
     # the File 7 figures the data README transcribed for E01000001 (City of London 001A)
@@ -190,8 +211,12 @@ runner = CliRunner()
 
 @pytest.mark.parametrize(
     ("args", "areas"),
-    [(["--lad", "Cumberland"], 177), (["--lad", "north yorkshire"], 379),
-     (["--icb", "NHS Cheshire and Merseyside Integrated Care Board"], 1_601), (["--pfa", "Cumbria"], 319)],
+    [
+        (["--lad", "Cumberland"], 177),
+        (["--lad", "north yorkshire"], 379),
+        (["--icb", "NHS Cheshire and Merseyside Integrated Care Board"], 1_601),
+        (["--pfa", "Cumbria"], 319),
+    ],
 )
 def test_cli_builds_2024_places(tmp_path: Path, args: list[str], areas: int) -> None:
     out = tmp_path / "s.json"
@@ -237,8 +262,16 @@ def test_the_result_says_which_deprivation_data_the_rule_used() -> None:
 def test_rebuild_gives_the_shipped_files_byte_for_byte(tmp_path: Path) -> None:
     rebuild.main(_shared_data(), tmp_path)
     written = sorted(p.name for p in tmp_path.iterdir())
-    assert written == sorted(["lsoa11_imd2019.csv.gz", "lsoa21_imd2025.csv.gz", "lsoa11_lsoa21.csv.gz", "lsoa21_boundaries.txt.gz",
-                              "gmca_unit_cost_database_v1_4.csv.gz", "unit_costs_prevention.csv"])
+    assert written == sorted(
+        [
+            "lsoa11_imd2019.csv.gz",
+            "lsoa21_imd2025.csv.gz",
+            "lsoa11_lsoa21.csv.gz",
+            "lsoa21_boundaries.txt.gz",
+            "gmca_unit_cost_database_v1_4.csv.gz",
+            "unit_costs_prevention.csv",
+        ]
+    )
     for name in written:
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), f"{name} differs: run make data/rebuild"
 

@@ -15,8 +15,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "scenarios" / "examples" / "tiny.json"
-SERVICE = ("fastapi", "starlette", "uvicorn", "sqlalchemy", "alembic", "cachetools", "psycopg", "redis", "rq", "prometheus_client",
-           "pydantic_settings", "fastapi_offline")
+SERVICE = (
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "sqlalchemy",
+    "alembic",
+    "cachetools",
+    "psycopg",
+    "redis",
+    "rq",
+    "prometheus_client",
+    "pydantic_settings",
+    "fastapi_offline",
+)
 SOLVERS = ("ortools", "pulp")
 BLOCKED = SERVICE + SOLVERS + ("pyarrow",)
 
@@ -44,7 +56,9 @@ def _run_without(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_the_core_s_dependencies_hold_no_service_and_no_other_solver() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    names = {dep.split("[")[0].split(">")[0].split("<")[0].split("=")[0].strip().lower().replace("_", "-") for dep in project["dependencies"]}
+    names = {
+        dep.split("[")[0].split(">")[0].split("<")[0].split("=")[0].strip().lower().replace("_", "-") for dep in project["dependencies"]
+    }
     assert "highspy" in names and "typer" in names
     for package in ("fastapi", "uvicorn", "sqlalchemy", "redis", "rq", "psycopg", "ortools", "pulp", "pyarrow", "pydantic-settings"):
         assert package not in names, package

@@ -84,8 +84,9 @@ def test_a_budget_that_binds_buys_the_better_band_first(backend: str, formulatio
     The budget of £4,000 buys 40 participants: all 30 of band 1 and 10 of band 2.
     Objective: 30 x 400 + 10 x 200 - 4,000 = 12,000 + 2,000 - 4,000 = £10,000.
     """
-    data = v2(pools=[pool("council", 4000)], outcomes=[outcome("o_good", council=400)],
-              interventions=[banded("good", [(0.3, 1.0), (0.5, 0.5)])])
+    data = v2(
+        pools=[pool("council", 4000)], outcomes=[outcome("o_good", council=400)], interventions=[banded("good", [(0.3, 1.0), (0.5, 0.5)])]
+    )
     result = run(data, backend, formulation, 10000.0)
     assert total(result) == approx(4000.0, backend)
 
@@ -122,8 +123,13 @@ def test_bands_count_in_no_agency_worse_off_and_in_reinvestment(backend: str, fo
     fit, but only 30 exist: all 50 are bought (council: 20 x 150 + 30 x 75 = 5,250 saved for 5,000 spent).
     The police pays nothing and gains. Objective per year: 20 x 300 + 30 x 150 - 5,000 = £5,500; two years £11,000.
     """
-    data = v2(H=2, agencies=[{"id": "police", "name": "police"}], outcomes=[outcome("o_good", council=150, police=150)],
-              interventions=[banded("good", [(0.2, 1.0), (0.5, 0.5)])], policy={"no_agency_worse_off": True})
+    data = v2(
+        H=2,
+        agencies=[{"id": "police", "name": "police"}],
+        outcomes=[outcome("o_good", council=150, police=150)],
+        interventions=[banded("good", [(0.2, 1.0), (0.5, 0.5)])],
+        policy={"no_agency_worse_off": True},
+    )
     result = run(data, backend, formulation, 11000.0)
     assert result["summary"]["savings_by_agency"]["council"] == approx(10500.0, backend)
 
@@ -147,9 +153,11 @@ def test_a_commitment_that_forces_a_loss(backend: str, formulation: str) -> None
 
     A commitment of £1,000 on 'poor' buys 10 participants: -£500. Objective 10,000 - 500 = £9,500.
     """
-    data = v2(outcomes=[outcome("o_good", council=300), outcome("o_poor", council=50)],
-              interventions=[iv("good", [eff("o_good")]), iv("poor", [eff("o_poor")])],
-              policy={"commitments": [{"intervention": "poor", "min_spend": 1000}]})
+    data = v2(
+        outcomes=[outcome("o_good", council=300), outcome("o_poor", council=50)],
+        interventions=[iv("good", [eff("o_good")]), iv("poor", [eff("o_poor")])],
+        policy={"commitments": [{"intervention": "poor", "min_spend": 1000}]},
+    )
     result = run(data, backend, formulation, 9500.0)
     assert total(result, intervention="poor") == approx(1000.0, backend)
 
@@ -160,9 +168,13 @@ def test_a_commitment_in_one_area_and_year(backend: str, formulation: str) -> No
     'good' is bought in full everywhere: 2 areas x 2 years x 50 x £200 = £40,000. The commitment buys
     15 participants of 'poor' in A2 in year 2 (-£750) and nothing elsewhere. Objective £39,250.
     """
-    data = v2(H=2, areas=[area("A1"), area("A2")], outcomes=[outcome("o_good", council=300), outcome("o_poor", council=50)],
-              interventions=[iv("good", [eff("o_good")]), iv("poor", [eff("o_poor")])],
-              policy={"commitments": [{"intervention": "poor", "area": "A2", "year": 2, "min_spend": 1500}]})
+    data = v2(
+        H=2,
+        areas=[area("A1"), area("A2")],
+        outcomes=[outcome("o_good", council=300), outcome("o_poor", council=50)],
+        interventions=[iv("good", [eff("o_good")]), iv("poor", [eff("o_poor")])],
+        policy={"commitments": [{"intervention": "poor", "area": "A2", "year": 2, "min_spend": 1500}]},
+    )
     result = run(data, backend, formulation, 39250.0)
     assert total(result, intervention="poor", area="A2", year=2) == approx(1500.0, backend)
     assert total(result, intervention="poor") == approx(1500.0, backend)
@@ -173,25 +185,32 @@ def test_a_commitment_counts_the_fixed_cost(mip_backend: str) -> None:
 
     Spending on it is 400 + 100 x n >= 1,000, so n = 6 (each -£50); objective -400 - 300 = -£700 (plus 'good' £10,000).
     """
-    data = v2(outcomes=[outcome("o_good", council=300), outcome("o_poor", council=50)],
-              interventions=[iv("good", [eff("o_good")]), iv("poor", [eff("o_poor")], fixed_cost=400)],
-              policy={"commitments": [{"intervention": "poor", "min_spend": 1000}]})
+    data = v2(
+        outcomes=[outcome("o_good", council=300), outcome("o_poor", council=50)],
+        interventions=[iv("good", [eff("o_good")]), iv("poor", [eff("o_poor")], fixed_cost=400)],
+        policy={"commitments": [{"intervention": "poor", "min_spend": 1000}]},
+    )
     result = run(data, mip_backend, "pooled", 9300.0)
     assert total(result, "participants", intervention="poor") == approx(6.0, mip_backend)
 
 
 def test_an_infeasible_commitment_is_diagnosed_in_board_words() -> None:
     """A commitment in an area no pool that may fund the intervention covers: infeasible, and the sentence says why."""
-    data = v2(areas=[area("A1"), area("E01005062")], H=2,
-              pools=[pool("council", 100000, areas=["A1"])],
-              interventions=[iv("youth", [eff("o_good")], name="youth diversion")],
-              policy={"commitments": [{"intervention": "youth", "area": "E01005062", "year": 2, "min_spend": 30000}]})
+    data = v2(
+        areas=[area("A1"), area("E01005062")],
+        H=2,
+        pools=[pool("council", 100000, areas=["A1"])],
+        interventions=[iv("youth", [eff("o_good")], name="youth diversion")],
+        policy={"commitments": [{"intervention": "youth", "area": "E01005062", "year": 2, "min_spend": 30000}]},
+    )
     data["interventions"][0]["name"] = "youth diversion"
     result = solve(parse_scenario(data)).to_dict()
     assert result["status"] == "infeasible"
     message = result["diagnosis"]["message"]
-    assert ("the commitment to spend £30,000.00 on youth diversion in E01005062 in year 2 (policy.commitments[0]) cannot be met: "
-            "the footprint of every pool that may fund it excludes that area") in message, message
+    assert (
+        "the commitment to spend £30,000.00 on youth diversion in E01005062 in year 2 (policy.commitments[0]) cannot be met: "
+        "the footprint of every pool that may fund it excludes that area"
+    ) in message, message
     change = result["diagnosis"]["changes"][0]
     assert change["rule"] == "commitment" and change["change"] == pytest.approx(30000.0)
 
@@ -217,9 +236,14 @@ def priorities_case(strength: float = 0.5, place: dict[str, float] | None = None
         a1["priorities"] = own
     outs = [outcome("o_health", council=300), outcome("o_safety", police=300)]
     outs[0]["themes"], outs[1]["themes"] = ["health"], ["equality_and_safety"]
-    return v2(areas=[a1, area("A2")], pools=[pool("council", 7500)], agencies=[{"id": "police", "name": "police"}], outcomes=outs,
-              interventions=[iv("h", [eff("o_health")]), iv("s", [eff("o_safety")])],
-              policy={"resident_priorities": {"strength": strength, "weights": place or {"health": 1, "equality_and_safety": 2}}})
+    return v2(
+        areas=[a1, area("A2")],
+        pools=[pool("council", 7500)],
+        agencies=[{"id": "police", "name": "police"}],
+        outcomes=outs,
+        interventions=[iv("h", [eff("o_health")]), iv("s", [eff("o_safety")])],
+        policy={"resident_priorities": {"strength": strength, "weights": place or {"health": 1, "equality_and_safety": 2}}},
+    )
 
 
 def test_priorities_one_area_with_its_own_and_one_with_the_places(backend: str, formulation: str) -> None:
@@ -250,7 +274,9 @@ def test_areas_with_other_priorities_do_not_merge() -> None:
     assert none.solver["area_classes"] == 1
 
 
-@pytest.mark.parametrize("strength, place", [(0.0, {"health": 1, "equality_and_safety": 2}), (0.8, {"health": 2, "equality_and_safety": 2})])
+@pytest.mark.parametrize(
+    "strength, place", [(0.0, {"health": 1, "equality_and_safety": 2}), (0.8, {"health": 2, "equality_and_safety": 2})]
+)
 def test_strength_0_or_equal_points_reproduce_version_1(strength: float, place: dict[str, float]) -> None:
     """With strength 0, or equal points for every theme, rho = 1 everywhere: version 1's optimum, exactly.
 
@@ -258,8 +284,12 @@ def test_strength_0_or_equal_points_reproduce_version_1(strength: float, place: 
     """
     data = priorities_case(strength=strength, place=place)
     data["pools"][0]["budget"] = 20000
-    base = {**data, "schema_version": 1, "outcomes": [{k: v for k, v in o.items() if k != "themes"} for o in data["outcomes"]],
-            "policy": {}}
+    base = {
+        **data,
+        "schema_version": 1,
+        "outcomes": [{k: v for k, v in o.items() if k != "themes"} for o in data["outcomes"]],
+        "policy": {},
+    }
     a, b = solve(parse_scenario(data)).to_dict(), solve(parse_scenario(base)).to_dict()
     assert a["objective"] == pytest.approx(b["objective"], rel=1e-12) == 40000.0
     assert a["allocations"] == b["allocations"]
@@ -318,26 +348,39 @@ def test_a_last_band_that_disagrees_with_max_coverage_is_refused() -> None:
     data = v2(interventions=[iv("good", [eff("o_good")], cov=0.5)])
     data["interventions"][0]["response"] = [{"up_to": 0.2, "effect": 1}, {"up_to": 0.4, "effect": 0.5}]
     found = problems(data)
-    assert "must be equal" in found["/interventions/0/response/1/up_to"] and "max_coverage is 0.5" in found["/interventions/0/response/1/up_to"]
+    assert (
+        "must be equal" in found["/interventions/0/response/1/up_to"]
+        and "max_coverage is 0.5" in found["/interventions/0/response/1/up_to"]
+    )
 
 
-@pytest.mark.parametrize("commitment, loc, words", [
-    ({"intervention": "nope", "min_spend": 10}, "/policy/commitments/0/intervention", "unknown intervention id 'nope'"),
-    ({"intervention": "good", "area": "Z9", "min_spend": 10}, "/policy/commitments/0/area", "unknown area id 'Z9'"),
-    ({"intervention": "good", "year": 3, "min_spend": 10}, "/policy/commitments/0/year", "beyond horizon_years (1)"),
-    ({"intervention": "good", "min_spend": -5}, "/policy/commitments/0/min_spend", "greater than or equal to 0"),
-])
+@pytest.mark.parametrize(
+    "commitment, loc, words",
+    [
+        ({"intervention": "nope", "min_spend": 10}, "/policy/commitments/0/intervention", "unknown intervention id 'nope'"),
+        ({"intervention": "good", "area": "Z9", "min_spend": 10}, "/policy/commitments/0/area", "unknown area id 'Z9'"),
+        ({"intervention": "good", "year": 3, "min_spend": 10}, "/policy/commitments/0/year", "beyond horizon_years (1)"),
+        ({"intervention": "good", "min_spend": -5}, "/policy/commitments/0/min_spend", "greater than or equal to 0"),
+    ],
+)
 def test_bad_commitments_are_refused_where_they_are(commitment: dict[str, Any], loc: str, words: str) -> None:
     found = problems(v2(policy={"commitments": [commitment]}))
     assert words in found[loc], found
 
 
-@pytest.mark.parametrize("priorities, loc, words", [
-    ({"strength": 0.5, "weights": {"helth": 1}}, "/policy/resident_priorities/weights/helth", "named by no outcome"),
-    ({"strength": 0.5, "weights": {"health": -1}}, "/policy/resident_priorities/weights/health", "greater than or equal to 0"),
-    ({"strength": 0.5, "weights": {"health": 0, "equality_and_safety": 0}}, "/policy/resident_priorities/weights", "no theme any points"),
-    ({"strength": 1.5, "weights": {"health": 1}}, "/policy/resident_priorities/strength", "less than or equal to 1"),
-])
+@pytest.mark.parametrize(
+    "priorities, loc, words",
+    [
+        ({"strength": 0.5, "weights": {"helth": 1}}, "/policy/resident_priorities/weights/helth", "named by no outcome"),
+        ({"strength": 0.5, "weights": {"health": -1}}, "/policy/resident_priorities/weights/health", "greater than or equal to 0"),
+        (
+            {"strength": 0.5, "weights": {"health": 0, "equality_and_safety": 0}},
+            "/policy/resident_priorities/weights",
+            "no theme any points",
+        ),
+        ({"strength": 1.5, "weights": {"health": 1}}, "/policy/resident_priorities/strength", "less than or equal to 1"),
+    ],
+)
 def test_bad_priorities_are_refused_where_they_are(priorities: dict[str, Any], loc: str, words: str) -> None:
     data = priorities_case()
     data["policy"]["resident_priorities"] = priorities
@@ -356,10 +399,14 @@ def test_a_binding_commitment_is_priced_and_the_price_is_the_finite_difference()
     Finite difference: min_spend 1,000 gives 10,000 - 500 = £9,500; 1,100 gives 10,000 - 550 = £9,450:
     -£50 for £100 more, -£0.50 per £1, the price the binding rule states.
     """
+
     def case(amount: float) -> dict[str, Any]:
-        return v2(outcomes=[outcome("o_good", council=300), outcome("o_poor", council=50)],
-                  interventions=[iv("good", [eff("o_good")]), iv("poor", [eff("o_poor")])],
-                  policy={"commitments": [{"intervention": "poor", "min_spend": amount}]})
+        return v2(
+            outcomes=[outcome("o_good", council=300), outcome("o_poor", council=50)],
+            interventions=[iv("good", [eff("o_good")]), iv("poor", [eff("o_poor")])],
+            policy={"commitments": [{"intervention": "poor", "min_spend": amount}]},
+        )
+
     base, more = solve(parse_scenario(case(1000))), solve(parse_scenario(case(1100)))
     assert (more.objective - base.objective) / 100 == pytest.approx(-0.5, rel=1e-9)
     rule = next(b for b in base.binding_rules if b["rule"] == "commitment")

@@ -76,7 +76,12 @@ def test_every_amount_is_whole_pence_and_every_ratio_six_figures(worked: tuple[S
     for key in ("savings_by_agency", "spending_by_agency", "net_position_by_agency", "spending_by_decile"):
         amounts += list(summary[key].values())
     amounts += [r["spend"] for r in summary["spending_by_pool_year"]]
-    amounts += [v for row in summary["by_intervention"].values() for k, v in row.items() if k not in ("benefit_cost_ratio", "source", "outcome_sources")]
+    amounts += [
+        v
+        for row in summary["by_intervention"].values()
+        for k, v in row.items()
+        if k not in ("benefit_cost_ratio", "source", "outcome_sources")
+    ]
     amounts += list((summary.get("value_by_theme") or {}).values()) + [v for v in [summary.get("value_without_theme")] if v is not None]
     assert all(_whole_pence(v) for v in amounts), [v for v in amounts if not _whole_pence(v)][:5]
     ratios = [summary["benefit_cost_ratio"], summary["deprived_share"], *(p["value"] for p in out["shadow_prices"]["budgets"])]

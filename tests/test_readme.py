@@ -186,7 +186,7 @@ def test_benchmark_table_rows_are_the_generated_scales() -> None:
     """The LP and MIP tables' row labels are scales that benchmarks/generate.py makes (and the run reports)."""
     from benchmarks import generate
 
-    section = README[README.index("## Benchmarks"):]
+    section = README[README.index("## Benchmarks") :]
     rows = []
     for table_head in ("| scale (LP, highs) |", "| MIP (fixed costs, minimum participants) |"):
         start = section.index(table_head)
@@ -225,7 +225,7 @@ def test_tight_scenario_prose_is_re_derived() -> None:
     from optimizer import parse_scenario, solve
 
     start = README.index("### When money binds")
-    prose = README[start:README.index("\n## ", start)]
+    prose = README[start : README.index("\n## ", start)]
     data = json.loads((ROOT / "scenarios" / "tight" / "manchester_tight.json").read_text(encoding="utf-8"))
     result = solve(parse_scenario(data))
     assert result.status == "optimal", result.message
@@ -254,8 +254,11 @@ def test_tight_scenario_prose_is_re_derived() -> None:
     gives = re.search(r"`shadow_prices\.rules` gives (-?[\d,]+) per percentage point", prose)
     assert gives and f"{prices[0]['value']:,.0f}" == gives.group(1), prose
 
-    promise = re.search(r"£([\d.]+) of net\s+value for each pound of it at the margin, and £([\d,]+) in all against the\s+best plan "
-                        r"without the commitment", prose)
+    promise = re.search(
+        r"£([\d.]+) of net\s+value for each pound of it at the margin, and £([\d,]+) in all against the\s+best plan "
+        r"without the commitment",
+        prose,
+    )
     assert promise, "the README no longer says what the commitment costs"
     price = next(r["value"] for r in doc["shadow_prices"]["rules"] if r["rule"] == "commitment")
     assert f"{-price:.2f}" == promise.group(1)
@@ -265,9 +268,15 @@ def test_tight_scenario_prose_is_re_derived() -> None:
 
     # every other pound figure of the prose is one the printed output shows (that block is checked above)
     block = prose[prose.index("```\n") : prose.rindex("```")]
-    after = prose[prose.rindex("```"):]
-    checked = {f"£{spends.group(1)}m", f"£{spends.group(2)}m", f"£{cost.group(1)}", f"£{point.group(1)}", f"£{promise.group(1)}",
-               f"£{promise.group(2)}"}
+    after = prose[prose.rindex("```") :]
+    checked = {
+        f"£{spends.group(1)}m",
+        f"£{spends.group(2)}m",
+        f"£{cost.group(1)}",
+        f"£{point.group(1)}",
+        f"£{promise.group(1)}",
+        f"£{promise.group(2)}",
+    }
     # the reach of each service the prose quotes is the printed output's
     for name, share in re.findall(r"(early help|youth diversion|falls prevention)\s+(?:reaches\s+)?(\d+) %", after):
         assert f"{name.capitalize()}" in block and f"buys {share}% of its full reach" in block, (name, share)

@@ -30,17 +30,39 @@ from optimizer.scenario import parse_scenario
 
 #: also tests/data/residents_place.json (the command-line cases of tests/test_cli_every_command.py)
 PLACE: dict[str, Any] = {
-    "schema_version": 2, "name": "Two services, one area", "horizon_years": 1, "appraisal_years": 1, "discount_rate": 0.035,
+    "schema_version": 2,
+    "name": "Two services, one area",
+    "horizon_years": 1,
+    "appraisal_years": 1,
+    "discount_rate": 0.035,
     "pools": [{"id": "council", "name": "Council", "budget": [100]}],
-    "outcomes": [{"id": "ox", "name": "X's outcome", "unit_costs": {"council": 30}, "themes": ["health"]},
-                 {"id": "oy", "name": "Y's outcome", "unit_costs": {"council": 20}, "themes": ["housing"]}],
+    "outcomes": [
+        {"id": "ox", "name": "X's outcome", "unit_costs": {"council": 30}, "themes": ["health"]},
+        {"id": "oy", "name": "Y's outcome", "unit_costs": {"council": 20}, "themes": ["housing"]},
+    ],
     "areas": [{"id": "E01000001", "name": "The estate", "imd_decile": 1, "imd_rank": 100, "population": 100, "groups": {"people": 10}}],
     "interventions": [
-        {"id": "x", "name": "X", "target_group": "people", "unit_cost": 10, "max_coverage": 1.0, "effects": [{"outcome": "ox", "per_participant": 1}]},
-        {"id": "y", "name": "Y", "target_group": "people", "unit_cost": 10, "max_coverage": 1.0, "effects": [{"outcome": "oy", "per_participant": 1}]},
+        {
+            "id": "x",
+            "name": "X",
+            "target_group": "people",
+            "unit_cost": 10,
+            "max_coverage": 1.0,
+            "effects": [{"outcome": "ox", "per_participant": 1}],
+        },
+        {
+            "id": "y",
+            "name": "Y",
+            "target_group": "people",
+            "unit_cost": 10,
+            "max_coverage": 1.0,
+            "effects": [{"outcome": "oy", "per_participant": 1}],
+        },
     ],
-    "policy": {"resident_priorities": {"strength": 0.5, "weights": {"health": 1, "housing": 3}},
-               "commitments": [{"intervention": "x", "min_spend": 30}]},
+    "policy": {
+        "resident_priorities": {"strength": 0.5, "weights": {"health": 1, "housing": 3}},
+        "commitments": [{"intervention": "x", "min_spend": 30}],
+    },
 }
 
 
@@ -60,7 +82,13 @@ def test_three_ways_and_the_frontier_by_hand() -> None:
     assert first["by_theme"]["health"] == pytest.approx(-300) and first["by_theme"]["housing"] == pytest.approx(200)
     assert second["evidence_value"] == pytest.approx(30)
     assert second["by_theme"]["health"] == pytest.approx(90) and second["by_theme"]["housing"] == pytest.approx(-60)
-    assert [(p["strength"], round(p["evidence_value"], 6)) for p in r["frontier"]] == [(0.0, 200), (0.25, 200), (0.5, 100), (0.75, 100), (1.0, 100)]
+    assert [(p["strength"], round(p["evidence_value"], 6)) for p in r["frontier"]] == [
+        (0.0, 200),
+        (0.25, 200),
+        (0.5, 100),
+        (0.75, 100),
+        (1.0, 100),
+    ]
     # as the residents weigh it, at mu = 1: Y's 10 participants at 20 x 1.5 = 30, less the £100
     assert r["frontier"][-1]["objective"] == pytest.approx(10 * 30 - 100)
     assert "costs £100 of net value" in r["messages"][1] and "adds £30.00 of net value" in r["messages"][2]

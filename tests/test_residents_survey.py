@@ -93,17 +93,20 @@ def _problems(text: str, scenario: dict[str, Any] | None = None, min_respondents
     return [str(p) for p in caught.value.problems]
 
 
-@pytest.mark.parametrize(("text", "where", "words"), [
-    ("respondent,area,theme\nr,E01000001,family\n", "responses.csv column points", "column 'points' is missing"),
-    (SURVEY + "c1,E01000002,family,-4\n", "responses.csv row 7 column points", "is negative"),
-    (SURVEY + "c1,E01000002,family,lots\n", "responses.csv row 7 column points", "is not a number"),
-    (SURVEY + "c1,E01000002,family,\n", "responses.csv row 7 column points", "is empty"),
-    (SURVEY + "c1,E01000002,family,0\nc1,E01000002,safety,0\n", "responses.csv row 7 column points", "points are all 0"),
-    (SURVEY + "a1,E01000001,family,2\n", "responses.csv row 7 column theme", "already given points"),
-    (SURVEY + "a1,E01000002,health,2\n", "responses.csv row 2 column area", "a different area"),
-    (SURVEY + "c1,E09999999,family,4\n", "responses.csv row 7 column area", "does not list"),
-    (SURVEY + "c1,E01000002,famly,4\n", "responses.csv row 7 column theme", "'famly' is named by no outcome"),
-])
+@pytest.mark.parametrize(
+    ("text", "where", "words"),
+    [
+        ("respondent,area,theme\nr,E01000001,family\n", "responses.csv column points", "column 'points' is missing"),
+        (SURVEY + "c1,E01000002,family,-4\n", "responses.csv row 7 column points", "is negative"),
+        (SURVEY + "c1,E01000002,family,lots\n", "responses.csv row 7 column points", "is not a number"),
+        (SURVEY + "c1,E01000002,family,\n", "responses.csv row 7 column points", "is empty"),
+        (SURVEY + "c1,E01000002,family,0\nc1,E01000002,safety,0\n", "responses.csv row 7 column points", "points are all 0"),
+        (SURVEY + "a1,E01000001,family,2\n", "responses.csv row 7 column theme", "already given points"),
+        (SURVEY + "a1,E01000002,health,2\n", "responses.csv row 2 column area", "a different area"),
+        (SURVEY + "c1,E09999999,family,4\n", "responses.csv row 7 column area", "does not list"),
+        (SURVEY + "c1,E01000002,famly,4\n", "responses.csv row 7 column theme", "'famly' is named by no outcome"),
+    ],
+)
 def test_bad_input_is_refused_at_its_row_and_column(text: str, where: str, words: str) -> None:
     problems = _problems(text, themed())
     assert any(p.startswith(where + ":") and words in p for p in problems), problems
@@ -127,7 +130,10 @@ def test_too_few_respondents_in_all_is_refused() -> None:
 def test_without_a_scenario_any_area_and_theme_are_taken() -> None:
     agg = aggregate(read_csv(SURVEY.replace("E01000002", "elsewhere")), min_respondents=1)
     assert set(agg.area_weights) == {"E01000001", "elsewhere"} and agg.area_weights["elsewhere"] == {
-        "family": 100.0, "health": 0.0, "safety": 0.0}
+        "family": 100.0,
+        "health": 0.0,
+        "safety": 0.0,
+    }
 
 
 def test_a_synthetic_survey_is_seeded_and_its_distinct_areas_stand_out() -> None:
@@ -152,8 +158,22 @@ def test_the_command_line(tmp_path: Path) -> None:
     scenario.write_text(json.dumps(themed()))
     responses.write_text(SURVEY)
     runner = CliRunner()
-    done = runner.invoke(app, ["residents", "aggregate", str(responses), "--min-respondents", "2", "--scenario", str(scenario),
-                               "--output", str(out), "--strength", "0.5"])
+    done = runner.invoke(
+        app,
+        [
+            "residents",
+            "aggregate",
+            str(responses),
+            "--min-respondents",
+            "2",
+            "--scenario",
+            str(scenario),
+            "--output",
+            str(out),
+            "--strength",
+            "0.5",
+        ],
+    )
     assert done.exit_code == 0, done.output
     assert "E01000001" in done.output and "0.208" in done.output and "uses the place's" in done.output
     written = json.loads(out.read_text())
@@ -163,7 +183,20 @@ def test_the_command_line(tmp_path: Path) -> None:
     responses.write_text(SURVEY + "c1,E01000002,family,-4\n")
     bad = runner.invoke(app, ["residents", "aggregate", str(responses), "--scenario", str(scenario), "--output", str(out)])
     assert bad.exit_code == 2 and "r.csv row 7 column points" in bad.output and "Traceback" not in bad.output
-    synthetic = runner.invoke(app, ["residents", "synthetic", "--scenario", str(ROOT / "scenarios" / "camden.json"), "-n", "50",
-                                    "--seed", "3", "--output", str(tmp_path / "syn.csv")])
+    synthetic = runner.invoke(
+        app,
+        [
+            "residents",
+            "synthetic",
+            "--scenario",
+            str(ROOT / "scenarios" / "camden.json"),
+            "-n",
+            "50",
+            "--seed",
+            "3",
+            "--output",
+            str(tmp_path / "syn.csv"),
+        ],
+    )
     assert synthetic.exit_code == 0, synthetic.output
     assert pd.read_csv(tmp_path / "syn.csv")["respondent"].nunique() == 50

@@ -52,8 +52,9 @@ TINY: dict[str, Any] = json.loads((ROOT / "scenarios" / "examples" / "tiny.json"
 EARLY_HELP = {"intervention": "early_help", "area": "E01000001", "year": 1, "min_spend": 30000.0}
 
 
-@pytest.mark.parametrize(("rule", "won", "youth_area"), [("mes", ["p1", "p3", "p4"], "E01000001"),
-                                                         ("greedy", ["p1", "p2", "p4"], "E01000002")])
+@pytest.mark.parametrize(
+    ("rule", "won", "youth_area"), [("mes", ["p1", "p3", "p4"], "E01000001"), ("greedy", ["p1", "p2", "p4"], "E01000002")]
+)
 def test_the_hand_worked_winners_and_their_commitments(rule: str, won: list[str], youth_area: str) -> None:
     instance, profile = read_election(ELECTION)
     result = vote_outcome(instance, profile, parse_scenario(TINY), rule)  # type: ignore[arg-type]
@@ -84,8 +85,14 @@ def test_projects_in_one_place_add_up(tmp_path: Path) -> None:
     """p3 moved to E01000002 beside p2 and the budget raised to £75,000: greedy takes p1, p2, p3 (6, 5, 4 approvals;
     30,000 + 20,000 + 20,000 = 70,000) and p4 (5,000), so youth_diversion in E01000002 needs at least £40,000: one
     commitment, not two of £20,000 (each of which p2's or p3's spending alone would meet)."""
-    text = ELECTION.read_text().replace("budget;55000", "budget;75000").replace(
-        "p3;20000;4;Detached youth work on the estate;youth_diversion;E01000001;", "p3;20000;4;Detached youth work;youth_diversion;E01000002;")
+    text = (
+        ELECTION.read_text()
+        .replace("budget;55000", "budget;75000")
+        .replace(
+            "p3;20000;4;Detached youth work on the estate;youth_diversion;E01000001;",
+            "p3;20000;4;Detached youth work;youth_diversion;E01000002;",
+        )
+    )
     path = tmp_path / "e.pb"
     path.write_text(text)
     instance, profile = read_election(path)
@@ -94,20 +101,30 @@ def test_projects_in_one_place_add_up(tmp_path: Path) -> None:
     assert result.commitments == [EARLY_HELP, {"intervention": "youth_diversion", "area": "E01000002", "min_spend": 40000.0}]
 
 
-@pytest.mark.parametrize(("old", "new", "where", "words"), [
-    ("youth_diversion;E01000002;", "youth_divers;E01000002;", "project p2 column intervention", "unknown intervention id 'youth_divers'"),
-    ("youth_diversion;E01000002;", "youth_diversion;E09;", "project p2 column area", "unknown area id 'E09'"),
-    ("youth_diversion;E01000002;", "youth_diversion;E01000002;3", "project p2 column year", "1 to 2"),
-    ("currency;GBP", "currency;PLN", "META currency", "convert the costs"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "where", "words"),
+    [
+        (
+            "youth_diversion;E01000002;",
+            "youth_divers;E01000002;",
+            "project p2 column intervention",
+            "unknown intervention id 'youth_divers'",
+        ),
+        ("youth_diversion;E01000002;", "youth_diversion;E09;", "project p2 column area", "unknown area id 'E09'"),
+        ("youth_diversion;E01000002;", "youth_diversion;E01000002;3", "project p2 column year", "1 to 2"),
+        ("currency;GBP", "currency;PLN", "META currency", "convert the costs"),
+    ],
+)
 def test_bad_project_metadata_is_refused(tmp_path: Path, old: str, new: str, where: str, words: str) -> None:
     path = tmp_path / "e.pb"
     path.write_text(ELECTION.read_text().replace(old, new))
     instance, profile = read_election(path)
     with pytest.raises(ResidentsInputError) as caught:
         vote_outcome(instance, profile, parse_scenario(TINY), "mes", where="e.pb")
-    assert any(str(p).startswith(f"e.pb {where}" if where.startswith("META") else f"e.pb PROJECTS {where}") and words in str(p)
-               for p in caught.value.problems), caught.value.problems
+    assert any(
+        str(p).startswith(f"e.pb {where}" if where.startswith("META") else f"e.pb PROJECTS {where}") and words in str(p)
+        for p in caught.value.problems
+    ), caught.value.problems
 
 
 def test_the_command_line(tmp_path: Path) -> None:

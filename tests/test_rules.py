@@ -42,7 +42,9 @@ def area(id: str, decile: int = 5, *, pop: float = 1000, rank: int | None = None
     return out
 
 
-def iv(id: str, effects: list[dict[str, Any]], *, group: str = "families", cost: float = 100, cov: float = 0.5, **kw: Any) -> dict[str, Any]:
+def iv(
+    id: str, effects: list[dict[str, Any]], *, group: str = "families", cost: float = 100, cov: float = 0.5, **kw: Any
+) -> dict[str, Any]:
     return {"id": id, "name": id, "target_group": group, "unit_cost": cost, "max_coverage": cov, "effects": effects, **kw}
 
 
@@ -58,7 +60,9 @@ def pool(id: str, budget: Any, **kw: Any) -> dict[str, Any]:
     return {"id": id, "name": id, "budget": budget, **kw}
 
 
-def scenario(*, areas=None, pools=None, interventions=None, outcomes=None, H=1, A=None, r=0.0, policy=None, agencies=None) -> dict[str, Any]:
+def scenario(
+    *, areas=None, pools=None, interventions=None, outcomes=None, H=1, A=None, r=0.0, policy=None, agencies=None
+) -> dict[str, Any]:
     return {
         "schema_version": 1,
         "name": "golden",
@@ -360,8 +364,11 @@ def test_social_value(backend, formulation, lam, weights, expected):
     The objective counts W x (80 + lambda x 100) - 100 a participant, U = 50. The summary's
     social value is unweighted: 50 x 100 = 5,000 when funded.
     """
-    data = scenario(outcomes=[outcome("o", social=100, council=80)], interventions=[iv("iv", [eff("o")])],
-                    policy={"social_value_weight": lam, "equity_weights": weights})
+    data = scenario(
+        outcomes=[outcome("o", social=100, council=80)],
+        interventions=[iv("iv", [eff("o")])],
+        policy={"social_value_weight": lam, "equity_weights": weights},
+    )
     result = run(data, backend, formulation, expected)
     if expected > 0:
         assert total(result, "participants") == approx(50, backend)

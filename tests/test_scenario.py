@@ -59,7 +59,13 @@ def test_references_and_structure_are_reported_together(tiny_data) -> None:
     data["horizon_years"] = 3
     data["areas"][0]["population"] = -1
     found = problems(data)
-    assert {"/areas/1/id", "/pools/1/interventions/0", "/interventions/1/effects/0/outcome", "/pools/0/budget", "/areas/0/population"} <= set(found)
+    assert {
+        "/areas/1/id",
+        "/pools/1/interventions/0",
+        "/interventions/1/effects/0/outcome",
+        "/pools/0/budget",
+        "/areas/0/population",
+    } <= set(found)
 
 
 def test_local_basis_needs_ranks(tiny_data) -> None:

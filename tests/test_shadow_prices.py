@@ -133,7 +133,9 @@ def test_mip_shadow_prices_are_those_of_the_fixed_launch_lp() -> None:
     prog = build(s, k)
     launched = {(x["area"], x["intervention"]) for x in r.launches}
     ints = np.nonzero(prog.integer)[0]
-    y = np.array([1.0 if (k.area_ids[prog.pair_area[p]], k.intervention_ids[prog.pair_iv[p]]) in launched else 0.0 for p in prog.launch_pair])
+    y = np.array(
+        [1.0 if (k.area_ids[prog.pair_area[p]], k.intervention_ids[prog.pair_iv[p]]) in launched else 0.0 for p in prog.launch_pair]
+    )
     prog.col_lower[ints] = y
     prog.col_upper[ints] = y
     prog.integer[:] = False

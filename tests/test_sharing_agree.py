@@ -33,17 +33,22 @@ from optimizer.testing import random_scenario
 
 BACKENDS = available_solvers()
 ROOT = Path(__file__).resolve().parents[1]
-WORKED = sorted(p.relative_to(ROOT).as_posix() for p in [*ROOT.glob("scenarios/*.json"), *ROOT.glob("scenarios/tight/*.json"),
-                                                           *ROOT.glob("scenarios/**/*.json")]
-                if p.stat().st_size < 5_000_000 and "england" not in p.name)
+WORKED = sorted(
+    p.relative_to(ROOT).as_posix()
+    for p in [*ROOT.glob("scenarios/*.json"), *ROOT.glob("scenarios/tight/*.json"), *ROOT.glob("scenarios/**/*.json")]
+    if p.stat().st_size < 5_000_000 and "england" not in p.name
+)
 WORKED = sorted(set(WORKED))
 
 
 def tied(seed: int, mip: bool) -> dict[str, Any]:
     """A random scenario in which pools are interchangeable: generous budgets, overlapping footprints, no ring-fences."""
     data = random_scenario(seed, mip=mip)
-    reach = sum(iv["unit_cost"] * iv["max_coverage"] * a["groups"].get(iv["target_group"], 0.0) + iv.get("fixed_cost", 0.0)
-                for iv in data["interventions"] for a in data["areas"])
+    reach = sum(
+        iv["unit_cost"] * iv["max_coverage"] * a["groups"].get(iv["target_group"], 0.0) + iv.get("fixed_cost", 0.0)
+        for iv in data["interventions"]
+        for a in data["areas"]
+    )
     for k, pool in enumerate(data["pools"]):
         pool.pop("interventions", None)
         if k == 0:

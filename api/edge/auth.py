@@ -88,8 +88,14 @@ class KeyCache:
     the store before a revocation is not put in after it.
     """
 
-    def __init__(self, ttl_seconds: float, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic, *,
-                 fallback_seconds: float | None = None):
+    def __init__(
+        self,
+        ttl_seconds: float,
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        fallback_seconds: float | None = None,
+    ):
         self.ttl_seconds = ttl_seconds
         self.fallback_seconds = ttl_seconds if fallback_seconds is None else min(fallback_seconds, ttl_seconds)
         self.clock = clock

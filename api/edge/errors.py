@@ -78,8 +78,10 @@ def allowed_methods(request: Request, given: str | None) -> str | None:
     """Every method the document gives this path (Starlette's 405 lists only the first route's); HEAD wherever GET."""
     patterns = getattr(request.app.state, "method_patterns", None)
     if patterns is None:
-        patterns = [(re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(path)) + "$"), {m.upper() for m in methods})
-                    for path, methods in request.app.openapi()["paths"].items()]
+        patterns = [
+            (re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(path)) + "$"), {m.upper() for m in methods})
+            for path, methods in request.app.openapi()["paths"].items()
+        ]
         request.app.state.method_patterns = patterns
     methods: set[str] = set()
     for pattern, found in patterns:
@@ -128,13 +130,22 @@ def install(app: FastAPI) -> None:
         return JSONResponse({"detail": [{"loc": "", "msg": unparsable_body(exc), "in": "body"}]}, status_code=422)
 
     for kind in DATABASE_DOWN:
+
         @app.exception_handler(kind)
         async def _database_down(request: Request, exc: Exception) -> JSONResponse:
             rid = request_id(request)
-            log.warning("database unavailable (request %s) on %s %s: %s", rid, request.method, request.url.path,
-                        str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-            body = {"detail": "the database is unavailable: retry after the Retry-After seconds, with the same "
-                              "Idempotency-Key if you sent one (an operator should check the database)", "request_id": rid}
+            log.warning(
+                "database unavailable (request %s) on %s %s: %s",
+                rid,
+                request.method,
+                request.url.path,
+                str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+            )
+            body = {
+                "detail": "the database is unavailable: retry after the Retry-After seconds, with the same "
+                "Idempotency-Key if you sent one (an operator should check the database)",
+                "request_id": rid,
+            }
             return JSONResponse(body, status_code=503, headers={"Retry-After": str(DATABASE_RETRY_SECONDS), "X-Request-ID": rid})
 
     @app.exception_handler(SolverFailure)

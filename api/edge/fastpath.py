@@ -130,10 +130,19 @@ class CacheHitFastPath:
             self.ctx.metrics.count_cache("hit")
         if self.route is not None:
             scope["route"] = self.route
-        await send({"type": "http.response.start", "status": 200, "headers": [
-            (b"x-cache", b"hit"), (b"x-scenario-hash", scenario_hash.encode()),
-            (b"content-location", f"/v1/results/{scenario_hash}?solver_key={solver}".encode()),
-            (b"content-length", str(len(raw)).encode()), (b"content-type", b"application/json")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"x-cache", b"hit"),
+                    (b"x-scenario-hash", scenario_hash.encode()),
+                    (b"content-location", f"/v1/results/{scenario_hash}?solver_key={solver}".encode()),
+                    (b"content-length", str(len(raw)).encode()),
+                    (b"content-type", b"application/json"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": raw})
         self.answered += 1
         return True

@@ -38,8 +38,12 @@ def _problem(msg: str) -> list[dict[str, str]]:
 
 def fingerprint(request: Request, body: Any) -> str:
     """What makes two requests the same: method, path, query and the body's JSON."""
-    text = json.dumps([request.method, request.url.path, sorted(request.query_params.multi_items()), body],
-                      sort_keys=True, separators=(",", ":"), default=str)
+    text = json.dumps(
+        [request.method, request.url.path, sorted(request.query_params.multi_items()), body],
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -59,9 +63,19 @@ def _reserve(ctx: Context, tenant_id: str, key: str, print_: str) -> Idempotency
             return None
         stale = utcnow() - timedelta(seconds=ctx.settings.sync_time_limit * 2 + 120)
         if record.status_code is None and record.created_at < stale:  # its first request died mid-way: take over
-            taken = cast(CursorResult[Any], session.execute(update(IdempotencyRecord).where(
-                IdempotencyRecord.tenant_id == tenant_id, IdempotencyRecord.key == key, IdempotencyRecord.status_code.is_(None),
-                IdempotencyRecord.created_at == record.created_at).values(created_at=utcnow(), fingerprint=print_))).rowcount
+            taken = cast(
+                CursorResult[Any],
+                session.execute(
+                    update(IdempotencyRecord)
+                    .where(
+                        IdempotencyRecord.tenant_id == tenant_id,
+                        IdempotencyRecord.key == key,
+                        IdempotencyRecord.status_code.is_(None),
+                        IdempotencyRecord.created_at == record.created_at,
+                    )
+                    .values(created_at=utcnow(), fingerprint=print_)
+                ),
+            ).rowcount
             session.commit()
             if taken:
                 return None
@@ -87,8 +101,9 @@ def idempotent(ctx: Context, request: Request, tenant_id: str, body: Any, produc
         if record.fingerprint != print_:
             raise HTTPException(422, _problem("was already used for a different request: use a new key for a new request"))
         if record.status_code is None:
-            raise HTTPException(409, "a request with this Idempotency-Key is still being processed: retry in a moment",
-                                headers={"Retry-After": "1"})
+            raise HTTPException(
+                409, "a request with this Idempotency-Key is still being processed: retry in a moment", headers={"Retry-After": "1"}
+            )
         headers = json.loads(record.headers_json or "{}")
         if "x-cache" in headers:
             headers["x-cache"] = "hit"  # the replay ran no solve
@@ -104,7 +119,10 @@ def idempotent(ctx: Context, request: Request, tenant_id: str, body: Any, produc
         return response
     kept = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
     with ctx.db.session() as session:
-        session.execute(update(IdempotencyRecord).where(IdempotencyRecord.tenant_id == tenant_id, IdempotencyRecord.key == key).values(
-            status_code=response.status_code, response_body=bytes(response.body).decode("utf-8"), headers_json=json.dumps(kept)))
+        session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.tenant_id == tenant_id, IdempotencyRecord.key == key)
+            .values(status_code=response.status_code, response_body=bytes(response.body).decode("utf-8"), headers_json=json.dumps(kept))
+        )
         session.commit()
     return response

@@ -49,8 +49,13 @@ def size_problems(data: dict[str, Any], max_cells: int) -> list[Problem]:
             problems.append(Problem(f"/{key}", f"has {len(value):,} entries; at most {limit:,} are allowed: split the scenario"))
     cells = raw_cells(data)
     if cells is not None and cells > max_cells:
-        problems.append(Problem("/areas", f"areas x interventions x years is {cells:,}; this service solves at most {max_cells:,} "
-                                          "(TOTALPLACE_MAX_CELLS): split the place, or drop interventions or years"))
+        problems.append(
+            Problem(
+                "/areas",
+                f"areas x interventions x years is {cells:,}; this service solves at most {max_cells:,} "
+                "(TOTALPLACE_MAX_CELLS): split the place, or drop interventions or years",
+            )
+        )
     return problems
 
 
@@ -67,8 +72,13 @@ def magnitude_problems(data: Any) -> list[Problem]:
         elif isinstance(value, list):
             todo.extend(([*path, i], v) for i, v in enumerate(value))
         elif isinstance(value, int | float) and not isinstance(value, bool) and abs(value) > MAX_AMOUNT:
-            problems.append(Problem(pointer(path), f"{value:.3g} is too large: this service accepts numbers up to {MAX_AMOUNT:.0e} "
-                                                   "(solvers treat larger figures as infinite); check the units"))
+            problems.append(
+                Problem(
+                    pointer(path),
+                    f"{value:.3g} is too large: this service accepts numbers up to {MAX_AMOUNT:.0e} "
+                    "(solvers treat larger figures as infinite); check the units",
+                )
+            )
     return sorted(problems, key=lambda p: p.loc)
 
 

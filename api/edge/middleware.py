@@ -71,8 +71,13 @@ class RequestContext:
                 seconds = time.perf_counter() - started
                 self.metrics.request_latency.labels(scope["method"], template, str(status["code"])).observe(seconds)
                 # the route's template, never the path or query as sent; the tenant id is bound once the key is checked
-                access.info("%s %s %d", scope["method"], template, status["code"], extra={
-                    "method": scope["method"], "route": template, "status": status["code"], "duration_ms": round(seconds * 1000, 3)})
+                access.info(
+                    "%s %s %d",
+                    scope["method"],
+                    template,
+                    status["code"],
+                    extra={"method": scope["method"], "route": template, "status": status["code"], "duration_ms": round(seconds * 1000, 3)},
+                )
 
 
 class BodyLimit:
@@ -82,10 +87,17 @@ class BodyLimit:
         self.app, self.max_bytes = app, max_bytes
 
     def _refusal(self) -> tuple[dict[str, Any], bytes]:
-        body = json.dumps({"detail": f"request body too large: the limit is {self.max_bytes:,} bytes "
-                                     "(TOTALPLACE_MAX_BODY_BYTES): send fewer areas per scenario, or ask the operator to raise the limit"}).encode()
-        start = {"type": "http.response.start", "status": 413,
-                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close")]}
+        body = json.dumps(
+            {
+                "detail": f"request body too large: the limit is {self.max_bytes:,} bytes "
+                "(TOTALPLACE_MAX_BODY_BYTES): send fewer areas per scenario, or ask the operator to raise the limit"
+            }
+        ).encode()
+        start = {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close")],
+        }
         return start, body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -89,8 +89,11 @@ class RevocationListener:
                 self._listen(pubsub)
             except errors as exc:
                 if not warned:
-                    log.warning("key revocations: Redis unavailable (%s): keys are checked in the store every %g s until it is back",
-                                exc, self.cache.fallback_seconds)
+                    log.warning(
+                        "key revocations: Redis unavailable (%s): keys are checked in the store every %g s until it is back",
+                        exc,
+                        self.cache.fallback_seconds,
+                    )
                     warned = True
             finally:
                 self.cache.listening(False)

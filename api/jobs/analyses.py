@@ -87,12 +87,23 @@ class ResidentsOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"points": 5, "vote_commitments": 1}]})
 
     points: int = Field(5, ge=2, le=21, description="strengths of the frontier, from 0 to 1")
-    vote_commitments: int = Field(0, ge=0, le=10_000, description="how many of the scenario's commitments, counted from the last, came "
-                                                                  "from the participatory vote (the others are the board's own)")
+    vote_commitments: int = Field(
+        0,
+        ge=0,
+        le=10_000,
+        description="how many of the scenario's commitments, counted from the last, came "
+        "from the participatory vote (the others are the board's own)",
+    )
 
 
-OPTIONS: dict[str, type[BaseModel]] = {"split": SplitOptions, "frontier": FrontierOptions, "sensitivity": SensitivityOptions,
-                                       "montecarlo": MonteCarloOptions, "appraisal": AppraisalOptions, "residents": ResidentsOptions}
+OPTIONS: dict[str, type[BaseModel]] = {
+    "split": SplitOptions,
+    "frontier": FrontierOptions,
+    "sensitivity": SensitivityOptions,
+    "montecarlo": MonteCarloOptions,
+    "appraisal": AppraisalOptions,
+    "residents": ResidentsOptions,
+}
 
 
 def chunks(n: int, count: int = CHUNKS) -> list[tuple[int, int]]:
@@ -105,8 +116,9 @@ class Cancelled(Exception):
     """The job was cancelled or reaped while its tasks ran."""
 
 
-def run(db: Database, queue: JobQueue, settings: Settings, job_id: str, attempt: int, kind: str, scenario: Scenario,
-        options: dict[str, Any]) -> dict[str, Any]:
+def run(
+    db: Database, queue: JobQueue, settings: Settings, job_id: str, attempt: int, kind: str, scenario: Scenario, options: dict[str, Any]
+) -> dict[str, Any]:
     """The report of analysis ``kind`` on ``scenario``; records progress on the job (raises Cancelled)."""
     if kind == "appraisal":
         from optimizer import appraise
@@ -196,8 +208,9 @@ def _run_chunk(connection: Any, keys: dict[str, str], index: int, run_task: Any,
     return True
 
 
-def _run_shared(db: Database, queue: JobQueue, settings: Settings, job_id: str, attempt: int,
-                tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _run_shared(
+    db: Database, queue: JobQueue, settings: Settings, job_id: str, attempt: int, tasks: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     from optimizer import run_task
 
     connection: Any = queue.shared  # redis-py's replies are typed as a union of sync and async; these calls are sync

@@ -133,17 +133,33 @@ class RQQueue(JobQueue):
         queue_id = f"{job_id}-a{attempt}"
         try:
             # job_timeout: RQ stops the work horse after it (and kills it 60 s later if it does not stop)
-            self.queue.enqueue(RQ_TASK, job_id, attempt, job_id=queue_id, job_timeout=self.hard_limit, result_ttl=3600,
-                               failure_ttl=7 * 86400, description=f"totalplace job {job_id}, attempt {attempt}",
-                               meta={"log": logs.current()})  # the worker logs with the request id (and tenant id) that queued it
+            self.queue.enqueue(
+                RQ_TASK,
+                job_id,
+                attempt,
+                job_id=queue_id,
+                job_timeout=self.hard_limit,
+                result_ttl=3600,
+                failure_ttl=7 * 86400,
+                description=f"totalplace job {job_id}, attempt {attempt}",
+                meta={"log": logs.current()},
+            )  # the worker logs with the request id (and tenant id) that queued it
         except self._errors as exc:
             raise QueueUnavailable(f"the job queue (Redis) is unavailable: {exc}") from exc
         return queue_id
 
     def fan_out(self, job_id: str, attempt: int, helpers: int) -> int:
         for h in range(helpers):
-            self.queue.enqueue(RQ_HELPER, job_id, attempt, job_id=f"{job_id}-a{attempt}-h{h}", job_timeout=self.hard_limit,
-                               result_ttl=600, failure_ttl=86400, description=f"totalplace analysis {job_id}, attempt {attempt}, helper {h}")
+            self.queue.enqueue(
+                RQ_HELPER,
+                job_id,
+                attempt,
+                job_id=f"{job_id}-a{attempt}-h{h}",
+                job_timeout=self.hard_limit,
+                result_ttl=600,
+                failure_ttl=86400,
+                description=f"totalplace analysis {job_id}, attempt {attempt}, helper {h}",
+            )
         return max(0, helpers)
 
     def cancel(self, queue_id: str | None, *, running: bool) -> None:

@@ -125,4 +125,3 @@ def run_job(deps: JobDeps, job_id: str, attempt: int) -> str:
             return "finished" if jobs.finish(deps.db, job_id, attempt, p.cache_key) else "discarded"
         except Exception as exc:  # noqa: BLE001 - recorded on the job
             return "failed" if jobs.fail(deps.db, job_id, attempt, _reason(exc, deps.settings, job_id)) else "discarded"
-

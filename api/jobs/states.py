@@ -35,11 +35,30 @@ from api.settings import Settings
 from api.solving.cached import SolvePlan
 from api.store.db import Database, JobRow, JobStatus, ScenarioRow, new_id, utcnow
 
-__all__ = ["JobStatus", "beat", "cancel", "claim", "create", "create_analysis", "enqueue", "fail", "finish", "finish_analysis",
-           "is_running", "progress", "reap", "set_tasks"]
+__all__ = [
+    "JobStatus",
+    "beat",
+    "cancel",
+    "claim",
+    "create",
+    "create_analysis",
+    "enqueue",
+    "fail",
+    "finish",
+    "finish_analysis",
+    "is_running",
+    "progress",
+    "reap",
+    "set_tasks",
+]
 
-QUEUED, RUNNING, FINISHED, FAILED, CANCELLED = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FINISHED, JobStatus.FAILED,
-                                                JobStatus.CANCELLED)
+QUEUED, RUNNING, FINISHED, FAILED, CANCELLED = (
+    JobStatus.QUEUED,
+    JobStatus.RUNNING,
+    JobStatus.FINISHED,
+    JobStatus.FAILED,
+    JobStatus.CANCELLED,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +67,18 @@ QUEUE_GRACE_SECONDS = 10.0
 
 
 def create(session: Session, tenant_id: str, scenario: ScenarioRow, plan: SolvePlan) -> JobRow:
-    row = JobRow(id=new_id("job"), tenant_id=tenant_id, scenario_id=scenario.id, scenario_hash=plan.scenario_hash,
-                 solver_key=plan.solver_key, status=QUEUED, stage="queued", progress=0.0, attempts=1, result_key=None)
+    row = JobRow(
+        id=new_id("job"),
+        tenant_id=tenant_id,
+        scenario_id=scenario.id,
+        scenario_hash=plan.scenario_hash,
+        solver_key=plan.solver_key,
+        status=QUEUED,
+        stage="queued",
+        progress=0.0,
+        attempts=1,
+        result_key=None,
+    )
     session.add(row)
     session.flush()
     return row
@@ -59,22 +88,50 @@ def create_analysis(session: Session, tenant_id: str, scenario: ScenarioRow, kin
     """A job running analysis ``kind`` (options validated) on a stored scenario; its report is kept on the row."""
     import json
 
-    row = JobRow(id=new_id("job"), tenant_id=tenant_id, scenario_id=scenario.id, scenario_hash=scenario.scenario_hash,
-                 solver_key=kind, kind=kind, options_json=json.dumps(options, sort_keys=True), status=QUEUED, stage="queued",
-                 progress=0.0, attempts=1, result_key=None)
+    row = JobRow(
+        id=new_id("job"),
+        tenant_id=tenant_id,
+        scenario_id=scenario.id,
+        scenario_hash=scenario.scenario_hash,
+        solver_key=kind,
+        kind=kind,
+        options_json=json.dumps(options, sort_keys=True),
+        status=QUEUED,
+        stage="queued",
+        progress=0.0,
+        attempts=1,
+        result_key=None,
+    )
     session.add(row)
     session.flush()
     return row
 
 
 def set_tasks(db: Database, job_id: str, attempt: int, total: int) -> bool:
-    return _change(db, job_id, [JobRow.status == RUNNING, JobRow.attempts == attempt], tasks_total=total,
-                   stage="running tasks", progress=0.0, heartbeat_at=utcnow())
+    return _change(
+        db,
+        job_id,
+        [JobRow.status == RUNNING, JobRow.attempts == attempt],
+        tasks_total=total,
+        stage="running tasks",
+        progress=0.0,
+        heartbeat_at=utcnow(),
+    )
 
 
 def finish_analysis(db: Database, job_id: str, attempt: int, report: str) -> bool:
-    return _change(db, job_id, [JobRow.status == RUNNING, JobRow.attempts == attempt], status=FINISHED, stage="finished",
-                   progress=1.0, report_json=report, result_key=f"job:{job_id}", finished_at=utcnow(), error=None)
+    return _change(
+        db,
+        job_id,
+        [JobRow.status == RUNNING, JobRow.attempts == attempt],
+        status=FINISHED,
+        stage="finished",
+        progress=1.0,
+        report_json=report,
+        result_key=f"job:{job_id}",
+        finished_at=utcnow(),
+        error=None,
+    )
 
 
 def _change(db: Database, job_id: str, when: list[Any], **values: object) -> bool:
@@ -86,8 +143,16 @@ def _change(db: Database, job_id: str, when: list[Any], **values: object) -> boo
 
 def claim(db: Database, job_id: str, attempt: int) -> bool:
     now = utcnow()
-    return _change(db, job_id, [JobRow.status == QUEUED, JobRow.attempts == attempt],
-                   status=RUNNING, stage="loading", progress=0.05, started_at=now, heartbeat_at=now)
+    return _change(
+        db,
+        job_id,
+        [JobRow.status == QUEUED, JobRow.attempts == attempt],
+        status=RUNNING,
+        stage="loading",
+        progress=0.05,
+        started_at=now,
+        heartbeat_at=now,
+    )
 
 
 def beat(db: Database, job_id: str, attempt: int) -> bool:
@@ -95,18 +160,35 @@ def beat(db: Database, job_id: str, attempt: int) -> bool:
 
 
 def progress(db: Database, job_id: str, attempt: int, stage: str, fraction: float) -> bool:
-    return _change(db, job_id, [JobRow.status == RUNNING, JobRow.attempts == attempt],
-                   stage=stage, progress=fraction, heartbeat_at=utcnow())
+    return _change(
+        db, job_id, [JobRow.status == RUNNING, JobRow.attempts == attempt], stage=stage, progress=fraction, heartbeat_at=utcnow()
+    )
 
 
 def finish(db: Database, job_id: str, attempt: int, result_key: str) -> bool:
-    return _change(db, job_id, [JobRow.status == RUNNING, JobRow.attempts == attempt],
-                   status=FINISHED, stage="finished", progress=1.0, result_key=result_key, finished_at=utcnow(), error=None)
+    return _change(
+        db,
+        job_id,
+        [JobRow.status == RUNNING, JobRow.attempts == attempt],
+        status=FINISHED,
+        stage="finished",
+        progress=1.0,
+        result_key=result_key,
+        finished_at=utcnow(),
+        error=None,
+    )
 
 
 def fail(db: Database, job_id: str, attempt: int, reason: str, *, statuses: tuple[str, ...] = (RUNNING,)) -> bool:
-    return _change(db, job_id, [JobRow.status.in_(statuses), JobRow.attempts == attempt],
-                   status=FAILED, stage="failed", error=reason, finished_at=utcnow())
+    return _change(
+        db,
+        job_id,
+        [JobRow.status.in_(statuses), JobRow.attempts == attempt],
+        status=FAILED,
+        stage="failed",
+        error=reason,
+        finished_at=utcnow(),
+    )
 
 
 def is_running(db: Database, job_id: str, attempt: int) -> bool:
@@ -118,8 +200,15 @@ def is_running(db: Database, job_id: str, attempt: int) -> bool:
 def cancel(db: Database, queue: JobQueue, row: JobRow) -> bool:
     """Cancel a queued or running job; False when it had already ended."""
     was = row.status
-    if not _change(db, row.id, [JobRow.status.in_((QUEUED, RUNNING)), JobRow.attempts == row.attempts],
-                   status=CANCELLED, stage="cancelled", finished_at=utcnow(), error="cancelled at the client's request"):
+    if not _change(
+        db,
+        row.id,
+        [JobRow.status.in_((QUEUED, RUNNING)), JobRow.attempts == row.attempts],
+        status=CANCELLED,
+        stage="cancelled",
+        finished_at=utcnow(),
+        error="cancelled at the client's request",
+    ):
         return False
     queue.cancel(row.rq_job_id, running=(was == RUNNING))
     return True
@@ -137,9 +226,19 @@ def enqueue(db: Database, queue: JobQueue, job_id: str, attempt: int) -> None:
 def _retry_or_fail(db: Database, queue: JobQueue, settings: Settings, row: JobRow, why: str) -> str:
     limit = settings.job_max_attempts
     if row.attempts < limit:
-        moved = _change(db, row.id, [JobRow.status == row.status, JobRow.attempts == row.attempts],
-                        status=QUEUED, stage="queued", progress=0.0, attempts=row.attempts + 1, queued_at=utcnow(),
-                        started_at=None, heartbeat_at=None, error=f"attempt {row.attempts} of {limit} was lost: {why}; retried")
+        moved = _change(
+            db,
+            row.id,
+            [JobRow.status == row.status, JobRow.attempts == row.attempts],
+            status=QUEUED,
+            stage="queued",
+            progress=0.0,
+            attempts=row.attempts + 1,
+            queued_at=utcnow(),
+            started_at=None,
+            heartbeat_at=None,
+            error=f"attempt {row.attempts} of {limit} was lost: {why}; retried",
+        )
         if moved:
             try:
                 enqueue(db, queue, row.id, row.attempts + 1)
@@ -175,13 +274,24 @@ def reap(db: Database, queue: JobQueue, settings: Settings, job_id: str | None =
     return done
 
 
-def _look_at(db: Database, queue: JobQueue, settings: Settings, row: JobRow, now: datetime, stale: datetime, overdue: datetime, embedded_restart: bool) -> str | None:
+def _look_at(
+    db: Database,
+    queue: JobQueue,
+    settings: Settings,
+    row: JobRow,
+    now: datetime,
+    stale: datetime,
+    overdue: datetime,
+    embedded_restart: bool,
+) -> str | None:
     s = settings
     if row.status == RUNNING:
         if row.started_at is not None and row.started_at < overdue:
             queue.cancel(row.rq_job_id, running=True)
-            reason = (f"stopped: ran past its time limit ({s.job_time_limit:.0f} s for the solver plus {s.job_grace_seconds:.0f} s grace). "
-                      "Raise solver.time_limit only if the service's job_time_limit allows it, or make the scenario smaller")
+            reason = (
+                f"stopped: ran past its time limit ({s.job_time_limit:.0f} s for the solver plus {s.job_grace_seconds:.0f} s grace). "
+                "Raise solver.time_limit only if the service's job_time_limit allows it, or make the scenario smaller"
+            )
             return "failed (time limit)" if fail(db, row.id, row.attempts, reason) else None
         if embedded_restart or row.heartbeat_at is None or row.heartbeat_at < stale:
             return _retry_or_fail(db, queue, settings, row, "the worker running it stopped before finishing (killed, crashed or restarted)")

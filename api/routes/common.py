@@ -28,8 +28,12 @@ def parse_or_refuse(data: Any, base: str = "", *, max_cells: int) -> Scenario:
 
 def result_response(text: str, outcome: str, plan: SolvePlan) -> Response:
     """The core's result JSON as it is, saying whether it came from the cache and where it lives."""
-    return Response(text, media_type="application/json", headers={
-        "X-Cache": "hit" if outcome == "hit" else "miss",
-        "X-Scenario-Hash": plan.scenario_hash,
-        "Content-Location": plan.result_url(),
-    })
+    return Response(
+        text,
+        media_type="application/json",
+        headers={
+            "X-Cache": "hit" if outcome == "hit" else "miss",
+            "X-Scenario-Hash": plan.scenario_hash,
+            "Content-Location": plan.result_url(),
+        },
+    )

@@ -61,9 +61,25 @@ class Change(BaseModel):
 class CompareReport(BaseModel):
     """The comparison of A with B (money in whole pence): changes, figures, attribution, binding rules, sentences."""
 
-    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
-        "analysis": "compare", "money": "pence", "objective_a": 500_000, "objective_b": 4_000_000, "objective_change": 3_500_000,
-        "method": "exact", "changes": [], "attribution": [], "messages": [], "warnings": []}]})
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "analysis": "compare",
+                    "money": "pence",
+                    "objective_a": 500_000,
+                    "objective_b": 4_000_000,
+                    "objective_change": 3_500_000,
+                    "method": "exact",
+                    "changes": [],
+                    "attribution": [],
+                    "messages": [],
+                    "warnings": [],
+                }
+            ]
+        },
+    )
 
     analysis: Literal["compare"]
     money: Literal["pence"]
@@ -86,8 +102,10 @@ class CompareReport(BaseModel):
     summary="Compare two stored scenarios: what changed, and what each change cost or bought",
     response_model=CompareReport,
     responses={
-        202: {"description": "a large pair, or async=true: a job of kind compare; poll Location, then read its result_url",
-              "model": JobOut},
+        202: {
+            "description": "a large pair, or async=true: a job of kind compare; poll Location, then read its result_url",
+            "model": JobOut,
+        },
         404: examples.error(NOT_FOUND),
         503: examples.error("the job queue (Redis) is unavailable: retry later"),
         **examples.COMMON,
@@ -99,7 +117,9 @@ def compare_scenarios(
     ctx: ContextDep,
     tenant_id: TenantDep,
     session: SessionDep,
-    method: Annotated[Literal["auto", "exact", "families", "sample"], Query(description="auto: exact up to 10 changes, else by family")] = "auto",
+    method: Annotated[
+        Literal["auto", "exact", "families", "sample"], Query(description="auto: exact up to 10 changes, else by family")
+    ] = "auto",
     orders: Annotated[int, Query(ge=1, le=10_000, description="orders sampled (method sample)")] = 200,
     seed: Annotated[int, Query(ge=0, le=2**63 - 1, description="seed of the sampled orders")] = 0,
     run_async: Annotated[bool, Query(alias="async", description="always answer 202 with a job")] = False,

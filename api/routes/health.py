@@ -23,8 +23,12 @@ def healthz() -> Health:
     return Health()
 
 
-@router.get("/readyz", summary="Which of database, Redis and workers is up", response_model=Ready,
-            responses={503: {"description": "the database is down: the service cannot serve"}})
+@router.get(
+    "/readyz",
+    summary="Which of database, Redis and workers is up",
+    response_model=Ready,
+    responses={503: {"description": "the database is down: the service cannot serve"}},
+)
 def readyz(ctx: ContextDep) -> JSONResponse:
     s = ctx.settings
     try:
@@ -41,13 +45,19 @@ def readyz(ctx: ContextDep) -> JSONResponse:
         redis = Component(up=up, detail=f"redis cache, rq queue '{s.queue_name}'" if up else "unreachable: solving uncached, jobs refused")
         n = ctx.queue.workers() if up else 0
         workers = Component(up=n > 0, detail=f"{n} worker(s) on queue '{s.queue_name}'" + ("" if n else ": start `totalplace worker`"))
-    status: Literal["ready", "degraded", "unavailable"] = "unavailable" if not database.up else ("ready" if redis.up and workers.up else "degraded")
+    status: Literal["ready", "degraded", "unavailable"] = (
+        "unavailable" if not database.up else ("ready" if redis.up and workers.up else "degraded")
+    )
     body = Ready(status=status, mode="production" if s.uses_rq else "embedded", database=database, redis=redis, workers=workers)
     return JSONResponse(body.model_dump(), status_code=503 if status == "unavailable" else 200)
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response,
-            responses={200: {"content": {"text/plain": {"example": "totalplace_cache_requests_total{outcome=\"hit\"} 3.0\n"}}}})
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"example": 'totalplace_cache_requests_total{outcome="hit"} 3.0\n'}}}},
+)
 def metrics(ctx: ContextDep) -> Response:
     m = ctx.metrics
     assert m is not None

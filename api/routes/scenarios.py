@@ -37,8 +37,13 @@ def _not_found() -> HTTPException:
     return HTTPException(404, NOT_FOUND)
 
 
-@router.post("", status_code=201, summary="Store a scenario version", response_model=ScenarioOut,
-             responses={201: {"description": "stored; Location says where"}, 404: examples.error(NOT_FOUND), **examples.COMMON})
+@router.post(
+    "",
+    status_code=201,
+    summary="Store a scenario version",
+    response_model=ScenarioOut,
+    responses={201: {"description": "stored; Location says where"}, 404: examples.error(NOT_FOUND), **examples.COMMON},
+)
 def create_scenario(request: Request, ctx: ContextDep, tenant_id: TenantDep, body: ScenarioCreate) -> Response:
     """Validate and store a scenario. A stored version never changes: to revise it, store a new one with ``parent_id``.
 
@@ -50,8 +55,16 @@ def create_scenario(request: Request, ctx: ContextDep, tenant_id: TenantDep, bod
         scenario = parse_or_refuse(body.scenario, "/scenario", max_cells=ctx.settings.max_cells)
         with ctx.db.session() as session:
             if body.parent_id is not None and crud.get_scenario(session, tenant_id, body.parent_id) is None:
-                raise ScenarioRefused(ScenarioError([Problem("/parent_id", f"unknown scenario id {body.parent_id!r}: "
-                                                             "use the id of one of your stored scenarios, or leave it out")]))
+                raise ScenarioRefused(
+                    ScenarioError(
+                        [
+                            Problem(
+                                "/parent_id",
+                                f"unknown scenario id {body.parent_id!r}: use the id of one of your stored scenarios, or leave it out",
+                            )
+                        ]
+                    )
+                )
             row = crud.create_scenario(session, tenant_id, scenario, body.parent_id)
             session.commit()
             out = ScenarioOut.of(row, ctx.settings.sync_max_cells)
@@ -62,14 +75,23 @@ def create_scenario(request: Request, ctx: ContextDep, tenant_id: TenantDep, bod
 
 
 @router.get("", summary="List your stored scenarios, newest first", response_model=ScenarioList, responses={401: examples.COMMON[401]})
-def list_scenarios(session: SessionDep, tenant_id: TenantDep, ctx: ContextDep,
-                   limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> ScenarioList:
+def list_scenarios(
+    session: SessionDep,
+    tenant_id: TenantDep,
+    ctx: ContextDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+) -> ScenarioList:
     rows, total = crud.list_scenarios(session, tenant_id, limit, offset)
     return ScenarioList(items=[ScenarioOut.of(r, ctx.settings.sync_max_cells) for r in rows], total=total, limit=limit, offset=offset)
 
 
-@router.get("/{scenario_id}", summary="Read a stored scenario", response_model=ScenarioDetail,
-            responses={404: examples.error(NOT_FOUND), 401: examples.COMMON[401]})
+@router.get(
+    "/{scenario_id}",
+    summary="Read a stored scenario",
+    response_model=ScenarioDetail,
+    responses={404: examples.error(NOT_FOUND), 401: examples.COMMON[401]},
+)
 def get_scenario(scenario_id: ScenarioId, session: SessionDep, tenant_id: TenantDep, ctx: ContextDep) -> ScenarioDetail:
     row = crud.get_scenario(session, tenant_id, scenario_id)
     if row is None:
@@ -84,8 +106,11 @@ def get_scenario(scenario_id: ScenarioId, session: SessionDep, tenant_id: Tenant
     response_model=Result,
     responses={
         200: examples.json_example("solved at once (or found in the cache); X-Cache says which", examples.RESULT),
-        202: {"description": "too large to solve at once, or async=true: a job; poll Location", "model": JobOut,
-              "content": {"application/json": {"example": JobOut.model_json_schema()["examples"][0] | {"status": "queued"}}}},
+        202: {
+            "description": "too large to solve at once, or async=true: a job; poll Location",
+            "model": JobOut,
+            "content": {"application/json": {"example": JobOut.model_json_schema()["examples"][0] | {"status": "queued"}}},
+        },
         404: examples.error(NOT_FOUND),
         503: examples.error("the job queue (Redis) is unavailable: retry later"),
         401: examples.COMMON[401],
@@ -131,9 +156,16 @@ def solve_scenario(
     return idempotent(ctx, request, tenant_id, None, produce)
 
 
-_ANALYSIS_JOB = JobOut.model_json_schema()["examples"][0] | {"status": "queued", "stage": "queued", "progress": 0.0, "kind": "montecarlo",
-                                                              "solver_key": "montecarlo", "result_url": None, "started_at": None,
-                                                              "finished_at": None}
+_ANALYSIS_JOB = JobOut.model_json_schema()["examples"][0] | {
+    "status": "queued",
+    "stage": "queued",
+    "progress": 0.0,
+    "kind": "montecarlo",
+    "solver_key": "montecarlo",
+    "result_url": None,
+    "started_at": None,
+    "finished_at": None,
+}
 
 
 @router.post(
@@ -142,8 +174,10 @@ _ANALYSIS_JOB = JobOut.model_json_schema()["examples"][0] | {"status": "queued",
     summary="Run an analysis of a stored scenario as a job",
     response_model=JobOut,
     responses={
-        202: {"description": "a job; poll Location, then read the report at its result_url (/v1/jobs/{id}/result)",
-              "content": {"application/json": {"example": _ANALYSIS_JOB}}},
+        202: {
+            "description": "a job; poll Location, then read the report at its result_url (/v1/jobs/{id}/result)",
+            "content": {"application/json": {"example": _ANALYSIS_JOB}},
+        },
         404: examples.error(NOT_FOUND),
         503: examples.error("the job queue (Redis) is unavailable: retry later"),
         **examples.COMMON,
@@ -156,15 +190,21 @@ def run_analysis(
     ctx: ContextDep,
     tenant_id: TenantDep,
     session: SessionDep,
-    options: Annotated[dict[str, Any] | None, Body(openapi_examples={
-        "montecarlo": {"summary": "montecarlo", "value": {"samples": 200, "seed": 7, "robust": True}},
-        "frontier": {"summary": "frontier", "value": {"points": 11}},
-        "sensitivity": {"summary": "sensitivity", "value": {"cap_fraction": 1.0}},
-        "residents": {"summary": "residents", "value": {"points": 5, "vote_commitments": 1}},
-        "split or appraisal": {"summary": "split or appraisal (no options)", "value": {}}},
-        description="the analysis's options (all optional): frontier `points` 2..101; montecarlo `samples` 1..10000, `seed`, "
-                    "`distribution` (triangular|uniform), `robust`; sensitivity `cap_fraction`; residents `points` 2..21, "
-                    "`vote_commitments`")] = None,
+    options: Annotated[
+        dict[str, Any] | None,
+        Body(
+            openapi_examples={
+                "montecarlo": {"summary": "montecarlo", "value": {"samples": 200, "seed": 7, "robust": True}},
+                "frontier": {"summary": "frontier", "value": {"points": 11}},
+                "sensitivity": {"summary": "sensitivity", "value": {"cap_fraction": 1.0}},
+                "residents": {"summary": "residents", "value": {"points": 5, "vote_commitments": 1}},
+                "split or appraisal": {"summary": "split or appraisal (no options)", "value": {}},
+            },
+            description="the analysis's options (all optional): frontier `points` 2..101; montecarlo `samples` 1..10000, `seed`, "
+            "`distribution` (triangular|uniform), `robust`; sensitivity `cap_fraction`; residents `points` 2..21, "
+            "`vote_commitments`",
+        ),
+    ] = None,
 ) -> Response:
     """Always a job (202, ``Location: /v1/jobs/{id}``). Its ``progress`` is finished tasks / tasks while it runs; once
     finished, ``result_url`` (``/v1/jobs/{id}/result``) serves the report. On the production queue the tasks are shared

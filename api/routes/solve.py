@@ -27,9 +27,10 @@ _BODY_EXAMPLES = {
     summary="Solve a scenario sent in the body",
     response_model=Result,
     responses={
-        200: {**examples.json_example("the result (docs/result-format.md); X-Cache says hit or miss", examples.RESULT),
-              "headers": {"X-Cache": {"description": "hit: served from the cache, no solve; miss: solved now",
-                                      "schema": {"type": "string"}}}},
+        200: {
+            **examples.json_example("the result (docs/result-format.md); X-Cache says hit or miss", examples.RESULT),
+            "headers": {"X-Cache": {"description": "hit: served from the cache, no solve; miss: solved now", "schema": {"type": "string"}}},
+        },
         **examples.COMMON,
     },
 )

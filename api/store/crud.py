@@ -60,8 +60,14 @@ def revoke_key(session: Session, key_id: str) -> bool:
 
 def create_scenario(session: Session, tenant_id: str, scenario: Scenario, parent_id: str | None) -> ScenarioRow:
     row = ScenarioRow(
-        id=new_id("sc"), tenant_id=tenant_id, name=scenario.name, scenario_hash=scenario_hash(scenario),
-        canonical_json=canonical_json(scenario, with_solver=True), parent_id=parent_id, cells=cells(scenario), is_mip=scenario.is_mip,
+        id=new_id("sc"),
+        tenant_id=tenant_id,
+        name=scenario.name,
+        scenario_hash=scenario_hash(scenario),
+        canonical_json=canonical_json(scenario, with_solver=True),
+        parent_id=parent_id,
+        cells=cells(scenario),
+        is_mip=scenario.is_mip,
     )
     session.add(row)
     session.flush()
@@ -75,7 +81,9 @@ def get_scenario(session: Session, tenant_id: str, scenario_id: str) -> Scenario
 def list_scenarios(session: Session, tenant_id: str, limit: int, offset: int) -> tuple[list[ScenarioRow], int]:
     where = ScenarioRow.tenant_id == tenant_id
     total = session.scalar(select(func.count()).select_from(ScenarioRow).where(where)) or 0
-    rows = session.scalars(select(ScenarioRow).where(where).order_by(ScenarioRow.created_at.desc(), ScenarioRow.id).limit(limit).offset(offset))
+    rows = session.scalars(
+        select(ScenarioRow).where(where).order_by(ScenarioRow.created_at.desc(), ScenarioRow.id).limit(limit).offset(offset)
+    )
     return list(rows), int(total)
 
 
@@ -85,8 +93,9 @@ def list_scenarios(session: Session, tenant_id: str, limit: int, offset: int) ->
 def save_result(session: Session, tenant_id: str, digest: str, solver: str, text: str, status: str) -> None:
     """Insert or replace the tenant's result for (hash, solver options); safe under concurrent writers."""
     for _ in range(2):
-        row = session.scalar(select(ResultRow).where(ResultRow.tenant_id == tenant_id, ResultRow.scenario_hash == digest,
-                                                     ResultRow.solver_key == solver))
+        row = session.scalar(
+            select(ResultRow).where(ResultRow.tenant_id == tenant_id, ResultRow.scenario_hash == digest, ResultRow.solver_key == solver)
+        )
         if row is not None:
             if row.result_json != text:
                 row.result_json, row.status, row.created_at = text, status, utcnow()
@@ -126,8 +135,15 @@ class StoredResults:
             self._seen[key] = self.fingerprint(text)
 
 
-def keep_result(sessions: Callable[[], Session], stored: StoredResults, tenant_id: str, digest: str, solver: str, text: str,
-                status: Callable[[str], str]) -> None:
+def keep_result(
+    sessions: Callable[[], Session],
+    stored: StoredResults,
+    tenant_id: str,
+    digest: str,
+    solver: str,
+    text: str,
+    status: Callable[[str], str],
+) -> None:
     """``save_result``, skipped when this process already stored this very text for this tenant."""
     key = (tenant_id, digest, solver)
     if stored.known(key, text):
@@ -152,8 +168,11 @@ def get_job(session: Session, tenant_id: str, job_id: str) -> JobRow | None:
 
 
 def list_jobs(session: Session, tenant_id: str, limit: int, offset: int) -> list[JobRow]:
-    return list(session.scalars(select(JobRow).where(JobRow.tenant_id == tenant_id).order_by(JobRow.created_at.desc(), JobRow.id)
-                                .limit(limit).offset(offset)))
+    return list(
+        session.scalars(
+            select(JobRow).where(JobRow.tenant_id == tenant_id).order_by(JobRow.created_at.desc(), JobRow.id).limit(limit).offset(offset)
+        )
+    )
 
 
 def job_counts(session: Session) -> dict[str, int]:

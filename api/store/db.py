@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from api.store.migrations import Upgrade
 
 
-
 class JobStatus(StrEnum):
     """Where a job is in its life (``api/jobs/states.py`` draws it); stored and served as these very strings."""
 
@@ -255,5 +254,11 @@ def _make_engine(url: str, timeout: float = 5.0) -> Engine:
 
         return engine
     # libpq's connect_timeout is whole seconds, at least 2
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=timeout,
-                         connect_args={"connect_timeout": max(2, math.ceil(timeout))})
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        pool_timeout=timeout,
+        connect_args={"connect_timeout": max(2, math.ceil(timeout))},
+    )

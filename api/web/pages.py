@@ -53,10 +53,17 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 router = APIRouter(include_in_schema=False)
 
 #: Only the service's own origin; no inline script or style; vega runs with its interpreter (no eval).
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
-       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
-                    "X-Frame-Options": "DENY", "Cache-Control": "no-store"}
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
 UPLOAD_FORMS = ("json", "yaml", "xlsx")
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 
@@ -95,13 +102,25 @@ def _redirect(url: str, headers: dict[str, str] | None = None) -> RedirectRespon
 
 
 def _refused(request: Request, session: Session) -> HTMLResponse:
-    return _page(request, "error.html", session, 403, title="This form has expired",
-                 message="The form was not sent from this page (its security token did not match). Go back, reload the page and try again.")
+    return _page(
+        request,
+        "error.html",
+        session,
+        403,
+        title="This form has expired",
+        message="The form was not sent from this page (its security token did not match). Go back, reload the page and try again.",
+    )
 
 
 def _not_found(request: Request, session: Session) -> HTMLResponse:
-    return _page(request, "error.html", session, 404, title="Page not found",
-                 message="There is no such scenario for your partnership. Go back to your scenarios and pick one from the list.")
+    return _page(
+        request,
+        "error.html",
+        session,
+        404,
+        title="Page not found",
+        message="There is no such scenario for your partnership. Go back to your scenarios and pick one from the list.",
+    )
 
 
 def _row(request: Request, session: Session, scenario_id: str) -> ScenarioRow | None:
@@ -139,8 +158,10 @@ def home(request: Request) -> Response:
     assert session.tenant_id is not None
     with _ctx(request).db.session() as db:
         rows, total = crud.list_scenarios(db, session.tenant_id, 200, 0)
-        items = [{"id": r.id, "name": r.name, "parent_id": r.parent_id, "created": r.created_at.strftime("%d %b %Y %H:%M"),
-                  "place": _place(r)} for r in rows]
+        items = [
+            {"id": r.id, "name": r.name, "parent_id": r.parent_id, "created": r.created_at.strftime("%d %b %Y %H:%M"), "place": _place(r)}
+            for r in rows
+        ]
     return _page(request, "home.html", session, title="Your scenarios", items=items, total=total)
 
 
@@ -162,8 +183,11 @@ def sign_in(request: Request, key: Annotated[str, Form()] = "", csrf: Annotated[
         tenant_id = authenticate(db, key)
     key_id = key_id_of(key)
     if tenant_id is None or key_id is None:
-        error = ("Enter your partnership's key" if not key else
-                 "This key is not valid: check it was copied whole (it starts tp_), or ask your operator for a new one")
+        error = (
+            "Enter your partnership's key"
+            if not key
+            else "This key is not valid: check it was copied whole (it starts tp_), or ask your operator for a new one"
+        )
         return _page(request, "sign_in.html", session, 401, title="Sign in", error=error)
     response = _redirect("/")
     _sessions(request).write(request, response, Sessions.signed_in(tenant_id, key_id))
@@ -215,9 +239,21 @@ async def upload_scenario(request: Request, scenario_file: UploadFile | None = N
 
 def _place_page(request: Request, session: Session, values: dict[str, Any], problems: list[Problem] | None = None) -> HTMLResponse:
     summary, by_field = place_form.located(problems or [], [p["id"] for p in place_form.pools()])
-    return _page(request, "new_place.html", session, 422 if problems else 200, title="Build a scenario for a place", values=values,
-                 problems=summary, errors=by_field, groups=place_form.place_groups(), vintages=place_form.VINTAGES, years=place_form.YEARS,
-                 pools=place_form.pools(), library=place_form.interventions())
+    return _page(
+        request,
+        "new_place.html",
+        session,
+        422 if problems else 200,
+        title="Build a scenario for a place",
+        values=values,
+        problems=summary,
+        errors=by_field,
+        groups=place_form.place_groups(),
+        vintages=place_form.VINTAGES,
+        years=place_form.YEARS,
+        pools=place_form.pools(),
+        library=place_form.interventions(),
+    )
 
 
 @router.get("/scenarios/new/place", response_class=HTMLResponse)
@@ -304,8 +340,16 @@ def scenario_page(request: Request, scenario_id: str, job: str | None = None) ->
     return response
 
 
-def _scenario_view(request: Request, session: Session, row: ScenarioRow, *, job: str | None = None, status: int = 200,
-                   problems: list[Problem] | None = None, entered: dict[str, str] | None = None) -> Response:
+def _scenario_view(
+    request: Request,
+    session: Session,
+    row: ScenarioRow,
+    *,
+    job: str | None = None,
+    status: int = 200,
+    problems: list[Problem] | None = None,
+    entered: dict[str, str] | None = None,
+) -> Response:
     """The scenario's page; with ``problems``, the "What if?" form refused (422), each problem next to its field, what
     the board typed (``entered``, field -> text) kept in the fields."""
     assert session.tenant_id is not None
@@ -316,23 +360,39 @@ def _scenario_view(request: Request, session: Session, row: ScenarioRow, *, job:
         found = crud.get_result(db, session.tenant_id, row.scenario_hash, None)
         result = json.loads(found.result_json) if found is not None else None
         job_view = _job_view(ctx, db, session.tenant_id, job) if job else None
-    values: dict[str, Any] = {"row": row, "doc": doc, "names": names, "result": result, "job": job_view,
-                              "cwf": view.cwf_text(doc), "budgets": _budgets(doc),
-                              "labels": {iv["id"]: iv["name"] for iv in doc.get("interventions", [])}
-                              | {a["id"]: a.get("name") or a["id"] for a in doc.get("areas", [])}}
+    values: dict[str, Any] = {
+        "row": row,
+        "doc": doc,
+        "names": names,
+        "result": result,
+        "job": job_view,
+        "cwf": view.cwf_text(doc),
+        "budgets": _budgets(doc),
+        "labels": {iv["id"]: iv["name"] for iv in doc.get("interventions", [])}
+        | {a["id"]: a.get("name") or a["id"] for a in doc.get("areas", [])},
+    }
     if result is not None and result.get("summary"):
         years, pools = view.pool_years(result, names)
         banded = view.responses(result, doc)
-        values |= {"responses": banded, "headline": view.headline(result), "who_pays": view.who_pays(result, names), "years": years, "pools": pools,
-                   "deciles": view.deciles(result, doc), "interventions": view.interventions(result, doc),
-                   "area_map": view.area_map(result, doc), "charts": view.script_json(view.charts_of(result, doc, names, banded)),
-                   "has_range": bool((result["summary"] or {}).get("pool_spending_range"))}
+        values |= {
+            "responses": banded,
+            "headline": view.headline(result),
+            "who_pays": view.who_pays(result, names),
+            "years": years,
+            "pools": pools,
+            "deciles": view.deciles(result, doc),
+            "interventions": view.interventions(result, doc),
+            "area_map": view.area_map(result, doc),
+            "charts": view.script_json(view.charts_of(result, doc, names, banded)),
+            "has_range": bool((result["summary"] or {}).get("pool_spending_range")),
+        }
     elif result is not None:
         values["headline"] = view.headline(result)
     values["history"] = _history(request, session, row)
     summary, by_field = _what_if_located(problems or [], doc)
-    return _page(request, "scenario.html", session, status, title=row.name, problems=summary, errors=by_field, entered=entered or {},
-                 **values)
+    return _page(
+        request, "scenario.html", session, status, title=row.name, problems=summary, errors=by_field, entered=entered or {}, **values
+    )
 
 
 #: The "What if?" form's fields of a commitment, by the key of policy.commitments[n] a problem names
@@ -368,8 +428,10 @@ def _timing(name: str, started: float) -> str:
 
 
 def _budgets(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"id": p["id"], "name": p["name"], "years": [{"year": t + 1, "value": f"{float(b):.2f}"} for t, b in enumerate(p["budget"])]}
-            for p in doc.get("pools", [])]
+    return [
+        {"id": p["id"], "name": p["name"], "years": [{"year": t + 1, "value": f"{float(b):.2f}"} for t, b in enumerate(p["budget"])]}
+        for p in doc.get("pools", [])
+    ]
 
 
 def _job_view(ctx: Context, db: Any, tenant_id: str, job_id: str) -> dict[str, Any] | None:
@@ -381,13 +443,23 @@ def _job_view(ctx: Context, db: Any, tenant_id: str, job_id: str) -> dict[str, A
     row = crud.get_job(db, tenant_id, job_id)
     assert row is not None
     report = json.loads(row.report_json) if row.report_json else None
-    out: dict[str, Any] = {"id": row.id, "kind": row.kind, "status": row.status, "stage": row.stage,
-                           "percent": round(100 * float(row.progress or 0.0)), "report": report, "error": row.error}
+    out: dict[str, Any] = {
+        "id": row.id,
+        "kind": row.kind,
+        "status": row.status,
+        "stage": row.stage,
+        "percent": round(100 * float(row.progress or 0.0)),
+        "report": report,
+        "error": row.error,
+    }
     if report and row.kind == "frontier":
-        out["points"] = [{"share": p["min_share"], "share_text": f"{p['min_share']:.1%}", "objective": view.money(p["objective"]),
-                          "status": p["status"]} for p in report.get("points", [])]
-        out["chart"] = view.script_json({"frontier": charts.frontier_spec(
-            report.get("points", []), min_share=float(report.get("min_share", 0.0)))})
+        out["points"] = [
+            {"share": p["min_share"], "share_text": f"{p['min_share']:.1%}", "objective": view.money(p["objective"]), "status": p["status"]}
+            for p in report.get("points", [])
+        ]
+        out["chart"] = view.script_json(
+            {"frontier": charts.frontier_spec(report.get("points", []), min_share=float(report.get("min_share", 0.0)))}
+        )
     return out
 
 
@@ -424,8 +496,14 @@ def _enqueue(request: Request, session: Session, row: ScenarioRow, job_id: str) 
         ctx = _ctx(request)
         jobs.enqueue(ctx.db, ctx.queue, job_id, 1)
     except QueueUnavailable:
-        return _page(request, "error.html", session, 503, title="Jobs are unavailable",
-                     message="The job queue is not answering, so this cannot run now. Try again in a minute.")
+        return _page(
+            request,
+            "error.html",
+            session,
+            503,
+            title="Jobs are unavailable",
+            message="The job queue is not answering, so this cannot run now. Try again in a minute.",
+        )
     return _redirect(f"/scenarios/{row.id}?job={job_id}")
 
 
@@ -490,8 +568,14 @@ def _commitments(form: Any, doc: dict[str, Any]) -> list[Problem]:
         try:
             new["min_spend"] = float(raw)
         except ValueError:
-            problems.append(Problem(f"{at}/min_spend", f"{raw!r} is not an amount: give the least spending in pounds, such as 250000"
-                                    if raw else "give the least the board has committed to spend, in pounds, such as 250000"))
+            problems.append(
+                Problem(
+                    f"{at}/min_spend",
+                    f"{raw!r} is not an amount: give the least spending in pounds, such as 250000"
+                    if raw
+                    else "give the least the board has committed to spend, in pounds, such as 250000",
+                )
+            )
         area = str(form.get("commitment-area") or "").strip()
         if area:
             new["area"] = area
@@ -511,8 +595,13 @@ def _commitments(form: Any, doc: dict[str, Any]) -> list[Problem]:
 
 
 #: What the page runs as the API's analysis jobs, with these options (validated by the API's own option models).
-PAGE_ANALYSES: dict[str, dict[str, Any]] = {"frontier": {"points": 11}, "split": {}, "sensitivity": {}, "montecarlo": {"samples": 100, "seed": 0},
-                                             "residents": {}}
+PAGE_ANALYSES: dict[str, dict[str, Any]] = {
+    "frontier": {"points": 11},
+    "split": {},
+    "sensitivity": {},
+    "montecarlo": {"samples": 100, "seed": 0},
+    "residents": {},
+}
 
 
 @router.post("/scenarios/{scenario_id}/analyses/{kind}")
@@ -593,8 +682,15 @@ def map_json(request: Request, scenario_id: str) -> Response:
         result = json.loads(found.result_json) if found is not None else None
     spec = view.map_spec(result, json.loads(row.canonical_json)) if result is not None else None
     if spec is None:
-        return _page(request, "error.html", session, 404, title="No map", message="Solve the scenario first; a map is drawn for "
-                     f"places of English neighbourhoods, up to {view.MAP_AREAS_DRAWN:,} of them.")
+        return _page(
+            request,
+            "error.html",
+            session,
+            404,
+            title="No map",
+            message="Solve the scenario first; a map is drawn for "
+            f"places of English neighbourhoods, up to {view.MAP_AREAS_DRAWN:,} of them.",
+        )
     response = Response(json.dumps(spec, allow_nan=False), media_type="application/json")
     response.headers.update(SECURITY_HEADERS | {"Server-Timing": _timing("map", started)})
     return response
@@ -640,15 +736,32 @@ def _history(request: Request, session: Session, row: ScenarioRow) -> list[dict[
             if parent is None:
                 break
             seen.add(parent.id)
-            out.append({"id": parent.id, "name": parent.name, "created": parent.created_at.strftime("%d %b %Y %H:%M"),
-                        "relation": "the version this one was made from" if len(out) == 0 else f"an earlier version ({len(out) + 1} steps back)",
-                        "a": parent.id, "b": row.id})
+            out.append(
+                {
+                    "id": parent.id,
+                    "name": parent.name,
+                    "created": parent.created_at.strftime("%d %b %Y %H:%M"),
+                    "relation": "the version this one was made from"
+                    if len(out) == 0
+                    else f"an earlier version ({len(out) + 1} steps back)",
+                    "a": parent.id,
+                    "b": row.id,
+                }
+            )
             parent_id = parent.parent_id
         rows, _ = crud.list_scenarios(db, session.tenant_id, 200, 0)
         for child in rows:
             if child.parent_id == row.id:
-                out.append({"id": child.id, "name": child.name, "created": child.created_at.strftime("%d %b %Y %H:%M"),
-                            "relation": "a version made from this one", "a": row.id, "b": child.id})
+                out.append(
+                    {
+                        "id": child.id,
+                        "name": child.name,
+                        "created": child.created_at.strftime("%d %b %Y %H:%M"),
+                        "relation": "a version made from this one",
+                        "a": row.id,
+                        "b": child.id,
+                    }
+                )
     return out
 
 
@@ -661,8 +774,13 @@ def _pair(request: Request, session: Session, scenario_id: str, other_id: str) -
     a, b = _row(request, session, scenario_id), _row(request, session, other_id)
     if a is None or b is None:
         missing = [i for i, r in ((scenario_id, a), (other_id, b)) if r is None]
-        return _compare_error(request, session, 404, "Page not found",
-                              [f"There is no scenario {i} for your partnership: pick versions from your scenarios' history." for i in missing])
+        return _compare_error(
+            request,
+            session,
+            404,
+            "Page not found",
+            [f"There is no scenario {i} for your partnership: pick versions from your scenarios' history." for i in missing],
+        )
     return a, b
 
 
@@ -709,9 +827,14 @@ def compare_page(request: Request, scenario_id: str, other_id: str, job: str | N
             ours = found is not None and found.kind == "compare" and found.scenario_id == a_row.id and options.get("other_id") == b_row.id
             job_view = _job_view(ctx, db, session.tenant_id, job) if ours else None
         if job_view is None:
-            return _compare_error(request, session, 404, "Page not found",
-                                  ["There is no such comparison for your partnership: start it again from the scenario's version history."],
-                                  **values)
+            return _compare_error(
+                request,
+                session,
+                404,
+                "Page not found",
+                ["There is no such comparison for your partnership: start it again from the scenario's version history."],
+                **values,
+            )
         values["job"] = job_view
         if job_view["status"] == "finished" and job_view["report"]:
             report = job_view["report"]
@@ -753,12 +876,19 @@ def start_compare(request: Request, scenario_id: str, other_id: str, csrf: Annot
     assert session.tenant_id is not None
     ctx = _ctx(request)
     with ctx.db.session() as db:
-        job = jobs.create_analysis(db, session.tenant_id, a_row, "compare", {"other_id": b_row.id, "method": "auto", "orders": 200, "seed": 0})
+        job = jobs.create_analysis(
+            db, session.tenant_id, a_row, "compare", {"other_id": b_row.id, "method": "auto", "orders": 200, "seed": 0}
+        )
         db.commit()
         job_id = job.id
     try:
         jobs.enqueue(ctx.db, ctx.queue, job_id, 1)
     except QueueUnavailable:
-        return _compare_error(request, session, 503, "Jobs are unavailable",
-                              ["The job queue is not answering, so this comparison cannot run now. Try again in a minute."])
+        return _compare_error(
+            request,
+            session,
+            503,
+            "Jobs are unavailable",
+            ["The job queue is not answering, so this comparison cannot run now. Try again in a minute."],
+        )
     return _redirect(f"/scenarios/{a_row.id}/compare/{b_row.id}?job={job_id}")

@@ -20,10 +20,16 @@ from optimizer import Problem, ScenarioError, geography, prevention
 
 #: the kinds of place offered, in the order of the picker's groups (England is too large for one page)
 KINDS = ("lad", "utla", "icb", "pfa")
-GROUP_LABELS = {"lad": "Local authority districts", "utla": "Upper-tier local authorities (county and unitary councils)",
-                "icb": "Integrated Care Boards", "pfa": "Police force areas"}
-VINTAGES = {"2025": "IoD2025 on 2021 neighbourhoods, Census 2021 population (2024 boundaries)",
-            "2019": "IoD2019 on 2011 neighbourhoods, mid-2015 population (2019 boundaries; ICBs of 2022)"}
+GROUP_LABELS = {
+    "lad": "Local authority districts",
+    "utla": "Upper-tier local authorities (county and unitary councils)",
+    "icb": "Integrated Care Boards",
+    "pfa": "Police force areas",
+}
+VINTAGES = {
+    "2025": "IoD2025 on 2021 neighbourhoods, Census 2021 population (2024 boundaries)",
+    "2019": "IoD2019 on 2011 neighbourhoods, mid-2015 population (2019 boundaries; ICBs of 2022)",
+}
 #: the worked scenarios' spending years (each pool's budget is given for each)
 YEARS = 3
 #: the form's fields of the Community Wealth Fund rule -> the policy key each sets
@@ -50,21 +56,35 @@ def pools() -> list[dict[str, Any]]:
 
 def interventions() -> list[dict[str, Any]]:
     """The library's interventions: id, label and the basis of their effects (as the worked scenarios cite them)."""
-    return [{"id": iid, "label": label, "basis": prevention.EFFECT_BASIS.get(iid, "")}
-            for iid, (label, _group, _coverage) in prevention.INTERVENTIONS.items()]
+    return [
+        {"id": iid, "label": label, "basis": prevention.EFFECT_BASIS.get(iid, "")}
+        for iid, (label, _group, _coverage) in prevention.INTERVENTIONS.items()
+    ]
 
 
 def defaults() -> dict[str, Any]:
     """The form as first shown: the worked scenarios' choices (every intervention, 30 % in the nationally most deprived 10 %)."""
-    return {"name": "", "place": "", "vintage": geography.DEFAULT_VINTAGE, "interventions": [i["id"] for i in interventions()],
-            "min_share": "30", "max_decile": "1", "basis": "national", "per_capita_floor": "0", "no_agency_worse_off": False,
-            "cost_sharing": "budget_share", **{f"budget-{p['id']}-{t}": "" for p in pools() for t in range(1, YEARS + 1)},
-            **{f"share-{p['id']}": "" for p in pools()}}
+    return {
+        "name": "",
+        "place": "",
+        "vintage": geography.DEFAULT_VINTAGE,
+        "interventions": [i["id"] for i in interventions()],
+        "min_share": "30",
+        "max_decile": "1",
+        "basis": "national",
+        "per_capita_floor": "0",
+        "no_agency_worse_off": False,
+        "cost_sharing": "budget_share",
+        **{f"budget-{p['id']}-{t}": "" for p in pools() for t in range(1, YEARS + 1)},
+        **{f"share-{p['id']}": "" for p in pools()},
+    }
 
 
 def values_of(form: Mapping[str, Any], chosen: list[str]) -> dict[str, Any]:
     """What the board sent, in the form's own fields (to show again beside any problem); ``chosen``: the ticked interventions."""
-    values: dict[str, Any] = {key: str(form.get(key, "")).strip() for key in defaults() if key not in ("interventions", "no_agency_worse_off")}
+    values: dict[str, Any] = {
+        key: str(form.get(key, "")).strip() for key in defaults() if key not in ("interventions", "no_agency_worse_off")
+    }
     values["interventions"] = chosen
     values["no_agency_worse_off"] = bool(form.get("no_agency_worse_off"))
     return values
@@ -101,8 +121,12 @@ def build(values: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[Proble
     template = prevention.default_template(population)
     for pool in template["pools"]:
         rate = prevention.BUDGET_PER_RESIDENT[pool["id"]]
-        pool["budget"] = [_number(str(values.get(f"budget-{pool['id']}-{t}", ""))) if str(values.get(f"budget-{pool['id']}-{t}", "")).strip()
-                          else float(round(population * rate, -3)) for t in range(1, YEARS + 1)]
+        pool["budget"] = [
+            _number(str(values.get(f"budget-{pool['id']}-{t}", "")))
+            if str(values.get(f"budget-{pool['id']}-{t}", "")).strip()
+            else float(round(population * rate, -3))
+            for t in range(1, YEARS + 1)
+        ]
     chosen = set(values.get("interventions") or [])
     template["interventions"] = [iv for iv in template["interventions"] if iv["id"] in chosen]
     cwf: dict[str, Any] = {}
@@ -117,8 +141,14 @@ def build(values: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[Proble
             cwf[key] = _number(text, percent=field in PERCENT_FIELDS) if text else 0.0
     policy: dict[str, Any] = {"community_wealth_fund": cwf, "no_agency_worse_off": bool(values.get("no_agency_worse_off"))}
     if values.get("cost_sharing") == "shares":
-        policy["cost_sharing"] = {"rule": "shares", "shares": {p["id"]: _number(str(values.get(f"share-{p['id']}", "")))
-                                                               for p in template["pools"] if str(values.get(f"share-{p['id']}", "")).strip()}}
+        policy["cost_sharing"] = {
+            "rule": "shares",
+            "shares": {
+                p["id"]: _number(str(values.get(f"share-{p['id']}", "")))
+                for p in template["pools"]
+                if str(values.get(f"share-{p['id']}", "")).strip()
+            },
+        }
         template["schema_version"] = 2
     elif values.get("cost_sharing") not in (None, "", "budget_share"):
         policy["cost_sharing"] = {"rule": str(values.get("cost_sharing"))}
@@ -135,8 +165,11 @@ def tidy(problems: list[Problem]) -> list[Problem]:
     """The validator's problems less the echo of a union (``/pools/0/budget: Input should be a valid number; got list``) where a
     year of that budget has its own problem."""
     locs = {p.loc for p in problems}
-    return [p for p in problems
-            if not (p.msg.startswith("Input should be a valid number; got list") and any(o.startswith(p.loc + "/") for o in locs))]
+    return [
+        p
+        for p in problems
+        if not (p.msg.startswith("Input should be a valid number; got list") and any(o.startswith(p.loc + "/") for o in locs))
+    ]
 
 
 def field_of(loc: str, pool_ids: list[str]) -> str:

@@ -68,8 +68,7 @@ class Sessions:
 
     def write(self, request: Request, response: Response, session: Session) -> None:
         value = self._signer.dumps({"c": session.csrf, "t": session.tenant_id, "k": session.key_id})
-        response.set_cookie(COOKIE, value, max_age=MAX_AGE_SECONDS, httponly=True, samesite="strict",
-                            secure=_https(request), path="/")
+        response.set_cookie(COOKIE, value, max_age=MAX_AGE_SECONDS, httponly=True, samesite="strict", secure=_https(request), path="/")
 
     @staticmethod
     def clear(request: Request, response: Response) -> None:

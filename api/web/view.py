@@ -49,9 +49,12 @@ def headline(result: dict[str, Any]) -> str:
     spent = summary["total_spending_discounted"]
     net = result["objective"]
     per_pound = f", {money(net / spent)} for every pound spent" if spent > 0.005 else ""
-    return (f"The plan spends {money(summary['total_spending'])} and yields {money(net)} of net value{per_pound}; "
-            f"savings are {summary['benefit_cost_ratio']:.2f} times its discounted cost." if summary.get("benefit_cost_ratio")
-            else f"The plan yields {money(net)} of net value{per_pound}.")
+    return (
+        f"The plan spends {money(summary['total_spending'])} and yields {money(net)} of net value{per_pound}; "
+        f"savings are {summary['benefit_cost_ratio']:.2f} times its discounted cost."
+        if summary.get("benefit_cost_ratio")
+        else f"The plan yields {money(net)} of net value{per_pound}."
+    )
 
 
 def who_pays(result: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
@@ -63,10 +66,21 @@ def who_pays(result: dict[str, Any], names: dict[str, str]) -> list[dict[str, An
     for agency in list(dict.fromkeys([*spend, *save])):
         pays, gains = float(spend.get(agency, 0.0)), float(save.get(agency, 0.0))
         span = ranges.get(agency)
-        rows.append({"id": agency, "name": names.get(agency, agency), "pays": pays, "gains": gains, "net": gains - pays,
-                     "pays_text": money(pays), "gains_text": money(gains), "net_text": money(gains - pays),
-                     "pays_attr": pounds(pays), "gains_attr": pounds(gains),
-                     "range_text": f"{money(span['min'])} to {money(span['max'])}" if isinstance(span, dict) else None})
+        rows.append(
+            {
+                "id": agency,
+                "name": names.get(agency, agency),
+                "pays": pays,
+                "gains": gains,
+                "net": gains - pays,
+                "pays_text": money(pays),
+                "gains_text": money(gains),
+                "net_text": money(gains - pays),
+                "pays_attr": pounds(pays),
+                "gains_attr": pounds(gains),
+                "range_text": f"{money(span['min'])} to {money(span['max'])}" if isinstance(span, dict) else None,
+            }
+        )
     return rows
 
 
@@ -76,8 +90,10 @@ def pool_years(result: dict[str, Any], names: dict[str, str]) -> tuple[list[int]
     for row in (result.get("summary") or {}).get("spending_by_pool_year", []):
         cells.setdefault(row["pool"], {})[int(row["year"])] = float(row["spend"])
     years = sorted({y for by in cells.values() for y in by})
-    return years, [{"id": pool, "name": names.get(pool, pool), "cells": [money(by.get(y, 0.0)) for y in years],
-                    "total": money(sum(by.values()))} for pool, by in cells.items()]
+    return years, [
+        {"id": pool, "name": names.get(pool, pool), "cells": [money(by.get(y, 0.0)) for y in years], "total": money(sum(by.values()))}
+        for pool, by in cells.items()
+    ]
 
 
 def deciles(result: dict[str, Any], scenario: dict[str, Any]) -> list[dict[str, Any]]:
@@ -90,8 +106,16 @@ def deciles(result: dict[str, Any], scenario: dict[str, Any]) -> list[dict[str, 
     for d in range(1, 11):
         residents = people.get(d, 0.0)
         total = float(spend.get(str(d), 0.0))
-        out.append({"decile": d, "spending": total, "residents": residents, "per_resident": total / residents if residents else None,
-                    "spending_text": money(total), "per_resident_text": money(total / residents) if residents else "no residents"})
+        out.append(
+            {
+                "decile": d,
+                "spending": total,
+                "residents": residents,
+                "per_resident": total / residents if residents else None,
+                "spending_text": money(total),
+                "per_resident_text": money(total / residents) if residents else "no residents",
+            }
+        )
     return out
 
 
@@ -101,9 +125,16 @@ def interventions(result: dict[str, Any], scenario: dict[str, Any]) -> list[dict
     for iv in scenario.get("interventions", []):
         row = by.get(iv["id"], {})
         bcr = row.get("benefit_cost_ratio")
-        out.append({"id": iv["id"], "name": iv["name"], "spending": money(row.get("spending", 0.0)),
-                    "savings": money(row.get("savings", 0.0)), "bcr": f"{bcr:.2f}" if bcr is not None else "not funded",
-                    "source": iv.get("source") or ""})
+        out.append(
+            {
+                "id": iv["id"],
+                "name": iv["name"],
+                "spending": money(row.get("spending", 0.0)),
+                "savings": money(row.get("savings", 0.0)),
+                "bcr": f"{bcr:.2f}" if bcr is not None else "not funded",
+                "source": iv.get("source") or "",
+            }
+        )
     return out
 
 
@@ -122,8 +153,14 @@ def responses(result: dict[str, Any], scenario: dict[str, Any]) -> list[dict[str
             continue
         below, bands = 0.0, []
         for band in r["bands"]:
-            bands.append({"range": f"{below:.1%} to {band['up_to']:.1%}", "effect": f"{band['effect']:.2f}",
-                          "bought": charts.bought_label(band["share"]), "share": "-" if band["share"] is None else f"{band['share']:.0%}"})
+            bands.append(
+                {
+                    "range": f"{below:.1%} to {band['up_to']:.1%}",
+                    "effect": f"{band['effect']:.2f}",
+                    "bought": charts.bought_label(band["share"]),
+                    "share": "-" if band["share"] is None else f"{band['share']:.0%}",
+                }
+            )
             below = band["up_to"]
         out.append({"id": r["intervention"], "name": r["name"], "sentence": said.get(r["intervention"], ""), "bands": bands, "raw": r})
     return out
@@ -134,12 +171,15 @@ def cwf_text(scenario: dict[str, Any]) -> str:
     share = float(cwf.get("min_share", 0.0))
     if share <= 0:
         return "No share of spending is kept for the most deprived areas."
-    return (f"At least {share:.0%} of spending goes to areas in IMD decile {cwf.get('max_decile', 1)} or below "
-            f"({cwf.get('basis', 'national')} basis).")
+    return (
+        f"At least {share:.0%} of spending goes to areas in IMD decile {cwf.get('max_decile', 1)} or below "
+        f"({cwf.get('basis', 'national')} basis)."
+    )
 
 
-def charts_of(result: dict[str, Any], scenario: dict[str, Any], names: dict[str, str],
-              banded: list[dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+def charts_of(
+    result: dict[str, Any], scenario: dict[str, Any], names: dict[str, str], banded: list[dict[str, Any]] | None = None
+) -> dict[str, dict[str, Any]]:
     """The page's Vega-Lite specifications (the same builders as the appraisal pack's); ``banded``: :func:`responses`, if made already."""
     summary = result.get("summary")
     if not summary:
@@ -148,10 +188,12 @@ def charts_of(result: dict[str, Any], scenario: dict[str, Any], names: dict[str,
     banded = responses(result, scenario) if banded is None else banded
     return ({"responses": charts.response_spec([r["raw"] for r in banded])} if banded else {}) | {
         "who-pays": charts.who_pays_spec(who_pays(result, names)),
-        "pool-year": charts.pool_year_spec([{"pool": names.get(r["pool"], r["pool"]), "year": r["year"], "spend": r["spend"]}
-                                            for r in summary["spending_by_pool_year"]]),
-        "deciles": charts.decile_spec([{"decile": d["decile"], "per_resident": d["per_resident"] or 0.0} for d in deciles(result, scenario)],
-                                      cwf_share=share),
+        "pool-year": charts.pool_year_spec(
+            [{"pool": names.get(r["pool"], r["pool"]), "year": r["year"], "spend": r["spend"]} for r in summary["spending_by_pool_year"]]
+        ),
+        "deciles": charts.decile_spec(
+            [{"decile": d["decile"], "per_resident": d["per_resident"] or 0.0} for d in deciles(result, scenario)], cwf_share=share
+        ),
     }
 
 
@@ -169,14 +211,38 @@ def area_map(result: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any]
         return {"drawn_here": False, "why": f"No map: {exc}.", "rows": [], "notes": [maps.ATTRIBUTION + "."], "total": 0, "listed": 0}
     drawn = sum(a.drawn for a in data.areas)
     small = len(data.areas) <= MAP_AREAS_DRAWN
-    why = None if small else (f"The map is not drawn on this page for more than {MAP_AREAS_DRAWN:,} neighbourhoods ({drawn:,} here): "
-                              "draw it with `totalplace map RESULT --scenario SCENARIO --output map.html`.")
-    rows = [{"id": a.id, "name": a.name, "decile": a.imd_decile, "deprived": a.deprived, "residents": f"{a.population:,.0f}",
-             "spending": money(a.spending), "per_resident": money(a.per_resident) if a.per_resident is not None else "no residents",
-             "per_resident_attr": pounds(a.per_resident) if a.per_resident is not None else ""}
-            for a in data.rows(MAP_ROWS_LISTED)]
-    return {"drawn_here": small, "why": why, "rows": rows, "notes": data.notes(), "legend": data.legend, "total": len(data.areas),
-            "listed": len(rows), "deprived": data.deprived_count, "drawn": drawn}
+    why = (
+        None
+        if small
+        else (
+            f"The map is not drawn on this page for more than {MAP_AREAS_DRAWN:,} neighbourhoods ({drawn:,} here): "
+            "draw it with `totalplace map RESULT --scenario SCENARIO --output map.html`."
+        )
+    )
+    rows = [
+        {
+            "id": a.id,
+            "name": a.name,
+            "decile": a.imd_decile,
+            "deprived": a.deprived,
+            "residents": f"{a.population:,.0f}",
+            "spending": money(a.spending),
+            "per_resident": money(a.per_resident) if a.per_resident is not None else "no residents",
+            "per_resident_attr": pounds(a.per_resident) if a.per_resident is not None else "",
+        }
+        for a in data.rows(MAP_ROWS_LISTED)
+    ]
+    return {
+        "drawn_here": small,
+        "why": why,
+        "rows": rows,
+        "notes": data.notes(),
+        "legend": data.legend,
+        "total": len(data.areas),
+        "listed": len(rows),
+        "deprived": data.deprived_count,
+        "drawn": drawn,
+    }
 
 
 def map_spec(result: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any] | None:
@@ -213,8 +279,16 @@ def comparison(report: dict[str, Any], doc_a: dict[str, Any], doc_b: dict[str, A
     from optimizer import waterfall
 
     names = names_of(doc_a) | names_of(doc_b)
-    changes = [{"id": c["id"], "kind": c["kind"], "family": c["family"], "message": c["message"],
-                "pointer": c["pointer_b"] if c["pointer_b"] is not None else c["pointer_a"]} for c in report.get("changes", [])]
+    changes = [
+        {
+            "id": c["id"],
+            "kind": c["kind"],
+            "family": c["family"],
+            "message": c["message"],
+            "pointer": c["pointer_b"] if c["pointer_b"] is not None else c["pointer_a"],
+        }
+        for c in report.get("changes", [])
+    ]
     changes_total = len(changes)
     changes = changes[:CHANGES_LISTED]
     rows: list[dict[str, Any]] = []
@@ -223,31 +297,72 @@ def comparison(report: dict[str, Any], doc_a: dict[str, Any], doc_b: dict[str, A
         value = e.get("value")
         if running is not None and value is not None:
             running += value
-        rows.append({"change": e["change"], "family": e["family"], "message": e["message"], "value": value,
-                     "value_text": _signed(value) if value is not None else "not valued", "running_text": pence_money(running),
-                     "stderr_text": pence_money(e["stderr"]) if e.get("stderr") is not None else None})
+        rows.append(
+            {
+                "change": e["change"],
+                "family": e["family"],
+                "message": e["message"],
+                "value": value,
+                "value_text": _signed(value) if value is not None else "not valued",
+                "running_text": pence_money(running),
+                "stderr_text": pence_money(e["stderr"]) if e.get("stderr") is not None else None,
+            }
+        )
     valued = [r["value"] for r in rows if r["value"] is not None]
     figures = report.get("figures") or {}
-    agencies = [{"id": g["agency"], "name": names.get(g["agency"], g["agency"]),
-                 **{f"{k}_{side}": pence_money(g[k][side]) if side != "change" else _signed(g[k][side])
-                    for k in ("pays", "gains") for side in ("a", "b", "change")}} for g in figures.get("agencies", [])]
-    pool_years = [{"pool": names.get(r["pool"], r["pool"]), "year": r["year"], "a": pence_money(r["a"]), "b": pence_money(r["b"]),
-                   "change": _signed(r["change"])} for r in figures.get("spending_by_pool_year", [])]
+    agencies = [
+        {
+            "id": g["agency"],
+            "name": names.get(g["agency"], g["agency"]),
+            **{
+                f"{k}_{side}": pence_money(g[k][side]) if side != "change" else _signed(g[k][side])
+                for k in ("pays", "gains")
+                for side in ("a", "b", "change")
+            },
+        }
+        for g in figures.get("agencies", [])
+    ]
+    pool_years = [
+        {
+            "pool": names.get(r["pool"], r["pool"]),
+            "year": r["year"],
+            "a": pence_money(r["a"]),
+            "b": pence_money(r["b"]),
+            "change": _signed(r["change"]),
+        }
+        for r in figures.get("spending_by_pool_year", [])
+    ]
     spec = waterfall.spec(report, "Why net value changed, from A to B") if waterfall.steps(report) else None
     if spec is not None:  # as the page's other charts: as wide as its box (320 px screens), the labels cut to fit
-        spec |= {"width": "container", "autosize": {"type": "fit", "contains": "padding"},
-                 "config": {"font": "system-ui, sans-serif", "view": {"stroke": None}}}
+        spec |= {
+            "width": "container",
+            "autosize": {"type": "fit", "contains": "padding"},
+            "config": {"font": "system-ui, sans-serif", "view": {"stroke": None}},
+        }
         spec["encoding"]["y"]["axis"]["labelLimit"] = 150
-    structure = next((m for m in report.get("messages", []) if m.startswith("Compared on the figures only")), None) \
-        if report.get("method") is None else None
+    structure = (
+        next((m for m in report.get("messages", []) if m.startswith("Compared on the figures only")), None)
+        if report.get("method") is None
+        else None
+    )
     return {
-        "report": report, "changes": changes, "changes_total": changes_total, "waterfall": rows, "agencies": agencies, "pool_years": pool_years,
-        "objective_a": pence_money(report.get("objective_a")), "objective_b": pence_money(report.get("objective_b")),
-        "objective_change": _signed(report.get("objective_change")), "objective_change_pence": report.get("objective_change"),
-        "sum_of_values": _signed(sum(valued)) if valued else None, "sum_of_values_pence": sum(valued) if valued else None,
+        "report": report,
+        "changes": changes,
+        "changes_total": changes_total,
+        "waterfall": rows,
+        "agencies": agencies,
+        "pool_years": pool_years,
+        "objective_a": pence_money(report.get("objective_a")),
+        "objective_b": pence_money(report.get("objective_b")),
+        "objective_change": _signed(report.get("objective_change")),
+        "objective_change_pence": report.get("objective_change"),
+        "sum_of_values": _signed(sum(valued)) if valued else None,
+        "sum_of_values_pence": sum(valued) if valued else None,
         "spending_a": pence_money((figures.get("total_spending") or {}).get("a")),
         "spending_b": pence_money((figures.get("total_spending") or {}).get("b")),
-        "messages": [m for m in report.get("messages", []) if m != structure], "warnings": report.get("warnings", []),
+        "messages": [m for m in report.get("messages", []) if m != structure],
+        "warnings": report.get("warnings", []),
         "binding": [r["message"] for r in report.get("binding", [])],
-        "structure": structure, "compare_chart": script_json({"waterfall": spec}) if spec else None,
+        "structure": structure,
+        "compare_chart": script_json({"waterfall": spec}) if spec else None,
     }

@@ -63,9 +63,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--analyst-users", type=int, default=2, help="mix: borough analysts (cold solves)")
     p.add_argument("--cold-wait", type=float, default=1.0, help="mix: an analyst waits this to twice this (s) between cold solves")
     p.add_argument("--keys-per-role", type=int, default=4, help="API keys (tenants) per role; the clients of a role share them")
-    p.add_argument("--key-cache", type=float, default=None,
-                   help="TOTALPLACE_KEY_CACHE_SECONDS for the run (default: the service's, 60 s with revocations heard on Redis; "
-                        "0: every request asks the database)")
+    p.add_argument(
+        "--key-cache",
+        type=float,
+        default=None,
+        help="TOTALPLACE_KEY_CACHE_SECONDS for the run (default: the service's, 60 s with revocations heard on Redis; "
+        "0: every request asks the database)",
+    )
     p.add_argument("--rate-limit", type=float, default=100_000.0, help="TOTALPLACE_RATE_LIMIT_PER_SECOND for the run (burst the same)")
     p.add_argument("--database", default="totalplace_load", help="PostgreSQL database, dropped and created again each run")
     p.add_argument("--redis-db", type=int, default=13, help="Redis database number owned by the run (emptied before and after)")
@@ -91,9 +95,13 @@ def write_inputs(run: Path, args: argparse.Namespace, keys: dict[str, list[str]]
         path.write_text(json.dumps(doc, separators=(",", ":")))
         finance.append(str(path))
     config = {
-        "keys": keys, "borough_scenario": str(borough), "finance_scenarios": finance,
+        "keys": keys,
+        "borough_scenario": str(borough),
+        "finance_scenarios": finance,
         "board_scenarios": [str(ROOT / "scenarios" / f"{name}.json") for name in BOARD_SCENARIOS],
-        "hit_rate": args.hit_rate, "finance_rate": args.finance_rate, "cold_wait": args.cold_wait,
+        "hit_rate": args.hit_rate,
+        "finance_rate": args.finance_rate,
+        "cold_wait": args.cold_wait,
         "users": {"FinanceSystem": args.finance_users, "PartnershipBoard": args.board_users, "BoroughAnalyst": args.analyst_users},
     }
     path = run / "config.json"
@@ -109,9 +117,30 @@ def run_locust(base: str, config: Path, run: Path, phase: str, args: argparse.Na
         classes = ["FinanceSystem", "PartnershipBoard", "BoroughAnalyst"]
         users = args.finance_users + args.board_users + args.analyst_users
     prefix = run / phase
-    cmd = [sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless", "--host", base,
-           "-u", str(users), "-r", str(max(users, 1)), "-t", f"{args.seconds}s", "--stop-timeout", "20",
-           "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING", *classes]
+    cmd = [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(HERE / "locustfile.py"),
+        "--headless",
+        "--host",
+        base,
+        "-u",
+        str(users),
+        "-r",
+        str(max(users, 1)),
+        "-t",
+        f"{args.seconds}s",
+        "--stop-timeout",
+        "20",
+        "--csv",
+        str(prefix),
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+        *classes,
+    ]
     if args.locust_processes > 1:
         cmd[4:4] = ["--processes", str(args.locust_processes)]
     env = {**os.environ, "TOTALPLACE_LOAD_CONFIG": str(config), "PYTHONPATH": str(ROOT)}
@@ -129,8 +158,8 @@ def run_locust(base: str, config: Path, run: Path, phase: str, args: argparse.Na
 DESCRIPTIONS = {
     "hits": "{hit_users} finance systems, each aiming at {hit_rate:g} identical POST /v1/solve a second (cache hits only)",
     "mix": "{finance_users} finance systems ({finance_rate:g} requests/s each: 80 % cache hits, 20 % result reads), "
-           "{board_users} partnership boards (new version, solve: 70 % now, 30 % as an RQ job; reads; 1-3 s apart), "
-           "{analyst_users} borough analysts (cold 300-LSOA solves, {cold_wait:g}-{cold_wait2:g} s apart)",
+    "{board_users} partnership boards (new version, solve: 70 % now, 30 % as an RQ job; reads; 1-3 s apart), "
+    "{analyst_users} borough analysts (cold 300-LSOA solves, {cold_wait:g}-{cold_wait2:g} s apart)",
 }
 
 
@@ -144,9 +173,15 @@ def main(argv: list[str] | None = None) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run = ROOT / "benchmarks" / "out" / "load" / stamp
     run.mkdir(parents=True, exist_ok=True)
-    config = ServiceConfig(database=args.database, redis_db=args.redis_db, api_processes=args.api_processes,
-                           worker_processes=args.worker_processes, rate_limit_per_second=args.rate_limit, rate_limit_burst=int(args.rate_limit),
-                           extra_env={} if args.key_cache is None else {"TOTALPLACE_KEY_CACHE_SECONDS": f"{args.key_cache:g}"})
+    config = ServiceConfig(
+        database=args.database,
+        redis_db=args.redis_db,
+        api_processes=args.api_processes,
+        worker_processes=args.worker_processes,
+        rate_limit_per_second=args.rate_limit,
+        rate_limit_burst=int(args.rate_limit),
+        extra_env={} if args.key_cache is None else {"TOTALPLACE_KEY_CACHE_SECONDS": f"{args.key_cache:g}"},
+    )
     from benchmarks.load.service import create_keys
 
     phases: dict[str, Any] = {}
@@ -182,9 +217,12 @@ def main(argv: list[str] | None = None) -> int:
             "locust": f"{args.locust_processes} process(es), FastHttpUser",
             "API keys": f"{args.keys_per_role} tenants per role, one key each, shared by that role's clients",
             "rate limit": f"raised for the run to {args.rate_limit:g}/s per key (TOTALPLACE_RATE_LIMIT_PER_SECOND; default 20): "
-                          "the limiter still runs on every request",
-            "key cache": ("the default (TOTALPLACE_KEY_CACHE_SECONDS=60, revoked keys dropped on a Redis message)" if args.key_cache is None
-                          else f"TOTALPLACE_KEY_CACHE_SECONDS={args.key_cache:g} (a key found valid is trusted that long per API process)"),
+            "the limiter still runs on every request",
+            "key cache": (
+                "the default (TOTALPLACE_KEY_CACHE_SECONDS=60, revoked keys dropped on a Redis message)"
+                if args.key_cache is None
+                else f"TOTALPLACE_KEY_CACHE_SECONDS={args.key_cache:g} (a key found valid is trusted that long per API process)"
+            ),
             "log level": "warning (no uvicorn access log)",
         },
         "phases": phases,

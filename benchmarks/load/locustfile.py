@@ -127,7 +127,9 @@ class _Ledger(_Client):
                 r.failure(problem)
 
     def hit(self) -> None:
-        with self.client.post("/v1/solve", data=self.body, headers=self.headers, name="cache hit (POST /v1/solve)", catch_response=True) as r:
+        with self.client.post(
+            "/v1/solve", data=self.body, headers=self.headers, name="cache hit (POST /v1/solve)", catch_response=True
+        ) as r:
             problem = result_problem(r, self.digest)
             if problem is None and r.headers.get("x-cache") != "hit":
                 problem = f"X-Cache {r.headers.get('x-cache')!r}: an identical request was solved again"
@@ -203,18 +205,24 @@ class PartnershipBoard(_Client):
         if random.random() < 0.3:
             self.solve_as_job(version)
             return
-        with self.client.post(f"/v1/scenarios/{version}/solve", headers=self.headers, name="solve stored scenario",
-                              catch_response=True) as r:
+        with self.client.post(
+            f"/v1/scenarios/{version}/solve", headers=self.headers, name="solve stored scenario", catch_response=True
+        ) as r:
             problem = result_problem(r)
             if problem is None:
                 self.digest = r.json()["scenario_hash"]
             r.failure(problem) if problem else r.success()
 
     def solve_as_job(self, version: str) -> None:
-        with self.client.post(f"/v1/scenarios/{version}/solve?async=true", headers=self.headers, name="solve as job (202)",
-                              catch_response=True) as r:
+        with self.client.post(
+            f"/v1/scenarios/{version}/solve?async=true", headers=self.headers, name="solve as job (202)", catch_response=True
+        ) as r:
             job = _json(r)
-            if r.status_code != 202 or not str(job.get("id", "")).startswith("job_") or job.get("status") not in ("queued", "running", "finished"):
+            if (
+                r.status_code != 202
+                or not str(job.get("id", "")).startswith("job_")
+                or job.get("status") not in ("queued", "running", "finished")
+            ):
                 r.failure(f"HTTP {r.status_code}: no queued job in {(r.text or '')[:200]}")
                 return
             r.success()
@@ -233,8 +241,14 @@ class PartnershipBoard(_Client):
                 self.read_result(self.digest, "read result (job)")
                 return
             self.wait_seconds(0.1)
-        self.environment.events.request.fire(request_type="JOB", name="job status", response_time=0, response_length=0,
-                                             exception=RuntimeError("job not finished in 300 polls"), context={})
+        self.environment.events.request.fire(
+            request_type="JOB",
+            name="job status",
+            response_time=0,
+            response_length=0,
+            exception=RuntimeError("job not finished in 300 polls"),
+            context={},
+        )
 
     def wait_seconds(self, seconds: float) -> None:
         import gevent
@@ -266,8 +280,9 @@ class BoroughAnalyst(_Client):
     @task
     def cold_solve(self) -> None:
         doc = _with_budget(self.borough, 0, 0, _salt.randrange(1, 10**9) / 100)
-        with self.client.post("/v1/solve", json=doc, headers=self.headers, name="cold borough solve (POST /v1/solve)",
-                              catch_response=True) as r:
+        with self.client.post(
+            "/v1/solve", json=doc, headers=self.headers, name="cold borough solve (POST /v1/solve)", catch_response=True
+        ) as r:
             problem = result_problem(r)
             if problem is None and r.headers.get("x-cache") != "miss":
                 problem = f"X-Cache {r.headers.get('x-cache')!r}: a scenario never sent before was not solved"

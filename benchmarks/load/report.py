@@ -31,11 +31,20 @@ def read_stats(prefix: Path) -> dict[str, Any]:
     rows = []
     with open(f"{prefix}_stats.csv", newline="") as f:
         for rec in csv.DictReader(f):
-            rows.append({
-                "name": rec["Name"], "method": rec["Type"], "requests": int(rec["Request Count"]), "failures": int(rec["Failure Count"]),
-                "rps": _num(rec["Requests/s"]), "p50_ms": _num(rec["50%"]), "p95_ms": _num(rec["95%"]), "p99_ms": _num(rec["99%"]),
-                "max_ms": _num(rec["Max Response Time"]), "mean_ms": _num(rec["Average Response Time"]),
-            })
+            rows.append(
+                {
+                    "name": rec["Name"],
+                    "method": rec["Type"],
+                    "requests": int(rec["Request Count"]),
+                    "failures": int(rec["Failure Count"]),
+                    "rps": _num(rec["Requests/s"]),
+                    "p50_ms": _num(rec["50%"]),
+                    "p95_ms": _num(rec["95%"]),
+                    "p99_ms": _num(rec["99%"]),
+                    "max_ms": _num(rec["Max Response Time"]),
+                    "mean_ms": _num(rec["Average Response Time"]),
+                }
+            )
     failures = []
     if Path(f"{prefix}_failures.csv").exists():
         with open(f"{prefix}_failures.csv", newline="") as f:
@@ -54,12 +63,24 @@ def check_targets(phases: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     hit = row(phases.get(hit_phase, {"rows": []}), HIT)
     if hit is not None:
         met = hit["p99_ms"] <= TARGETS["hit_p99_ms"] and hit["rps"] >= TARGETS["hit_rps"]
-        out.append({"target": "cache hits: p99 <= 10 ms at >= 1,000 requests/s", "phase": hit_phase,
-                    "measured": f"p99 {hit['p99_ms']:.0f} ms at {hit['rps']:,.0f} requests/s", "met": met})
+        out.append(
+            {
+                "target": "cache hits: p99 <= 10 ms at >= 1,000 requests/s",
+                "phase": hit_phase,
+                "measured": f"p99 {hit['p99_ms']:.0f} ms at {hit['rps']:,.0f} requests/s",
+                "met": met,
+            }
+        )
     cold = row(phases.get("mix", {"rows": []}), COLD)
     if cold is not None:
-        out.append({"target": "cold borough solves: p95 <= 1 s", "phase": "mix",
-                    "measured": f"p95 {cold['p95_ms']:,.0f} ms ({cold['requests']} solves)", "met": cold["p95_ms"] <= TARGETS["cold_p95_ms"]})
+        out.append(
+            {
+                "target": "cold borough solves: p95 <= 1 s",
+                "phase": "mix",
+                "measured": f"p95 {cold['p95_ms']:,.0f} ms ({cold['requests']} solves)",
+                "met": cold["p95_ms"] <= TARGETS["cold_p95_ms"],
+            }
+        )
     failed = sum(r["failures"] for p in phases.values() for r in p["rows"] if r["name"] == "Aggregated")
     total = sum(r["requests"] for p in phases.values() for r in p["rows"] if r["name"] == "Aggregated")
     out.append({"target": "0 failed requests", "phase": ", ".join(phases), "measured": f"{failed} of {total:,}", "met": failed == 0})
@@ -78,8 +99,13 @@ def machine() -> dict[str, Any]:
         mem_gib = kib / 1024 / 1024
     except (OSError, StopIteration):
         pass
-    return {"cores": os.cpu_count(), "cpu": model, "memory_gib": round(mem_gib, 1), "python": platform.python_version(),
-            "platform": platform.platform()}
+    return {
+        "cores": os.cpu_count(),
+        "cpu": model,
+        "memory_gib": round(mem_gib, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def _ms(value: float) -> str:
@@ -87,11 +113,16 @@ def _ms(value: float) -> str:
 
 
 def phase_table(phase: dict[str, Any]) -> list[str]:
-    lines = ["| request | requests | failures | rps | p50 ms | p95 ms | p99 ms | max ms |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "| request | requests | failures | rps | p50 ms | p95 ms | p99 ms | max ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for r in sorted(phase["rows"], key=lambda r: (r["name"] == "Aggregated", -r["requests"])):
         name = "**all requests**" if r["name"] == "Aggregated" else f"{r['name']}"
-        lines.append(f"| {name} | {r['requests']:,} | {r['failures']:,} | {r['rps']:,.1f} | {_ms(r['p50_ms'])} | {_ms(r['p95_ms'])} | "
-                     f"{_ms(r['p99_ms'])} | {_ms(r['max_ms'])} |")
+        lines.append(
+            f"| {name} | {r['requests']:,} | {r['failures']:,} | {r['rps']:,.1f} | {_ms(r['p50_ms'])} | {_ms(r['p95_ms'])} | "
+            f"{_ms(r['p99_ms'])} | {_ms(r['max_ms'])} |"
+        )
     return lines
 
 

@@ -60,18 +60,20 @@ class ServiceConfig:
     def env(self) -> dict[str, str]:
         """The environment of every process of the service (and of the key creation)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("TOTALPLACE_")}
-        env.update({
-            "TOTALPLACE_DATABASE_URL": self.database_url,
-            "TOTALPLACE_REDIS_URL": self.redis_url,
-            "TOTALPLACE_CACHE_PREFIX": "totalplace-load",
-            "TOTALPLACE_QUEUE_NAME": "totalplace-load",
-            "TOTALPLACE_RATE_LIMIT_PER_SECOND": f"{self.rate_limit_per_second:g}",
-            "TOTALPLACE_RATE_LIMIT_BURST": str(self.rate_limit_burst),
-            # uvicorn logs every request at info: at 1,000 requests/s that is a core's worth of log lines
-            "TOTALPLACE_LOG_LEVEL": self.log_level,
-            "PYTHONUNBUFFERED": "1",
-            **self.extra_env,
-        })
+        env.update(
+            {
+                "TOTALPLACE_DATABASE_URL": self.database_url,
+                "TOTALPLACE_REDIS_URL": self.redis_url,
+                "TOTALPLACE_CACHE_PREFIX": "totalplace-load",
+                "TOTALPLACE_QUEUE_NAME": "totalplace-load",
+                "TOTALPLACE_RATE_LIMIT_PER_SECOND": f"{self.rate_limit_per_second:g}",
+                "TOTALPLACE_RATE_LIMIT_BURST": str(self.rate_limit_burst),
+                # uvicorn logs every request at info: at 1,000 requests/s that is a core's worth of log lines
+                "TOTALPLACE_LOG_LEVEL": self.log_level,
+                "PYTHONUNBUFFERED": "1",
+                **self.extra_env,
+            }
+        )
         return env
 
 
@@ -209,10 +211,14 @@ def running_service(config: ServiceConfig, logs: Path) -> Iterator[str]:
     env = config.env()
     port = free_port()
     with ExitStack() as stack:
-        workers = stack.enter_context(started([sys.executable, "-m", "api", "worker", "--processes", str(config.worker_processes)],
-                                              env, logs / "worker.log"))
-        api = stack.enter_context(started([sys.executable, "-m", "api", "serve", "--port", str(port),
-                                           "--workers", str(config.api_processes)], env, logs / "api.log"))
+        workers = stack.enter_context(
+            started([sys.executable, "-m", "api", "worker", "--processes", str(config.worker_processes)], env, logs / "worker.log")
+        )
+        api = stack.enter_context(
+            started(
+                [sys.executable, "-m", "api", "serve", "--port", str(port), "--workers", str(config.api_processes)], env, logs / "api.log"
+            )
+        )
         base = f"http://127.0.0.1:{port}"
         wait_healthy(base, api, logs / "api.log")
         wait_workers(config, workers, logs / "worker.log")

@@ -68,20 +68,34 @@ def appraise(s: Scenario, result: dict[str, Any] | None = None) -> dict[str, Any
     social = np.einsum("it,it->i", n_it, k.social)
     ivs = {iv.id: iv for iv in s.interventions}
     names = {p.id: p.name for p in s.pools} | {g.id: g.name for g in s.agencies}
-    interventions = [_row("intervention", iv, ivs[iv].name, iv_spend[i], cash[i].sum(axis=0), d, H, social=float(social[i]))
-                     for i, iv in enumerate(k.intervention_ids)]
-    agencies = [_row("agency", g, names[g], pool_spend[j], cash[:, j, :].sum(axis=0), d, H, pool=g in pool_of)
-                for j, g in enumerate(k.agency_ids)]
+    interventions = [
+        _row("intervention", iv, ivs[iv].name, iv_spend[i], cash[i].sum(axis=0), d, H, social=float(social[i]))
+        for i, iv in enumerate(k.intervention_ids)
+    ]
+    agencies = [
+        _row("agency", g, names[g], pool_spend[j], cash[:, j, :].sum(axis=0), d, H, pool=g in pool_of) for j, g in enumerate(k.agency_ids)
+    ]
     total = _row("total", "all", "All interventions", iv_spend.sum(axis=0), cash.sum(axis=(0, 1)), d, H, social=float(social.sum()))
     summary = result["summary"]
     for row in interventions:
         row["source"] = ivs[row["id"]].source
     outcome_source = {o.id: o.source for o in s.outcomes if o.source}
-    pack = {"analysis": "appraisal", "scenario": s.name, "scenario_hash": result.get("scenario_hash"), "objective": result["objective"],
-            "horizon_years": H, "appraisal_years": A, "discount_rate": s.discount_rate, "payback_basis": "discounted",
-            "interventions": interventions, "agencies": agencies, "total": total,
-            "spending_by_decile": summary["spending_by_decile"], "spending_by_pool_year": summary["spending_by_pool_year"],
-            "deprived_share": summary["deprived_share"]}
+    pack = {
+        "analysis": "appraisal",
+        "scenario": s.name,
+        "scenario_hash": result.get("scenario_hash"),
+        "objective": result["objective"],
+        "horizon_years": H,
+        "appraisal_years": A,
+        "discount_rate": s.discount_rate,
+        "payback_basis": "discounted",
+        "interventions": interventions,
+        "agencies": agencies,
+        "total": total,
+        "spending_by_decile": summary["spending_by_decile"],
+        "spending_by_pool_year": summary["spending_by_pool_year"],
+        "deprived_share": summary["deprived_share"],
+    }
     pack = pack_in_pence(pack)  # money in pence at the edge (optimizer/money.py)
     pack["messages"] = _messages(pack)
     # who pays, residents' themes and sources: the result's own figures (already rounded to the penny), carried as they are
@@ -98,8 +112,18 @@ def appraise(s: Scenario, result: dict[str, Any] | None = None) -> dict[str, Any
     return pack
 
 
-def _row(kind: str, rid: str, name: str, spend: np.ndarray, cash: np.ndarray, d: np.ndarray, H: int, *,
-         social: float | None = None, pool: bool = True) -> dict[str, Any]:
+def _row(
+    kind: str,
+    rid: str,
+    name: str,
+    spend: np.ndarray,
+    cash: np.ndarray,
+    d: np.ndarray,
+    H: int,
+    *,
+    social: float | None = None,
+    pool: bool = True,
+) -> dict[str, Any]:
     spend_d, cash_d = spend * d, cash * d
     spending_d, savings_d = float(spend_d.sum()), float(cash_d.sum())
     npv = savings_d - spending_d
@@ -107,18 +131,44 @@ def _row(kind: str, rid: str, name: str, spend: np.ndarray, cash: np.ndarray, d:
     if spending_d > 0:
         reached = np.nonzero(np.cumsum(cash_d) >= np.cumsum(spend_d) * (1 - 1e-12))[0]
         payback = int(reached[0]) + 1 if len(reached) else None
-    return {"kind": kind, "id": rid, "name": name, "holds_pool": pool, "spending": float(spend.sum()), "spending_discounted": spending_d,
-            "savings_discounted": savings_d, "social_value": social, "npv": npv, "roi": npv / spending_d if spending_d > 0 else None,
-            "payback_year": payback, "cashable_savings": float(cash.sum()),
-            "spend_by_year": [float(v) for v in spend[:H]], "cash_by_year": [float(v) for v in cash]}
+    return {
+        "kind": kind,
+        "id": rid,
+        "name": name,
+        "holds_pool": pool,
+        "spending": float(spend.sum()),
+        "spending_discounted": spending_d,
+        "savings_discounted": savings_d,
+        "social_value": social,
+        "npv": npv,
+        "roi": npv / spending_d if spending_d > 0 else None,
+        "payback_year": payback,
+        "cashable_savings": float(cash.sum()),
+        "spend_by_year": [float(v) for v in spend[:H]],
+        "cash_by_year": [float(v) for v in cash],
+    }
 
 
 def table(pack: dict[str, Any]) -> pd.DataFrame:
     """One row per intervention, per agency and the total, with year-by-year spending and cash columns."""
     rows = []
     for row in pack["interventions"] + pack["agencies"] + [pack["total"]]:
-        flat = {key: row[key] for key in ("kind", "id", "name", "spending", "spending_discounted", "savings_discounted", "social_value",
-                                          "npv", "roi", "payback_year", "cashable_savings")}
+        flat = {
+            key: row[key]
+            for key in (
+                "kind",
+                "id",
+                "name",
+                "spending",
+                "spending_discounted",
+                "savings_discounted",
+                "social_value",
+                "npv",
+                "roi",
+                "payback_year",
+                "cashable_savings",
+            )
+        }
         flat.update({f"spend_year_{t + 1}": v for t, v in enumerate(row["spend_by_year"])})
         flat.update({f"cash_year_{t + 1}": v for t, v in enumerate(row["cash_by_year"])})
         flat["source"] = row.get("source")  # version 2 (docs/model.md 2.5): the intervention's citation; blank for agencies
@@ -138,15 +188,20 @@ def write_csv(pack: dict[str, Any], path: Path) -> None:
 
 def _messages(pack: dict[str, Any]) -> list[str]:
     t = pack["total"]
-    out = [f"The plan spends {money(t['spending'])} over {pack['horizon_years']} year(s) ({money(t['spending_discounted'])} discounted) "
-           f"and saves {money(t['savings_discounted'])} (discounted) over {pack['appraisal_years']} year(s): a net present value of "
-           f"{money(t['npv'])}" + (f", {t['roi']:.0%} return on each pound" if t["roi"] is not None else "")
-           + (f", paying back in year {t['payback_year']}." if t["payback_year"] else ".")]
+    out = [
+        f"The plan spends {money(t['spending'])} over {pack['horizon_years']} year(s) ({money(t['spending_discounted'])} discounted) "
+        f"and saves {money(t['savings_discounted'])} (discounted) over {pack['appraisal_years']} year(s): a net present value of "
+        f"{money(t['npv'])}"
+        + (f", {t['roi']:.0%} return on each pound" if t["roi"] is not None else "")
+        + (f", paying back in year {t['payback_year']}." if t["payback_year"] else ".")
+    ]
     funded = [r for r in pack["interventions"] if r["spending"] > 0]
     if funded:
         best = max(funded, key=lambda r: r["roi"] or 0.0)
-        out.append(f"{len(funded)} of {len(pack['interventions'])} interventions are funded; the best return is {best['name']} "
-                   f"({best['roi']:.0%}).")
+        out.append(
+            f"{len(funded)} of {len(pack['interventions'])} interventions are funded; the best return is {best['name']} "
+            f"({best['roi']:.0%})."
+        )
     gain = [r for r in pack["agencies"] if r["savings_discounted"] > r["spending_discounted"] + 0.5]
     lose = [r for r in pack["agencies"] if r["savings_discounted"] < r["spending_discounted"] - 0.5]
     if gain:

@@ -79,5 +79,14 @@ def quantiles(values: list[float]) -> dict[str, float | None]:
         return {key: None for key in ("mean", "std", "min", "p05", "p25", "p50", "p75", "p95", "max")}
     arr = np.asarray(values, dtype=float)
     q = np.quantile(arr, [0.05, 0.25, 0.5, 0.75, 0.95])
-    return {"mean": float(arr.mean()), "std": float(arr.std(ddof=1)) if len(arr) > 1 else 0.0, "min": float(arr.min()),
-            "p05": float(q[0]), "p25": float(q[1]), "p50": float(q[2]), "p75": float(q[3]), "p95": float(q[4]), "max": float(arr.max())}
+    return {
+        "mean": float(arr.mean()),
+        "std": float(arr.std(ddof=1)) if len(arr) > 1 else 0.0,
+        "min": float(arr.min()),
+        "p05": float(q[0]),
+        "p25": float(q[1]),
+        "p50": float(q[2]),
+        "p75": float(q[3]),
+        "p95": float(q[4]),
+        "max": float(arr.max()),
+    }

@@ -77,8 +77,7 @@ def pence(v: float | None) -> int | None:
     return None if v is None or not math.isfinite(v) else int(round(v * 100))
 
 
-def plan(scenario: Scenario, other: Scenario | dict[str, Any], *, method: str = "auto", orders: int = ORDERS,
-         seed: int = 0) -> list[Task]:
+def plan(scenario: Scenario, other: Scenario | dict[str, Any], *, method: str = "auto", orders: int = ORDERS, seed: int = 0) -> list[Task]:
     """A's and B's full solves, then the subsets of units in batches of :data:`BATCH`; the first task carries the game."""
     if method not in METHODS:
         raise AnalysisError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}")
@@ -86,8 +85,12 @@ def plan(scenario: Scenario, other: Scenario | dict[str, Any], *, method: str = 
     b = scenario_data(load(other) if isinstance(other, dict) else other)
     changes = d.diff(a, b)
     reason = d.same_structure(a, b)
-    meta: dict[str, Any] = {"changes": changes, "structure": reason, "solver_differs": a["solver"] != b["solver"],
-                            "names": {"a": a["name"], "b": b["name"]}}
+    meta: dict[str, Any] = {
+        "changes": changes,
+        "structure": reason,
+        "solver_differs": a["solver"] != b["solver"],
+        "names": {"a": a["name"], "b": b["name"]},
+    }
     tasks: list[Task] = [{"kind": "compare", "role": "a", "scenario": a, "meta": meta}, {"kind": "compare", "role": "b", "scenario": b}]
     if reason is not None:
         meta.update(method=None, players=[], masks=[], orders=None)
@@ -97,8 +100,10 @@ def plan(scenario: Scenario, other: Scenario | dict[str, Any], *, method: str = 
     if method == "auto":
         used = "exact" if len(unit_list) <= MAX_EXACT else "families"
     if used == "exact" and len(unit_list) > MAX_EXACT:
-        raise AnalysisError(f"{len(unit_list)} independent changes: an exact attribution solves 2^{len(unit_list)} scenarios and is refused "
-                            f"above {MAX_EXACT}; use method 'families' (exact by budgets, policy, evidence and places) or 'sample'")
+        raise AnalysisError(
+            f"{len(unit_list)} independent changes: an exact attribution solves 2^{len(unit_list)} scenarios and is refused "
+            f"above {MAX_EXACT}; use method 'families' (exact by budgets, policy, evidence and places) or 'sample'"
+        )
     players = unit_list
     if used == "families":
         by: dict[str, list[int]] = {}
@@ -119,14 +124,24 @@ def plan(scenario: Scenario, other: Scenario | dict[str, Any], *, method: str = 
                 masks.add(m)
         wanted = sorted(masks - {0, full})
         if len(wanted) > MAX_SAMPLED_SOLVES:
-            raise AnalysisError(f"{orders:,} sampled orders of {n:,} changes need {len(wanted):,} solves, more than the {MAX_SAMPLED_SOLVES:,} "
-                                "allowed: sample fewer orders, or use method 'families'")
+            raise AnalysisError(
+                f"{orders:,} sampled orders of {n:,} changes need {len(wanted):,} solves, more than the {MAX_SAMPLED_SOLVES:,} "
+                "allowed: sample fewer orders, or use method 'families'"
+            )
     else:
         wanted = list(range(1, full))
     meta.update(method=used, players=players, masks=wanted, orders=sampled, seed=seed if used == "sample" else None)
     for start in range(0, len(wanted), BATCH):
-        tasks.append({"kind": "compare", "role": "subsets", "base": a, "changes": changes, "players": players,
-                      "masks": wanted[start:start + BATCH]})
+        tasks.append(
+            {
+                "kind": "compare",
+                "role": "subsets",
+                "base": a,
+                "changes": changes,
+                "players": players,
+                "masks": wanted[start : start + BATCH],
+            }
+        )
     return tasks
 
 
@@ -178,8 +193,19 @@ def figures(r: Result, role: str) -> dict[str, Any]:
         out["diagnosis"] = r.diagnosis.get("message")
     if solved(r):
         summary = r.summary or {}
-        out["summary"] = {k: summary[k] for k in ("total_spending", "total_spending_discounted", "savings_by_agency", "spending_by_agency",
-                                                  "net_position_by_agency", "deprived_share", "spending_by_decile", "spending_by_pool_year")}
+        out["summary"] = {
+            k: summary[k]
+            for k in (
+                "total_spending",
+                "total_spending_discounted",
+                "savings_by_agency",
+                "spending_by_agency",
+                "net_position_by_agency",
+                "deprived_share",
+                "spending_by_decile",
+                "spending_by_pool_year",
+            )
+        }
         out["summary"]["by_intervention"] = {iv: row["spending"] for iv, row in summary["by_intervention"].items()}
         by_area: dict[str, float] = {}
         if r.allocations is not None and not r.allocations.empty:
@@ -187,8 +213,10 @@ def figures(r: Result, role: str) -> dict[str, Any]:
         for launch in r.launches or []:
             by_area[launch["area"]] = by_area.get(launch["area"], 0.0) + sum(launch["fixed_cost_by_pool"].values())
         out["area_spending"] = by_area
-        out["binding_rules"] = [{k: v for k, v in rule.items() if k in ("rule", "pool", "year", "area", "intervention", "message")}
-                                for rule in r.binding_rules or []]
+        out["binding_rules"] = [
+            {k: v for k, v in rule.items() if k in ("rule", "pool", "year", "area", "intervention", "message")}
+            for rule in r.binding_rules or []
+        ]
     return out
 
 
@@ -247,11 +275,17 @@ def combine(scenario: Scenario, results: list[dict[str, Any]]) -> dict[str, Any]
     meta = fa["meta"]
     changes = meta["changes"]
     report: dict[str, Any] = {
-        "analysis": "compare", "money": "pence", "a": {"name": meta["names"]["a"], "status": fa["status"], "message": fa["message"]},
+        "analysis": "compare",
+        "money": "pence",
+        "a": {"name": meta["names"]["a"], "status": fa["status"], "message": fa["message"]},
         "b": {"name": meta["names"]["b"], "status": fb["status"], "message": fb["message"]},
         "changes": [{k: c[k] for k in ("id", "kind", "family", "pointer_a", "pointer_b", "old", "new", "message")} for c in changes],
-        "objective_a": pence(fa["objective"]) if solved(fa) else None, "objective_b": pence(fb["objective"]) if solved(fb) else None,
-        "method": meta["method"], "attribution": [], "warnings": [], "messages": [],
+        "objective_a": pence(fa["objective"]) if solved(fa) else None,
+        "objective_b": pence(fb["objective"]) if solved(fb) else None,
+        "method": meta["method"],
+        "attribution": [],
+        "warnings": [],
+        "messages": [],
     }
     for side, f in (("a", fa), ("b", fb)):
         if f.get("diagnosis"):
@@ -261,12 +295,16 @@ def combine(scenario: Scenario, results: list[dict[str, Any]]) -> dict[str, Any]
     report["figures"] = _figures(fa, fb) if both else None
     report["binding"] = _binding(fa, fb) if both else []
     if meta["solver_differs"]:
-        report["warnings"].append("the two scenarios' solver options differ: A and B are solved with their own, every scenario in between with A's")
+        report["warnings"].append(
+            "the two scenarios' solver options differ: A and B are solved with their own, every scenario in between with A's"
+        )
     if "feasible" in (fa["status"], fb["status"]):
         report["warnings"].append("A or B was not solved to proven optimality: its objective is the best found, and the change is of those")
     if meta["structure"] is not None:
-        report["messages"].append(f"Compared on the figures only: {meta['structure']}, and attribution needs a shared structure "
-                                  "(shared pools and at least half the areas), so that every difference can be applied to A on its own.")
+        report["messages"].append(
+            f"Compared on the figures only: {meta['structure']}, and attribution needs a shared structure "
+            "(shared pools and at least half the areas), so that every difference can be applied to A on its own."
+        )
         report["messages"] += _figure_messages(report)
         return report
     if not changes:
@@ -291,16 +329,23 @@ def _attribute(report: dict[str, Any], meta: dict[str, Any], fa: dict[str, Any],
     for unit in players:
         ids = [changes[j]["id"] for j in unit]
         fam = {changes[j]["family"] for j in unit}
-        entries.append({"change": "+".join(ids), "changes": ids, "family": fam.pop() if len(fam) == 1 else "mixed",
-                        "action": _together([changes[j]["action"] for j in unit])})
+        entries.append(
+            {
+                "change": "+".join(ids),
+                "changes": ids,
+                "family": fam.pop() if len(fam) == 1 else "mixed",
+                "action": _together([changes[j]["action"] for j in unit]),
+            }
+        )
     if meta["method"] == "families":
         word = {"budgets": "budget", "policy": "policy", "evidence": "evidence", "places": "place"}
         for e, p in zip(entries, players, strict=True):
             e["action"] = f"the {len(p)} {word.get(e['family'], e['family'])} changes" if len(p) > 1 else e["action"]
         count = len(d.units(changes))
         why = f"{count} independent changes are more than {MAX_EXACT}: they" if count > MAX_EXACT else "the changes"
-        report["warnings"].append(f"{why} are valued together by family (budgets, policy, evidence, places), exactly; "
-                                  "ask for method 'sample' to value each one")
+        report["warnings"].append(
+            f"{why} are valued together by family (budgets, policy, evidence, places), exactly; ask for method 'sample' to value each one"
+        )
     labels = [c for c in changes if c["label"]]
     if report["objective_change"] is None:
         _unsolvable(report, meta, entries, value, fa, fb)
@@ -323,14 +368,18 @@ def _attribute(report: dict[str, Any], meta: dict[str, Any], fa: dict[str, Any],
         stderr = None
         report["orders"] = {"solvable": used, "all": math.factorial(n)}
         if used == 0:
-            report["messages"].append("No order of applying the changes to A can be solved at every step (some scenario in between is "
-                                      "infeasible or not valid), so nothing can be attributed; see 'blocked'.")
+            report["messages"].append(
+                "No order of applying the changes to A can be solved at every step (some scenario in between is "
+                "infeasible or not valid), so nothing can be attributed; see 'blocked'."
+            )
             report["blocked"] = _blocked(blocked, players, changes)
             return
     if blocked:
         report["blocked"] = _blocked(blocked, players, changes)
-        report["warnings"].append(f"{len(blocked)} of the scenarios in between cannot be solved (infeasible or not valid): the values "
-                                  f"average over the {used:,} orders of applying the changes that avoid them")
+        report["warnings"].append(
+            f"{len(blocked)} of the scenarios in between cannot be solved (infeasible or not valid): the values "
+            f"average over the {used:,} orders of applying the changes that avoid them"
+        )
     rounded = largest_remainder(phi, report["objective_change"])
     for p, (e, v, exact) in enumerate(zip(entries, rounded, phi, strict=True)):
         e["value"] = v
@@ -339,15 +388,30 @@ def _attribute(report: dict[str, Any], meta: dict[str, Any], fa: dict[str, Any],
             e["stderr"] = round(stderr[p])
         e["message"] = _worded(e["action"], v)
     for c in labels:
-        entries.append({"change": c["id"], "changes": [c["id"]], "family": "labels", "action": c["action"], "value": 0, "value_exact": 0.0,
-                        "message": f"{c['action'][0].upper()}{c['action'][1:]} is a label: it changes nothing in the plan."})
+        entries.append(
+            {
+                "change": c["id"],
+                "changes": [c["id"]],
+                "family": "labels",
+                "action": c["action"],
+                "value": 0,
+                "value_exact": 0.0,
+                "message": f"{c['action'][0].upper()}{c['action'][1:]} is a label: it changes nothing in the plan.",
+            }
+        )
     report["attribution"] = entries
     total = sum(e["value"] for e in entries)
-    report["sum_check"] = {"sum_of_values": total, "objective_change": report["objective_change"], "difference": total - report["objective_change"]}
+    report["sum_check"] = {
+        "sum_of_values": total,
+        "objective_change": report["objective_change"],
+        "difference": total - report["objective_change"],
+    }
     terms = "".join(f" {'+' if e['value'] > 0 else '-'} {money(abs(e['value']) / 100)}" for e in entries if e["value"])
     zero = sum(1 for e in entries if not e["value"])
-    report["messages"].append(f"A's optimum {money(report['objective_a'] / 100)}{terms} (the values of the changes"
-                              f"{f', {zero} of them 0' if zero else ''}) = B's optimum {money(report['objective_b'] / 100)}, exactly, in pence.")
+    report["messages"].append(
+        f"A's optimum {money(report['objective_a'] / 100)}{terms} (the values of the changes"
+        f"{f', {zero} of them 0' if zero else ''}) = B's optimum {money(report['objective_b'] / 100)}, exactly, in pence."
+    )
 
 
 def _together(actions: list[str], most: int = 4) -> str:
@@ -398,16 +462,27 @@ def _blocked(rows: list[dict[str, Any]], players: list[list[int]], changes: list
     return out
 
 
-def _unsolvable(report: dict[str, Any], meta: dict[str, Any], entries: list[dict[str, Any]], value: dict[int, int | None],
-                fa: dict[str, Any], fb: dict[str, Any]) -> None:
+def _unsolvable(
+    report: dict[str, Any],
+    meta: dict[str, Any],
+    entries: list[dict[str, Any]],
+    value: dict[int, int | None],
+    fa: dict[str, Any],
+    fb: dict[str, Any],
+) -> None:
     """A or B cannot be solved: say which and why, and which changes make A solvable (or unsolvable)."""
     n = len(meta["players"])
     for side, f in (("A", fa), ("B", fb)):
         if not solved(f):
             why = f.get("diagnosis") or f["message"]
-            report["messages"].append(f"{side} ({meta['names'][side.lower()]}) is {f['status']}: {why} There is no objective change to attribute.")
+            report["messages"].append(
+                f"{side} ({meta['names'][side.lower()]}) is {f['status']}: {why} There is no objective change to attribute."
+            )
     for e in entries:
-        e.update(value=None, message=f"{e['action'][0].upper()}{e['action'][1:]}: not valued ({'A' if not solved(fa) else 'B'} cannot be solved).")
+        e.update(
+            value=None,
+            message=f"{e['action'][0].upper()}{e['action'][1:]}: not valued ({'A' if not solved(fa) else 'B'} cannot be solved).",
+        )
     report["attribution"] = entries
     if meta["method"] == "sample":
         return
@@ -439,22 +514,34 @@ def _figures(fa: dict[str, Any], fb: dict[str, Any]) -> dict[str, Any]:
     ivs = list(OrderedDict.fromkeys(list(sa["by_intervention"]) + list(sb["by_intervention"])))
     areas_a, areas_b = fa["area_spending"], fb["area_spending"]
     names = {**fa.get("area_names", {}), **fb.get("area_names", {})}
-    area_rows = [{"area": ar, "name": names.get(ar), **_triple(areas_a.get(ar, 0.0), areas_b.get(ar, 0.0))} for ar in set(areas_a) | set(areas_b)]
+    area_rows = [
+        {"area": ar, "name": names.get(ar), **_triple(areas_a.get(ar, 0.0), areas_b.get(ar, 0.0))} for ar in set(areas_a) | set(areas_b)
+    ]
     area_rows = sorted((r for r in area_rows if r["change"]), key=lambda r: (-abs(r["change"]), r["area"]))[:TOP_AREAS]
     share_a, share_b = sa["deprived_share"], sb["deprived_share"]
     return {
         "objective": _triple(fa["objective"], fb["objective"]),
         "total_spending": _triple(sa["total_spending"], sb["total_spending"]),
         "total_spending_discounted": _triple(sa["total_spending_discounted"], sb["total_spending_discounted"]),
-        "spending_by_pool_year": [{"pool": p, "year": t, **_triple(ya.get((p, t), 0.0), yb.get((p, t), 0.0))} for p in pools for t in years],
-        "agencies": [{"agency": g, "pays": _triple(sa["spending_by_agency"].get(g, 0.0), sb["spending_by_agency"].get(g, 0.0)),
-                      "gains": _triple(sa["savings_by_agency"].get(g, 0.0), sb["savings_by_agency"].get(g, 0.0)),
-                      "net_position": _triple(sa["net_position_by_agency"].get(g, 0.0), sb["net_position_by_agency"].get(g, 0.0))}
-                     for g in agencies],
+        "spending_by_pool_year": [
+            {"pool": p, "year": t, **_triple(ya.get((p, t), 0.0), yb.get((p, t), 0.0))} for p in pools for t in years
+        ],
+        "agencies": [
+            {
+                "agency": g,
+                "pays": _triple(sa["spending_by_agency"].get(g, 0.0), sb["spending_by_agency"].get(g, 0.0)),
+                "gains": _triple(sa["savings_by_agency"].get(g, 0.0), sb["savings_by_agency"].get(g, 0.0)),
+                "net_position": _triple(sa["net_position_by_agency"].get(g, 0.0), sb["net_position_by_agency"].get(g, 0.0)),
+            }
+            for g in agencies
+        ],
         "deprived_share": {"a": share_a, "b": share_b, "change": None if share_a is None or share_b is None else share_b - share_a},
-        "spending_by_decile": [{"decile": int(k), **_triple(sa["spending_by_decile"].get(k, 0.0), sb["spending_by_decile"].get(k, 0.0))}
-                               for k in DECILES],
-        "interventions": [{"intervention": iv, **_triple(sa["by_intervention"].get(iv, 0.0), sb["by_intervention"].get(iv, 0.0))} for iv in ivs],
+        "spending_by_decile": [
+            {"decile": int(k), **_triple(sa["spending_by_decile"].get(k, 0.0), sb["spending_by_decile"].get(k, 0.0))} for k in DECILES
+        ],
+        "interventions": [
+            {"intervention": iv, **_triple(sa["by_intervention"].get(iv, 0.0), sb["by_intervention"].get(iv, 0.0))} for iv in ivs
+        ],
         "areas_changed_most": area_rows,
     }
 
@@ -475,12 +562,23 @@ def _binding(fa: dict[str, Any], fb: dict[str, Any]) -> list[dict[str, Any]]:
         for rule, ks in by_rule.items():
             if len(ks) <= RULES_LISTED:
                 for k in ks:
-                    out.append({"rule": rule, "change": what, **{f: v for f, v in zip(("pool", "year", "area", "intervention"), k[1:], strict=True)
-                                                                if v is not None},
-                                "message": f"{'Now binds' if what == 'started' else 'No longer binds'}: {source[k]['message']}"})
+                    out.append(
+                        {
+                            "rule": rule,
+                            "change": what,
+                            **{f: v for f, v in zip(("pool", "year", "area", "intervention"), k[1:], strict=True) if v is not None},
+                            "message": f"{'Now binds' if what == 'started' else 'No longer binds'}: {source[k]['message']}",
+                        }
+                    )
             else:
-                out.append({"rule": rule, "change": what, "count": len(ks),
-                            "message": f"The {rule.replace('_', ' ')} rule {what} binding in {len(ks):,} places (area-years, pools or years)."})
+                out.append(
+                    {
+                        "rule": rule,
+                        "change": what,
+                        "count": len(ks),
+                        "message": f"The {rule.replace('_', ' ')} rule {what} binding in {len(ks):,} places (area-years, pools or years).",
+                    }
+                )
     return out
 
 
@@ -490,8 +588,10 @@ def _figure_messages(report: dict[str, Any]) -> list[str]:
         return []
     out = []
     ch = f["objective"]["change"]
-    out.append(f"Net value {'rises' if ch > 0 else 'falls' if ch < 0 else 'stays'} from {money(f['objective']['a'] / 100)} to "
-               f"{money(f['objective']['b'] / 100)}; spending from {money(f['total_spending']['a'] / 100)} to {money(f['total_spending']['b'] / 100)}.")
+    out.append(
+        f"Net value {'rises' if ch > 0 else 'falls' if ch < 0 else 'stays'} from {money(f['objective']['a'] / 100)} to "
+        f"{money(f['objective']['b'] / 100)}; spending from {money(f['total_spending']['a'] / 100)} to {money(f['total_spending']['b'] / 100)}."
+    )
     if f["areas_changed_most"]:
         top = f["areas_changed_most"][0]
         where = f"{top['name']} ({top['area']})" if top["name"] else top["area"]
@@ -500,8 +600,9 @@ def _figure_messages(report: dict[str, Any]) -> list[str]:
     return out
 
 
-def compare(a: Scenario, b: Scenario, *, workers: int = 1, method: str = "auto", orders: int = ORDERS, seed: int = 0,
-            progress: Any = None) -> dict[str, Any]:
+def compare(
+    a: Scenario, b: Scenario, *, workers: int = 1, method: str = "auto", orders: int = ORDERS, seed: int = 0, progress: Any = None
+) -> dict[str, Any]:
     """Plan, run (here or on ``workers`` local processes) and combine: the whole report."""
     from optimizer.analysis.runner import run_local
 

@@ -118,7 +118,7 @@ def _walk(a: Any, b: Any, addr: list[Step], pa: list[Any], pb: list[Any], out: l
             if rid not in ka:
                 out.append(_change("added", addr + [{key: rid}], None, pb + [j], None, b[j]))
         return
-    if (addr and addr[-1] == "budget" and isinstance(a, list) and isinstance(b, list) and len(a) == len(b)):
+    if addr and addr[-1] == "budget" and isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         for t, (x, y) in enumerate(zip(a, b, strict=True)):
             if not _same(x, y):
                 out.append(_change("changed", addr + [t], pa + [t], pb + [t], x, y))
@@ -134,8 +134,14 @@ def _same(x: Any, y: Any) -> bool:
 
 
 def _change(kind: str, addr: list[Step], pa: list[Any] | None, pb: list[Any] | None, old: Any, new: Any) -> Change:
-    return {"kind": kind, "address": addr, "pointer_a": None if pa is None else pointer(pa),
-            "pointer_b": None if pb is None else pointer(pb), "old": old, "new": new}
+    return {
+        "kind": kind,
+        "address": addr,
+        "pointer_a": None if pa is None else pointer(pa),
+        "pointer_b": None if pb is None else pointer(pb),
+        "old": old,
+        "new": new,
+    }
 
 
 def family(addr: list[Step]) -> str:
@@ -174,7 +180,7 @@ def apply(base: dict[str, Any], changes: list[Change]) -> dict[str, Any]:
                 fresh.add(id(child))
             parent = child
         if isinstance(last, dict):
-            (key, rid), = last.items()
+            ((key, rid),) = last.items()
             kept = [x for x in parent if x.get(key) != rid]
             if c["kind"] == "added":
                 kept.append(copy.deepcopy(c["new"]))
@@ -189,7 +195,7 @@ def apply(base: dict[str, Any], changes: list[Change]) -> dict[str, Any]:
 def _index(node: Any, step: Step) -> Any:
     """The key or position in ``node`` that ``step`` names."""
     if isinstance(step, dict):
-        (key, rid), = step.items()
+        ((key, rid),) = step.items()
         return next(j for j, x in enumerate(node) if x.get(key) == rid)
     return step
 
@@ -328,8 +334,14 @@ def action(c: Change, a: dict[str, Any], b: dict[str, Any]) -> str:
             outcome = _entity(["outcomes", {"id": rest[1]["outcome"]}], a, b)
             subject = f"the effect of {who} on {outcome}" + ("" if rest[-1] == "per_participant" else f" ({rest[-1]})")
         elif rest[0] == "unit_costs" and len(rest) > 1:
-            payer = next((x.get("name") or x["id"] for x in b.get("pools", []) + b.get("agencies", []) + a.get("pools", []) + a.get("agencies", [])
-                          if x.get("id") == rest[1]), rest[1])
+            payer = next(
+                (
+                    x.get("name") or x["id"]
+                    for x in b.get("pools", []) + b.get("agencies", []) + a.get("pools", []) + a.get("agencies", [])
+                    if x.get("id") == rest[1]
+                ),
+                rest[1],
+            )
             subject, field = f"the cost to {payer} of one {who}", "unit_costs"
         elif rest[0] == "groups" and len(rest) > 1:
             subject = f"the number of {rest[1]} in {who}"

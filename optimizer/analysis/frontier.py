@@ -88,9 +88,16 @@ def run_task(task: Task) -> dict[str, Any]:
     if result.shadow_prices:
         price = next((r["value"] for r in result.shadow_prices["rules"] if r["rule"] == "community_wealth_fund.min_share"), None)
     summary = result.summary or {}
-    return {"kind": "frontier", "min_share": task["min_share"], "roles": task["roles"], "status": result.status,
-            "objective": result.objective, "deprived_share": summary.get("deprived_share"),
-            "total_spending": summary.get("total_spending"), "core_shadow_price": price}
+    return {
+        "kind": "frontier",
+        "min_share": task["min_share"],
+        "roles": task["roles"],
+        "status": result.status,
+        "objective": result.objective,
+        "deprived_share": summary.get("deprived_share"),
+        "total_spending": summary.get("total_spending"),
+        "core_shadow_price": price,
+    }
 
 
 def combine(scenario: Scenario, results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -107,10 +114,16 @@ def combine(scenario: Scenario, results: list[dict[str, Any]]) -> dict[str, Any]
     if base and here and solved(base) and solved(here):
         cost = base["objective"] - here["objective"]
         cost = 0.0 if abs(cost) <= NOISE * max(1.0, abs(base["objective"])) else cost
-    return {"analysis": "frontier", "min_share": phi0, "largest_share": max((p["min_share"] for p in points), default=0.0),
-            "points": points, "price": price, "cost_of_rule": cost,
-            "unconstrained_objective": base["objective"] if base and solved(base) else None,
-            "messages": _messages(phi0, points, price, cost, base)}
+    return {
+        "analysis": "frontier",
+        "min_share": phi0,
+        "largest_share": max((p["min_share"] for p in points), default=0.0),
+        "points": points,
+        "price": price,
+        "cost_of_rule": cost,
+        "unconstrained_objective": base["objective"] if base and solved(base) else None,
+        "messages": _messages(phi0, points, price, cost, base),
+    }
 
 
 def _price(phi0: float, probes: list[dict[str, Any]], here: dict[str, Any] | None) -> dict[str, Any]:
@@ -124,8 +137,14 @@ def _price(phi0: float, probes: list[dict[str, Any]], here: dict[str, Any] | Non
         apart: float = (b["min_share"] - a["min_share"]) * 100  # shares are fractions; the price is per percentage point
         return rise / apart
 
-    out: dict[str, Any] = {"min_share": phi0, "left_per_point": None, "right_per_point": None, "per_point": None, "smooth": None,
-                           "core_shadow_price": centre["core_shadow_price"] if centre else None}
+    out: dict[str, Any] = {
+        "min_share": phi0,
+        "left_per_point": None,
+        "right_per_point": None,
+        "per_point": None,
+        "smooth": None,
+        "core_shadow_price": centre["core_shadow_price"] if centre else None,
+    }
     if centre and left:
         out["left_per_point"] = slope(left[-1], centre)
     if centre and right:
@@ -145,15 +164,19 @@ def _price(phi0: float, probes: list[dict[str, Any]], here: dict[str, Any] | Non
     return out
 
 
-def _messages(phi0: float, points: list[dict[str, Any]], price: dict[str, Any], cost: float | None, base: dict[str, Any] | None) -> list[str]:
+def _messages(
+    phi0: float, points: list[dict[str, Any]], price: dict[str, Any], cost: float | None, base: dict[str, Any] | None
+) -> list[str]:
     out = []
     if base and solved(base):
         # the plan the solver returns without the rule is one of many equally good ones, so its own share says little;
         # the flat start of the frontier says how far targeting is free
         top = base["objective"]
         free = max((p["min_share"] for p in points if solved(p) and top - p["objective"] <= NOISE * max(1.0, abs(top))), default=0.0)
-        out.append(f"Without the Community Wealth Fund rule the best plan yields {money(top)} of net value, and plans of that value "
-                   f"can put at least {free:.0%} of their spending in deprived areas (the largest share tried that costs nothing).")
+        out.append(
+            f"Without the Community Wealth Fund rule the best plan yields {money(top)} of net value, and plans of that value "
+            f"can put at least {free:.0%} of their spending in deprived areas (the largest share tried that costs nothing)."
+        )
     if cost == 0 and phi0 > 0:
         out.append(f"Asking for at least {phi0:.0%} costs nothing: the best plan meets it anyway.")
     elif cost is not None and phi0 > 0:

@@ -40,8 +40,10 @@ from optimizer.place.boundaries import boundaries, drawable, vintage_of
 from optimizer.scenario import Scenario
 
 #: the boundaries' attribution (``optimizer/place/data/ATTRIBUTION.md``), shown wherever the map is (page, SVG, HTML, pack)
-ATTRIBUTION = ("Boundaries: LSOAs (December 2021, super generalised). Source: Office for National Statistics licensed under the "
-               "Open Government Licence v3.0. Contains OS data © Crown copyright and database right 2022")
+ATTRIBUTION = (
+    "Boundaries: LSOAs (December 2021, super generalised). Source: Office for National Statistics licensed under the "
+    "Open Government Licence v3.0. Contains OS data © Crown copyright and database right 2022"
+)
 #: the outline of the deprived areas
 OUTLINE = "#d4351c"
 #: areas named one by one under the map when they have no boundary
@@ -92,14 +94,19 @@ class MapData:
 
     def notes(self) -> list[str]:
         """The caption's lines: what the colour and the outline are, what is not drawn, and the attribution."""
-        lines = [f"Colour: spending per resident, undiscounted, all {self.years} year(s) of spending and every pool, fixed costs included.",
-                 f"Outlined in red: the {self.deprived_count} deprived area(s) of the Community Wealth Fund rule ({self.deprived_rule})."]
+        lines = [
+            f"Colour: spending per resident, undiscounted, all {self.years} year(s) of spending and every pool, fixed costs included.",
+            f"Outlined in red: the {self.deprived_count} deprived area(s) of the Community Wealth Fund rule ({self.deprived_rule}).",
+        ]
         approximate = sum(a.approximate for a in self.areas if a.drawn)
         if approximate:
-            lines.append(f"{approximate} 2011 neighbourhood(s) merged or redrawn in 2021 are drawn as the larger 2021 area(s) they fell into.")
+            lines.append(
+                f"{approximate} 2011 neighbourhood(s) merged or redrawn in 2021 are drawn as the larger 2021 area(s) they fell into."
+            )
         if self.missing:
-            named = ", ".join(self.missing[:MISSING_LISTED]) + (f" and {len(self.missing) - MISSING_LISTED} more"
-                                                                 if len(self.missing) > MISSING_LISTED else "")
+            named = ", ".join(self.missing[:MISSING_LISTED]) + (
+                f" and {len(self.missing) - MISSING_LISTED} more" if len(self.missing) > MISSING_LISTED else ""
+            )
             lines.append(f"Not drawn, having no boundary (not an English LSOA code): {len(self.missing)} area(s): {named}.")
         lines.append(ATTRIBUTION + ".")
         return lines
@@ -112,7 +119,9 @@ def spending_by_area(s: Scenario, result: dict[str, Any]) -> dict[str, float]:
     rows += [(launch["area"], float(sum(launch["fixed_cost_by_pool"].values()))) for launch in result.get("launches") or []]
     for area, spend in rows:
         if area not in out:
-            raise AnalysisError(f"the result spends in area {area!r}, which is not in the scenario: give the scenario this result was solved from")
+            raise AnalysisError(
+                f"the result spends in area {area!r}, which is not in the scenario: give the scenario this result was solved from"
+            )
         out[area] += spend
     return out
 
@@ -147,12 +156,16 @@ def map_data(s: Scenario, result: dict[str, Any], *, geometry: bool = True) -> M
         shapes = _shapes(tuple(ids), vintage)
     else:
         known = drawable(ids, vintage)
-        shapes = {"features": [{"id": i, "properties": {"approximate": known[i]}, "geometry": None} for i in ids if i in known],
-                  "missing": [i for i in ids if i not in known]}
+        shapes = {
+            "features": [{"id": i, "properties": {"approximate": known[i]}, "geometry": None} for i in ids if i in known],
+            "missing": [i for i in ids if i not in known],
+        }
     if not shapes["features"]:
         shown = ", ".join(ids[:5]) + (", ..." if len(ids) > 5 else "")
-        raise AnalysisError(f"none of the scenario's {len(ids)} area(s) ({shown}) has a boundary to draw: the map draws English LSOAs, "
-                            "2021 codes for IoD2025 scenarios and 2011 codes for IoD2019 ones (E01...), as `totalplace scenario build` makes")
+        raise AnalysisError(
+            f"none of the scenario's {len(ids)} area(s) ({shown}) has a boundary to draw: the map draws English LSOAs, "
+            "2021 codes for IoD2025 scenarios and 2011 codes for IoD2019 ones (E01...), as `totalplace scenario build` makes"
+        )
     drawn = {f["id"]: f for f in shapes["features"]}
     spend = spending_by_area(s, result)
     deprived = deprived_set(s)
@@ -160,19 +173,49 @@ def map_data(s: Scenario, result: dict[str, Any], *, geometry: bool = True) -> M
     for k, area in enumerate(s.areas):
         people = float(area.population)
         feature = drawn.get(area.id)
-        areas.append(AreaSpending(id=area.id, name=area.name or area.id, population=people, imd_decile=int(area.imd_decile),
-                                  deprived=bool(deprived[k]), spending=spend[area.id], per_resident=spend[area.id] / people if people > 0 else None,
-                                  drawn=feature is not None, approximate=bool(feature and feature["properties"].get("approximate"))))
+        areas.append(
+            AreaSpending(
+                id=area.id,
+                name=area.name or area.id,
+                population=people,
+                imd_decile=int(area.imd_decile),
+                deprived=bool(deprived[k]),
+                spending=spend[area.id],
+                per_resident=spend[area.id] / people if people > 0 else None,
+                drawn=feature is not None,
+                approximate=bool(feature and feature["properties"].get("approximate")),
+            )
+        )
     by_id = {a.id: a for a in areas}
     features = []
     for f in shapes["features"] if geometry else []:
         a = by_id[f["id"]]
-        features.append({"type": "Feature", "id": a.id, "geometry": f["geometry"], "properties": {
-            "id": a.id, "name": a.name, "decile": a.imd_decile, "deprived": a.deprived, "population": round(a.population),
-            "spending": round(a.spending, 2), "per_resident": None if a.per_resident is None else round(a.per_resident, 2),
-            "cwf": "deprived (Community Wealth Fund)" if a.deprived else "other"}})
-    return MapData(scenario=s.name, areas=areas, missing=list(shapes["missing"]), vintage=vintage, years=s.H, deprived_rule=_rule_text(s),
-                   geojson={"type": "FeatureCollection", "features": features})
+        features.append(
+            {
+                "type": "Feature",
+                "id": a.id,
+                "geometry": f["geometry"],
+                "properties": {
+                    "id": a.id,
+                    "name": a.name,
+                    "decile": a.imd_decile,
+                    "deprived": a.deprived,
+                    "population": round(a.population),
+                    "spending": round(a.spending, 2),
+                    "per_resident": None if a.per_resident is None else round(a.per_resident, 2),
+                    "cwf": "deprived (Community Wealth Fund)" if a.deprived else "other",
+                },
+            }
+        )
+    return MapData(
+        scenario=s.name,
+        areas=areas,
+        missing=list(shapes["missing"]),
+        vintage=vintage,
+        years=s.H,
+        deprived_rule=_rule_text(s),
+        geojson={"type": "FeatureCollection", "features": features},
+    )
 
 
 def _signed_area(ring: list[list[float]]) -> float:
@@ -200,37 +243,72 @@ def _wrapped(lines: list[str], width: int = 110) -> list[str]:
 def map_spec(data: MapData, title: str | None = None) -> dict[str, Any]:
     """A Vega-Lite map of ``data``: areas filled by spending per resident, the deprived ones outlined, boundaries inlined."""
     per_resident = "properties.per_resident"
-    tooltip = [{"field": "properties.name", "title": "area"}, {"field": "properties.id", "title": "code"},
-               {"field": per_resident, "title": "£ per resident", "format": ",.2f"},
-               {"field": "properties.spending", "title": "spending (£)", "format": ",.2f"},
-               {"field": "properties.population", "title": "residents", "format": ",.0f"},
-               {"field": "properties.decile", "title": "IMD decile"}, {"field": "properties.cwf", "title": "Community Wealth Fund"}]
+    tooltip = [
+        {"field": "properties.name", "title": "area"},
+        {"field": "properties.id", "title": "code"},
+        {"field": per_resident, "title": "£ per resident", "format": ",.2f"},
+        {"field": "properties.spending", "title": "spending (£)", "format": ",.2f"},
+        {"field": "properties.population", "title": "residents", "format": ",.0f"},
+        {"field": "properties.decile", "title": "IMD decile"},
+        {"field": "properties.cwf", "title": "Community Wealth Fund"},
+    ]
     values = {"values": data.geojson, "format": {"type": "json", "property": "features"}}
     return {
         "$schema": VEGA_LITE,
-        "title": {"text": title or f"Spending per resident: {data.scenario}"[:120], "anchor": "start",
-                  "subtitle": _wrapped(data.notes()), "subtitleFontSize": 10, "subtitleColor": "#505a5f"},
+        "title": {
+            "text": title or f"Spending per resident: {data.scenario}"[:120],
+            "anchor": "start",
+            "subtitle": _wrapped(data.notes()),
+            "subtitleFontSize": 10,
+            "subtitleColor": "#505a5f",
+        },
         "description": f"Map of {len(data.geojson['features'])} neighbourhoods coloured by {data.legend}; the {data.deprived_count} deprived "
-                       "areas of the Community Wealth Fund rule outlined in red",
-        "width": "container", "height": 460, "autosize": {"type": "fit", "contains": "padding"},
+        "areas of the Community Wealth Fund rule outlined in red",
+        "width": "container",
+        "height": 460,
+        "autosize": {"type": "fit", "contains": "padding"},
         "config": {"font": "system-ui, sans-serif", "view": {"stroke": None}, "legend": {"labelLimit": 260, "titleLimit": 320}},
         "projection": {"type": "mercator"},
         "data": values,
         "layer": [
-            {"mark": {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 0.4},
-             "encoding": {"color": {"field": per_resident, "type": "quantitative", "title": data.legend,
-                                    "scale": {"scheme": "blues", "zero": True}, "legend": {"format": ",.0f", "orient": "bottom",
-                                                                                          "gradientLength": 240}},
-                          "tooltip": tooltip}},
-            {"transform": [{"filter": "datum.properties.deprived === true"}],
-             "mark": {"type": "geoshape", "filled": False, "strokeWidth": 1.4},
-             "encoding": {"stroke": {"field": "properties.cwf", "type": "nominal", "title": None,
-                                     "scale": {"domain": ["deprived (Community Wealth Fund)"], "range": [OUTLINE]},
-                                     "legend": {"orient": "bottom", "symbolType": "square", "symbolFillColor": "transparent"}},
-                          "tooltip": tooltip}},
-            *([{"transform": [{"filter": "datum.properties.per_resident === null"}],  # the fill layer leaves them out
-                "mark": {"type": "geoshape", "fill": "#b1b4b6", "stroke": "#ffffff", "strokeWidth": 0.4}, "encoding": {"tooltip": tooltip}}]
-              if any(a.per_resident is None for a in data.areas if a.drawn) else []),
+            {
+                "mark": {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 0.4},
+                "encoding": {
+                    "color": {
+                        "field": per_resident,
+                        "type": "quantitative",
+                        "title": data.legend,
+                        "scale": {"scheme": "blues", "zero": True},
+                        "legend": {"format": ",.0f", "orient": "bottom", "gradientLength": 240},
+                    },
+                    "tooltip": tooltip,
+                },
+            },
+            {
+                "transform": [{"filter": "datum.properties.deprived === true"}],
+                "mark": {"type": "geoshape", "filled": False, "strokeWidth": 1.4},
+                "encoding": {
+                    "stroke": {
+                        "field": "properties.cwf",
+                        "type": "nominal",
+                        "title": None,
+                        "scale": {"domain": ["deprived (Community Wealth Fund)"], "range": [OUTLINE]},
+                        "legend": {"orient": "bottom", "symbolType": "square", "symbolFillColor": "transparent"},
+                    },
+                    "tooltip": tooltip,
+                },
+            },
+            *(
+                [
+                    {
+                        "transform": [{"filter": "datum.properties.per_resident === null"}],  # the fill layer leaves them out
+                        "mark": {"type": "geoshape", "fill": "#b1b4b6", "stroke": "#ffffff", "strokeWidth": 0.4},
+                        "encoding": {"tooltip": tooltip},
+                    }
+                ]
+                if any(a.per_resident is None for a in data.areas if a.drawn)
+                else []
+            ),
         ],
         "usermeta": {"missing": data.missing, "vintage": data.vintage},
     }
@@ -244,8 +322,10 @@ def svg(data: MapData, title: str | None = None) -> str:
 def pack_svg(s: Scenario, result: dict[str, Any]) -> tuple[str | None, str | None]:
     """The map for the appraisal pack: (SVG, None), or (None, why there is none) for a place with no boundaries or too large."""
     if len(s.areas) > PACK_AREAS:
-        return None, (f"The pack has no map above {PACK_AREAS:,} areas ({len(s.areas):,} here): "
-                      "draw it with `totalplace map RESULT --scenario SCENARIO --output map.svg`.")
+        return None, (
+            f"The pack has no map above {PACK_AREAS:,} areas ({len(s.areas):,} here): "
+            "draw it with `totalplace map RESULT --scenario SCENARIO --output map.svg`."
+        )
     try:
         return svg(map_data(s, result)), None
     except AnalysisError as exc:
@@ -256,12 +336,24 @@ def _table(data: MapData) -> str:
     head = ("Area", "Code", "IMD decile", "Deprived (CWF)", "Residents", "Spending", "Per resident")
     rows = []
     for a in data.rows():
-        cells = [escape(a.name), escape(a.id), str(a.imd_decile), "yes" if a.deprived else "", f"{a.population:,.0f}", escape(money(a.spending)),
-                 escape(money(a.per_resident)) if a.per_resident is not None else "no residents"]
+        cells = [
+            escape(a.name),
+            escape(a.id),
+            str(a.imd_decile),
+            "yes" if a.deprived else "",
+            f"{a.population:,.0f}",
+            escape(money(a.spending)),
+            escape(money(a.per_resident)) if a.per_resident is not None else "no residents",
+        ]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    return ("<table><caption>Spending per resident in every area, highest first (undiscounted, over "
-            f"{data.years} year(s))</caption><thead><tr>" + "".join(f"<th scope='col'>{h}</th>" for h in head)
-            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+    return (
+        "<table><caption>Spending per resident in every area, highest first (undiscounted, over "
+        f"{data.years} year(s))</caption><thead><tr>"
+        + "".join(f"<th scope='col'>{h}</th>" for h in head)
+        + "</tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
 
 
 _CSS = """body{font-family:system-ui,Helvetica,Arial,sans-serif;max-width:1000px;margin:24px auto;padding:0 16px;color:#0b0c0c}
@@ -278,17 +370,19 @@ def html_page(data: MapData, title: str | None = None) -> str:
     spec = map_spec(data, title) | {"title": None}  # the page's heading and caption say it
     spec_text = json.dumps(spec, allow_nan=False, separators=(",", ":")).replace("</", "<\\/")
     bundle = vlc.javascript_bundle().replace("</script", "<\\/script")  # type: ignore[call-arg]  # its stub says snippet is required; None bundles the libraries
-    return "\n".join([
-        "<!DOCTYPE html><html lang='en-GB'><head><meta charset='utf-8'>",
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        f"<title>{escape(heading)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{escape(heading)}</h1>",
-        "<div id='map' role='img' aria-label='Map of spending per resident; the table below gives the same figures'></div>",
-        "<ul class='notes'>" + "".join(f"<li>{escape(line)}</li>" for line in data.notes()) + "</ul>",
-        _table(data),
-        f"<script type='module'>{bundle}\n</script>",
-        f"<script type='module'>const spec = {spec_text};\n"
-        "window.vegaEmbed('#map', spec, {renderer: 'svg', actions: false}).catch((e) => { document.getElementById('map').textContent = "
-        "'The map could not be drawn: ' + e; });\n</script>",
-        "</body></html>",
-    ])
+    return "\n".join(
+        [
+            "<!DOCTYPE html><html lang='en-GB'><head><meta charset='utf-8'>",
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+            f"<title>{escape(heading)}</title><style>{_CSS}</style></head><body>",
+            f"<h1>{escape(heading)}</h1>",
+            "<div id='map' role='img' aria-label='Map of spending per resident; the table below gives the same figures'></div>",
+            "<ul class='notes'>" + "".join(f"<li>{escape(line)}</li>" for line in data.notes()) + "</ul>",
+            _table(data),
+            f"<script type='module'>{bundle}\n</script>",
+            f"<script type='module'>const spec = {spec_text};\n"
+            "window.vegaEmbed('#map', spec, {renderer: 'svg', actions: false}).catch((e) => { document.getElementById('map').textContent = "
+            "'The map could not be drawn: ' + e; });\n</script>",
+            "</body></html>",
+        ]
+    )

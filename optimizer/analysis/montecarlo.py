@@ -82,8 +82,15 @@ def pessimistic(s: Scenario) -> Scenario:
     return with_effects(s, effects, [low for _, _, low, _, _ in effects])
 
 
-def plan(scenario: Scenario, *, samples: int = 100, seed: int = 0, distribution: str = "triangular", robust: bool = False,
-         batch: int | None = None) -> list[Task]:
+def plan(
+    scenario: Scenario,
+    *,
+    samples: int = 100,
+    seed: int = 0,
+    distribution: str = "triangular",
+    robust: bool = False,
+    batch: int | None = None,
+) -> list[Task]:
     """The nominal solve, the samples in batches (``batch`` per task; default about 100 tasks), and the robust solve if asked."""
     if not 1 <= samples <= MAX_SAMPLES:
         raise AnalysisError(f"samples must be between 1 and {MAX_SAMPLES:,}; got {samples}")
@@ -95,8 +102,16 @@ def plan(scenario: Scenario, *, samples: int = 100, seed: int = 0, distribution:
     data = scenario_data(scenario)
     tasks: list[Task] = [{"kind": "montecarlo", "role": "nominal", "scenario": data}]
     for start in range(0, samples, size):
-        tasks.append({"kind": "montecarlo", "role": "samples", "scenario": data, "seed": seed, "distribution": distribution,
-                      "indices": list(range(start, min(samples, start + size)))})
+        tasks.append(
+            {
+                "kind": "montecarlo",
+                "role": "samples",
+                "scenario": data,
+                "seed": seed,
+                "distribution": distribution,
+                "indices": list(range(start, min(samples, start + size))),
+            }
+        )
     if robust:
         tasks.append({"kind": "montecarlo", "role": "robust", "scenario": data})
     return tasks
@@ -119,8 +134,13 @@ def run_task(task: Task) -> dict[str, Any]:
     if role in ("nominal", "robust"):
         target = s if role == "nominal" else pessimistic(s)
         r = solve(target, diagnose_infeasible=False)
-        out: dict[str, Any] = {"kind": "montecarlo", "role": role, "status": r.status, "objective": r.objective,
-                               "funded": [list(p) for p in _funded(r)] if solved(r) else []}
+        out: dict[str, Any] = {
+            "kind": "montecarlo",
+            "role": role,
+            "status": r.status,
+            "objective": r.objective,
+            "funded": [list(p) for p in _funded(r)] if solved(r) else [],
+        }
         if role == "robust" and solved(r):
             out["plan"] = _weighted_participants(target, r).tolist()
             out["spending_discounted"] = (r.summary or {})["total_spending_discounted"]
@@ -139,8 +159,17 @@ def run_task(task: Task) -> dict[str, Any]:
         if solved(r):
             for pair in _funded(r):
                 counts[pair] = counts.get(pair, 0) + 1
-    return {"kind": "montecarlo", "role": "samples", "seed": task["seed"], "distribution": task["distribution"], "indices": task["indices"],
-            "objectives": objectives, "statuses": statuses, "effects": values, "funded": [[a, i, n] for (a, i), n in sorted(counts.items())]}
+    return {
+        "kind": "montecarlo",
+        "role": "samples",
+        "seed": task["seed"],
+        "distribution": task["distribution"],
+        "indices": task["indices"],
+        "objectives": objectives,
+        "statuses": statuses,
+        "effects": values,
+        "funded": [[a, i, n] for (a, i), n in sorted(counts.items())],
+    }
 
 
 def _weighted_participants(s: Scenario, r: Result) -> np.ndarray:
@@ -197,16 +226,24 @@ def combine(scenario: Scenario, results: list[dict[str, Any]]) -> dict[str, Any]
         for area, iv, n in b["funded"]:
             counts[(area, iv)] = counts.get((area, iv), 0) + n
     nominal_funded = {tuple(p) for p in nominal["funded"]}
-    funded = [{"area": a, "intervention": i, "probability": n / len(ok) if ok else 0.0, "funded_in_nominal": (a, i) in nominal_funded}
-              for (a, i), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    funded = [
+        {"area": a, "intervention": i, "probability": n / len(ok) if ok else 0.0, "funded_in_nominal": (a, i) in nominal_funded}
+        for (a, i), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
     first = batches[0] if batches else {"seed": None, "distribution": None}
     report: dict[str, Any] = {
-        "analysis": "montecarlo", "samples": len(rows), "solved": len(ok), "seed": first["seed"], "distribution": first["distribution"],
+        "analysis": "montecarlo",
+        "samples": len(rows),
+        "solved": len(ok),
+        "seed": first["seed"],
+        "distribution": first["distribution"],
         "uncertain_effects": len(uncertain_effects(scenario)),
         "nominal": {"status": nominal["status"], "objective": nominal["objective"]},
         "objective": quantiles(ok),
         "sample_results": [{"index": i, "objective": o, "status": st} for i, o, st, _ in rows],
-        "funded": funded, "robust": None, "warnings": [],
+        "funded": funded,
+        "robust": None,
+        "warnings": [],
     }
     if report["uncertain_effects"] == 0:
         report["warnings"].append("no effect carries low and high: every sample is the scenario itself")
@@ -220,8 +257,13 @@ def combine(scenario: Scenario, results: list[dict[str, Any]]) -> dict[str, Any]
 
 
 def _robust(s: Scenario, robust: dict[str, Any], rows: list[tuple[int, Any, str, list[float]]]) -> dict[str, Any]:
-    out: dict[str, Any] = {"status": robust["status"], "objective": robust["objective"], "funded": robust["funded"],
-                           "value_in_samples": quantiles([]), "cost_of_caution": None}
+    out: dict[str, Any] = {
+        "status": robust["status"],
+        "objective": robust["objective"],
+        "funded": robust["funded"],
+        "value_in_samples": quantiles([]),
+        "cost_of_caution": None,
+    }
     if not solved(robust):
         return out
     m = np.asarray(robust["plan"], dtype=float)
@@ -236,15 +278,23 @@ def _robust(s: Scenario, robust: dict[str, Any], rows: list[tuple[int, Any, str,
 def _messages(report: dict[str, Any]) -> list[str]:
     obj, out = report["objective"], []
     if obj["mean"] is not None:
-        out.append(f"Across {report['solved']:,} samples of the uncertain effects ({report['distribution']}, seed {report['seed']}), the best plan's "
-                   f"net value averages {money(obj['mean'])}; 90 % of samples lie between {money(obj['p05'])} and {money(obj['p95'])} "
-                   f"(the scenario as given: {money(report['nominal']['objective'])}).")
+        out.append(
+            f"Across {report['solved']:,} samples of the uncertain effects ({report['distribution']}, seed {report['seed']}), the best plan's "
+            f"net value averages {money(obj['mean'])}; 90 % of samples lie between {money(obj['p05'])} and {money(obj['p95'])} "
+            f"(the scenario as given: {money(report['nominal']['objective'])})."
+        )
     sure = sum(1 for f in report["funded"] if f["probability"] >= 0.999)
     if report["funded"]:
         out.append(f"{sure:,} of {len(report['funded']):,} area-interventions funded in some sample are funded in every one.")
     rob = report["robust"]
     if rob and rob["objective"] is not None:
-        out.append(f"If every effect is at its low value, the best plan still yields {money(rob['objective'])} (a floor)."
-                   + (f" Across the samples it delivers {money(rob['value_in_samples']['mean'])} on average, {money(rob['cost_of_caution'])} "
-                      "less than re-planning for each sample would." if rob["cost_of_caution"] is not None else ""))
+        out.append(
+            f"If every effect is at its low value, the best plan still yields {money(rob['objective'])} (a floor)."
+            + (
+                f" Across the samples it delivers {money(rob['value_in_samples']['mean'])} on average, {money(rob['cost_of_caution'])} "
+                "less than re-planning for each sample would."
+                if rob["cost_of_caution"] is not None
+                else ""
+            )
+        )
     return out

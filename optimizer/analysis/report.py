@@ -30,8 +30,11 @@ def _cell(v: float | None) -> str:
 
 
 def _table(rows: list[dict[str, Any]], first: str, social: bool) -> str:
-    head = [first, "Spending", "Spending (disc.)", "Savings (disc.)"] + (["Social value"] if social else []) + [
-        "Net present value", "Return on £1", "Payback year", "Cashable savings"]
+    head = (
+        [first, "Spending", "Spending (disc.)", "Savings (disc.)"]
+        + (["Social value"] if social else [])
+        + ["Net present value", "Return on £1", "Payback year", "Cashable savings"]
+    )
     out = ["<table><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr></thead><tbody>"]
     for r in rows:
         cells = [f"<td>{escape(r['name'])}</td>", _cell(r["spending"]), _cell(r["spending_discounted"]), _cell(r["savings_discounted"])]
@@ -58,8 +61,10 @@ def _themes(pack: dict[str, Any]) -> list[str]:
     if pack.get("value_without_theme"):
         rows.append(("Outcomes without a theme", pack["value_without_theme"]))
     body = "".join(f"<tr><td>{escape(name)}</td>{_cell(v)}</tr>" for name, v in rows)
-    return ["<h2>Value by residents' theme</h2><table><thead><tr><th>Theme</th><th>Value of the outcomes avoided (disc., weighted as the objective weighs it)</th></tr>"
-            f"</thead><tbody>{body}</tbody></table>"]
+    return [
+        "<h2>Value by residents' theme</h2><table><thead><tr><th>Theme</th><th>Value of the outcomes avoided (disc., weighted as the objective weighs it)</th></tr>"
+        f"</thead><tbody>{body}</tbody></table>"
+    ]
 
 
 def _residents(pack: dict[str, Any]) -> list[str]:
@@ -81,10 +86,15 @@ def _sources(pack: dict[str, Any]) -> list[str]:
 
 def chart_specs(pack: dict[str, Any]) -> list[dict[str, Any]]:
     """The three charts as Vega-Lite: spending by decile, who pays and who gains, spending by year and pool."""
-    by_decile = decile_spec([{"decile": d, "per_resident": pack["spending_by_decile"][str(d)]} for d in range(1, 11)],
-                            y_title="£ spent (undiscounted)", title="Spending by deprivation decile (1 = most deprived)")
-    who = who_pays_spec([{"name": a["name"], "pays": a["spending_discounted"], "gains": a["savings_discounted"]} for a in pack["agencies"]],
-                        title="Who pays and who gains (discounted)")
+    by_decile = decile_spec(
+        [{"decile": d, "per_resident": pack["spending_by_decile"][str(d)]} for d in range(1, 11)],
+        y_title="£ spent (undiscounted)",
+        title="Spending by deprivation decile (1 = most deprived)",
+    )
+    who = who_pays_spec(
+        [{"name": a["name"], "pays": a["spending_discounted"], "gains": a["savings_discounted"]} for a in pack["agencies"]],
+        title="Who pays and who gains (discounted)",
+    )
     by_year = pool_year_spec(pack["spending_by_pool_year"], title="Spending by year and pool (undiscounted)")
     return [by_decile, who, by_year]
 
@@ -110,14 +120,21 @@ def html_page(pack: dict[str, Any], map_svg: str | None = None, map_note: str | 
         f"<p class='sub'>Spending over {pack['horizon_years']} year(s), benefits counted over {pack['appraisal_years']} year(s), "
         f"discounted at {pack['discount_rate']:.1%} a year (HM Treasury Green Book). Net value of the plan (the optimiser's objective): "
         f"{escape(money(pack['objective']))}.</p>",
-        "<ul class='lead'>" + "".join(f"<li>{escape(m)}</li>" for m in pack["messages"]) + (
-            f"<li>{share:.0%} of spending goes to the deprived areas of the Community Wealth Fund rule.</li>" if share is not None else "") + "</ul>",
+        "<ul class='lead'>"
+        + "".join(f"<li>{escape(m)}</li>" for m in pack["messages"])
+        + (f"<li>{share:.0%} of spending goes to the deprived areas of the Community Wealth Fund rule.</li>" if share is not None else "")
+        + "</ul>",
         "<div class='charts'>" + "".join(charts(pack)) + "</div>",
         *([f"<h2>Where the money goes</h2><div class='map'>{map_svg}</div>"] if map_svg else []),
         *([f"<p class='notes'>{escape(map_note)}</p>"] if map_note and not map_svg else []),
-        f"<h2>By intervention ({len(funded)} funded)</h2>", _table(pack["interventions"] + [t], "Intervention", social),
-        "<h2>By agency</h2>", _table(pack["agencies"], "Agency", False),
-        *_who_pays(pack), *_themes(pack), *_residents(pack), *_sources(pack),
+        f"<h2>By intervention ({len(funded)} funded)</h2>",
+        _table(pack["interventions"] + [t], "Intervention", social),
+        "<h2>By agency</h2>",
+        _table(pack["agencies"], "Agency", False),
+        *_who_pays(pack),
+        *_themes(pack),
+        *_residents(pack),
+        *_sources(pack),
         "<div class='notes'><h2>How to read this</h2><ul>"
         "<li><b>Discounted</b>: a pound next year counts as a little less than a pound today, by the discount rate.</li>"
         "<li><b>Net present value</b>: discounted savings minus discounted spending (fiscal only; social value, where shown, is beside it).</li>"

@@ -36,8 +36,11 @@ DEFAULT_POINTS = 5
 #: neighbourhoods listed as gaining most
 GAINERS = 10
 WAYS = ("evidence", "priorities", "priorities_and_vote")
-WAY_NAMES = {"evidence": "the evidence alone", "priorities": "with residents' priorities",
-             "priorities_and_vote": "with residents' priorities and the vote's commitments"}
+WAY_NAMES = {
+    "evidence": "the evidence alone",
+    "priorities": "with residents' priorities",
+    "priorities_and_vote": "with residents' priorities and the vote's commitments",
+}
 
 
 def _variant(doc: dict[str, Any], *, strength: float | None, keep_vote: bool, vote: int) -> dict[str, Any]:
@@ -56,26 +59,42 @@ def plan(scenario: Scenario, *, points: int = DEFAULT_POINTS, vote_commitments: 
     """The three ways, then the frontier's ``points`` strengths (0 to 1), each one solve."""
     held = len(scenario.policy.commitments or [])
     if not 0 <= vote_commitments <= held:
-        raise AnalysisError(f"vote_commitments is {vote_commitments}, but the scenario has {held} commitment(s): give how many of "
-                            "them, counted from the last, came from the vote (0 to that number)")
+        raise AnalysisError(
+            f"vote_commitments is {vote_commitments}, but the scenario has {held} commitment(s): give how many of "
+            "them, counted from the last, came from the vote (0 to that number)"
+        )
     if points < 2:
         raise AnalysisError(f"points is {points}: the frontier needs at least 2 strengths (0 and 1)")
     rp = scenario.policy.resident_priorities
     if rp is None:
-        raise AnalysisError("the scenario has no residents' priorities (policy.resident_priorities): there is nothing to weigh "
-                            "against the evidence; add them with totalplace residents aggregate (docs/residents.md)")
+        raise AnalysisError(
+            "the scenario has no residents' priorities (policy.resident_priorities): there is nothing to weigh "
+            "against the evidence; add them with totalplace residents aggregate (docs/residents.md)"
+        )
     doc = canonical_dict(scenario, with_solver=True)
     evidence = _variant(doc, strength=0.0, keep_vote=False, vote=vote_commitments)
     tasks: list[Task] = [
         {"kind": "residents", "way": "evidence", "strength": 0.0, "scenario": evidence, "evidence": evidence},
-        {"kind": "residents", "way": "priorities", "strength": rp.strength,
-         "scenario": _variant(doc, strength=None, keep_vote=False, vote=vote_commitments), "evidence": evidence},
+        {
+            "kind": "residents",
+            "way": "priorities",
+            "strength": rp.strength,
+            "scenario": _variant(doc, strength=None, keep_vote=False, vote=vote_commitments),
+            "evidence": evidence,
+        },
         {"kind": "residents", "way": "priorities_and_vote", "strength": rp.strength, "scenario": doc, "evidence": evidence},
     ]
     for j in range(points):
         mu = j / (points - 1)
-        tasks.append({"kind": "residents", "way": "frontier", "strength": mu,
-                      "scenario": _variant(doc, strength=mu, keep_vote=False, vote=vote_commitments), "evidence": evidence})
+        tasks.append(
+            {
+                "kind": "residents",
+                "way": "frontier",
+                "strength": mu,
+                "scenario": _variant(doc, strength=mu, keep_vote=False, vote=vote_commitments),
+                "evidence": evidence,
+            }
+        )
     return tasks
 
 
@@ -86,8 +105,12 @@ def run_task(task: Task) -> dict[str, Any]:
 
     s = parse_scenario(task["scenario"])
     result = in_pence(solve(s).to_dict())
-    out: dict[str, Any] = {"way": task["way"], "strength": task["strength"], "status": str(result["status"]),
-                           "message": result.get("message", "")}
+    out: dict[str, Any] = {
+        "way": task["way"],
+        "strength": task["strength"],
+        "status": str(result["status"]),
+        "message": result.get("message", ""),
+    }
     if not solved(result):
         return out
     evidence = parse_scenario(task["evidence"])
@@ -95,9 +118,15 @@ def run_task(task: Task) -> dict[str, Any]:
     spend: dict[str, float] = defaultdict(float)
     for row in allocation_rows(result):
         spend[row["area"]] += float(row["spend"])
-    out |= {"objective": result["objective"], "evidence_value": recompute_objective(evidence, result),
-            "net_position_by_agency": summary["net_position_by_agency"], "spending_by_agency": summary["spending_by_agency"],
-            "total_spending": summary["total_spending"], "value_by_theme": _themes(evidence, result), "spending_by_area": dict(spend)}
+    out |= {
+        "objective": result["objective"],
+        "evidence_value": recompute_objective(evidence, result),
+        "net_position_by_agency": summary["net_position_by_agency"],
+        "spending_by_agency": summary["spending_by_agency"],
+        "total_spending": summary["total_spending"],
+        "value_by_theme": _themes(evidence, result),
+        "spending_by_area": dict(spend),
+    }
     return out
 
 
@@ -127,8 +156,11 @@ def _themes(s: Scenario, result: dict[str, Any]) -> dict[str, float]:
 def combine(scenario: Scenario, results: list[dict[str, Any]]) -> dict[str, Any]:
     """The report: the three ways, what each step adds or costs, the neighbourhoods that gain, the frontier, in sentences."""
     ways = {r["way"]: r for r in results if r["way"] in WAYS}
-    frontier = [{"strength": r["strength"], "status": r["status"], "evidence_value": r.get("evidence_value"), "objective": r.get("objective")}
-                for r in results if r["way"] == "frontier"]
+    frontier = [
+        {"strength": r["strength"], "status": r["status"], "evidence_value": r.get("evidence_value"), "objective": r.get("objective")}
+        for r in results
+        if r["way"] == "frontier"
+    ]
     names = {a.id: a.name or a.id for a in scenario.areas}
     agency_names = {g.id: g.name for g in scenario.agencies} | {p.id: p.name for p in scenario.pools}
     steps = []
@@ -141,18 +173,26 @@ def combine(scenario: Scenario, results: list[dict[str, Any]]) -> dict[str, Any]
         themes = sorted(set(a["value_by_theme"]) | set(b["value_by_theme"]))
         areas = set(a["spending_by_area"]) | set(b["spending_by_area"])
         gains = sorted(((b["spending_by_area"].get(x, 0.0) - a["spending_by_area"].get(x, 0.0), x) for x in areas), reverse=True)
-        steps.append({
-            "from": before, "to": after, "status": "optimal",
-            "evidence_value": b["evidence_value"] - a["evidence_value"],
-            "by_agency": {g: b["net_position_by_agency"].get(g, 0.0) - a["net_position_by_agency"].get(g, 0.0) for g in agencies},
-            "by_theme": {t: b["value_by_theme"].get(t, 0.0) - a["value_by_theme"].get(t, 0.0) for t in themes},
-            "gaining_areas": [{"area": x, "name": names.get(x, x), "spending": d} for d, x in gains[:GAINERS] if d > 0.005],
-            "areas_gaining": sum(1 for d, _ in gains if d > 0.005),
-        })
-    report = {"analysis": "residents", "scenario": scenario.name, "strength": (scenario.policy.resident_priorities.strength
-                                                                            if scenario.policy.resident_priorities else 0.0),
-              "ways": [{k: v for k, v in ways[w].items() if k != "spending_by_area"} | {"name": WAY_NAMES[w]} for w in WAYS if w in ways],
-              "steps": steps, "frontier": frontier}
+        steps.append(
+            {
+                "from": before,
+                "to": after,
+                "status": "optimal",
+                "evidence_value": b["evidence_value"] - a["evidence_value"],
+                "by_agency": {g: b["net_position_by_agency"].get(g, 0.0) - a["net_position_by_agency"].get(g, 0.0) for g in agencies},
+                "by_theme": {t: b["value_by_theme"].get(t, 0.0) - a["value_by_theme"].get(t, 0.0) for t in themes},
+                "gaining_areas": [{"area": x, "name": names.get(x, x), "spending": d} for d, x in gains[:GAINERS] if d > 0.005],
+                "areas_gaining": sum(1 for d, _ in gains if d > 0.005),
+            }
+        )
+    report = {
+        "analysis": "residents",
+        "scenario": scenario.name,
+        "strength": (scenario.policy.resident_priorities.strength if scenario.policy.resident_priorities else 0.0),
+        "ways": [{k: v for k, v in ways[w].items() if k != "spending_by_area"} | {"name": WAY_NAMES[w]} for w in WAYS if w in ways],
+        "steps": steps,
+        "frontier": frontier,
+    }
     report["messages"] = _messages(report, agency_names)
     return report
 
@@ -171,8 +211,11 @@ def _messages(report: dict[str, Any], agency_names: dict[str, str]) -> list[str]
         cost = -step["evidence_value"]
         moved = [f"{agency_names.get(g, g)} {'+' if d >= 0 else '-'}{money(abs(d))}" for g, d in step["by_agency"].items() if abs(d) >= 0.5]
         themes = [(d, t) for t, d in step["by_theme"].items() if abs(d) >= 0.5]
-        line = (f"{label} (strength {report['strength']:g}) costs {money(cost)} of net value on the evidence's terms"
-                if step["to"] == "priorities" else f"{label} costs {money(cost)} of net value on the evidence's terms")
+        line = (
+            f"{label} (strength {report['strength']:g}) costs {money(cost)} of net value on the evidence's terms"
+            if step["to"] == "priorities"
+            else f"{label} costs {money(cost)} of net value on the evidence's terms"
+        )
         if cost < -0.5:
             line = f"{label} adds {money(-cost)} of net value on the evidence's terms"
         elif cost < 0.5:
@@ -184,10 +227,15 @@ def _messages(report: dict[str, Any], agency_names: dict[str, str]) -> list[str]
             line += f"; the theme that gains most is {up[1].replace('_', ' ')} ({money(up[0])})" if up[0] > 0 else ""
         if step["gaining_areas"]:
             top = step["gaining_areas"][0]
-            line += f"; {step['areas_gaining']} neighbourhood(s) gain spending, most {top['name']} ({top['area']}, +{money(top['spending'])})"
+            line += (
+                f"; {step['areas_gaining']} neighbourhood(s) gain spending, most {top['name']} ({top['area']}, +{money(top['spending'])})"
+            )
         out.append(line + ".")
     points = [p for p in report["frontier"] if p["evidence_value"] is not None]
     if len(points) >= 2:
-        out.append("Net value on the evidence's terms against strength: " + ", ".join(
-            f"{p['strength']:g}: {money(p['evidence_value'])}" for p in points) + ".")
+        out.append(
+            "Net value on the evidence's terms against strength: "
+            + ", ".join(f"{p['strength']:g}: {money(p['evidence_value'])}" for p in points)
+            + "."
+        )
     return out

@@ -62,8 +62,9 @@ def run_task(task: Task) -> dict[str, Any]:
     return module(str(task.get("kind"))).run_task(task)
 
 
-def run_local(tasks: list[Task], *, workers: int = 1, progress: Progress | None = None, start_method: str = "spawn",
-              executor: Executor | None = None) -> list[dict[str, Any]]:
+def run_local(
+    tasks: list[Task], *, workers: int = 1, progress: Progress | None = None, start_method: str = "spawn", executor: Executor | None = None
+) -> list[dict[str, Any]]:
     """Run ``tasks`` here (``workers`` <= 1) or on a pool of ``workers`` processes; results in task order.
 
     Processes are started with ``spawn`` by default: a forked child would inherit
@@ -110,8 +111,9 @@ def run_local(tasks: list[Task], *, workers: int = 1, progress: Progress | None 
     return [results[j] for j in range(total)]
 
 
-def run_analysis(kind: str, scenario: Any, *, workers: int = 1, progress: Progress | None = None, executor: Executor | None = None,
-                 **options: Any) -> dict[str, Any]:
+def run_analysis(
+    kind: str, scenario: Any, *, workers: int = 1, progress: Progress | None = None, executor: Executor | None = None, **options: Any
+) -> dict[str, Any]:
     """Plan, run (locally) and combine analysis ``kind`` on ``scenario``: the whole report."""
     mod = module(kind)
     tasks = mod.plan(scenario, **options)

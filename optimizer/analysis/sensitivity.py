@@ -57,8 +57,14 @@ PRICE_EPS = 1e-9
 BRACKET = 1e-3
 MAX_STEPS = 40
 #: per rule: absolute precision of the range and the amount tested when the rule's amount is 0
-UNITS = {"budget": (1.0, 1000.0), "community_wealth_fund.per_capita_floor": (0.01, 1.0), "area_cap": (1.0, 1000.0),
-         "capacity": (0.01, 1.0), "community_wealth_fund.min_share": (1e-5, 1.0), "no_agency_worse_off": (1.0, 0.0)}
+UNITS = {
+    "budget": (1.0, 1000.0),
+    "community_wealth_fund.per_capita_floor": (0.01, 1.0),
+    "area_cap": (1.0, 1000.0),
+    "capacity": (0.01, 1.0),
+    "community_wealth_fund.min_share": (1e-5, 1.0),
+    "no_agency_worse_off": (1.0, 0.0),
+}
 
 
 def plan(scenario: Scenario, *, cap_fraction: float = 1.0) -> list[Task]:
@@ -99,7 +105,9 @@ class _Probe:
         if self.launches is None or not prog.is_mip:
             return prog
         on = {tuple(pair) for pair in self.launches}
-        y = np.array([(self.k.area_ids[prog.pair_area[p]], self.k.intervention_ids[prog.pair_iv[p]]) in on for p in prog.launch_pair], dtype=float)
+        y = np.array(
+            [(self.k.area_ids[prog.pair_area[p]], self.k.intervention_ids[prog.pair_iv[p]]) in on for p in prog.launch_pair], dtype=float
+        )
         lo, up = prog.col_lower.copy(), prog.col_upper.copy()
         lo[prog.cols["y"]] = up[prog.cols["y"]] = y
         return replace(prog, col_lower=lo, col_upper=up, integer=np.zeros_like(prog.integer))
@@ -107,8 +115,14 @@ class _Probe:
     def _rows(self) -> tuple[np.ndarray, np.ndarray]:
         """The rows the target moves, and the weight of each in the price (and in the move)."""
         rule, prog, k = self.target["rule"], self.prog, self.k
-        name = {"budget": "budget", "community_wealth_fund.per_capita_floor": "per_capita_floor", "area_cap": "area_cap",
-                "capacity": "capacity", "community_wealth_fund.min_share": "community_wealth_fund", "no_agency_worse_off": "no_agency_worse_off"}[rule]
+        name = {
+            "budget": "budget",
+            "community_wealth_fund.per_capita_floor": "per_capita_floor",
+            "area_cap": "area_cap",
+            "capacity": "capacity",
+            "community_wealth_fund.min_share": "community_wealth_fund",
+            "no_agency_worse_off": "no_agency_worse_off",
+        }[rule]
         block = prog.rows.get(name)
         if block is None:
             return np.zeros(0, dtype=int), np.zeros(0)
@@ -132,8 +146,11 @@ class _Probe:
         if rule == "capacity":
             return float(next(iv for iv in s.interventions if iv.id == self.target["intervention"]).capacity or 0.0)
         amounts: dict[str, float] = {
-            "community_wealth_fund.per_capita_floor": s.policy.community_wealth_fund.per_capita_floor, "area_cap": s.policy.area_cap or 0.0,
-            "community_wealth_fund.min_share": s.policy.community_wealth_fund.min_share, "no_agency_worse_off": 0.0}
+            "community_wealth_fund.per_capita_floor": s.policy.community_wealth_fund.per_capita_floor,
+            "area_cap": s.policy.area_cap or 0.0,
+            "community_wealth_fund.min_share": s.policy.community_wealth_fund.min_share,
+            "no_agency_worse_off": 0.0,
+        }
         return amounts[rule]
 
     def at(self, delta: float) -> dict[str, Any]:
@@ -142,7 +159,9 @@ class _Probe:
         if self.target["rule"] == "community_wealth_fund.min_share":
             if delta:
                 cwf = self.s.policy.community_wealth_fund
-                policy = self.s.policy.model_copy(update={"community_wealth_fund": cwf.model_copy(update={"min_share": min(1.0, cwf.min_share + delta)})})
+                policy = self.s.policy.model_copy(
+                    update={"community_wealth_fund": cwf.model_copy(update={"min_share": min(1.0, cwf.min_share + delta)})}
+                )
                 moved = self.s.model_copy(update={"policy": policy})
                 prog = self._fixed(build(moved, compute(moved)))
         elif delta:
@@ -172,10 +191,21 @@ def run_task(task: Task) -> dict[str, Any]:
     s, target = load(task["scenario"]), task["target"]
     probe = _Probe(s, target, task.get("launches"))
     base = probe.at(0.0)
-    out: dict[str, Any] = {"kind": "sensitivity", "target": target, "status": base["status"], "base_objective": base["objective"],
-                           "price": base["price"], "amount": probe.amount(), "range": None, "range_capped": False, "tested_up_to": None,
-                           "beyond_price": None, "beyond_status": None, "unspent": None,
-                           "integers_fixed": bool(task.get("launches") is not None and s.is_mip)}
+    out: dict[str, Any] = {
+        "kind": "sensitivity",
+        "target": target,
+        "status": base["status"],
+        "base_objective": base["objective"],
+        "price": base["price"],
+        "amount": probe.amount(),
+        "range": None,
+        "range_capped": False,
+        "tested_up_to": None,
+        "beyond_price": None,
+        "beyond_status": None,
+        "unspent": None,
+        "integers_fixed": bool(task.get("launches") is not None and s.is_mip),
+    }
     if base["objective"] is None:
         return out
     if abs(base["price"]) <= PRICE_EPS:
@@ -186,7 +216,11 @@ def run_task(task: Task) -> dict[str, Any]:
         return out
     step, fallback = UNITS[target["rule"]]
     amount = probe.amount()
-    cap = (1.0 - amount) if target["rule"] == "community_wealth_fund.min_share" else task.get("cap_fraction", 1.0) * (amount if amount > 0 else fallback)
+    cap = (
+        (1.0 - amount)
+        if target["rule"] == "community_wealth_fund.min_share"
+        else task.get("cap_fraction", 1.0) * (amount if amount > 0 else fallback)
+    )
     out.update(_bisect(probe.at, base, cap, step, _holds(target["rule"], base), lines=target["rule"] != "community_wealth_fund.min_share"))
     return out
 
@@ -208,8 +242,14 @@ def _holds(rule: str, base: dict[str, Any]) -> Callable[[float, dict[str, Any]],
     return holds
 
 
-def _bisect(at: Callable[[float], dict[str, Any]], base: dict[str, Any], cap: float, step: float,
-            holds: Callable[[float, dict[str, Any]], bool], lines: bool = True) -> dict[str, Any]:
+def _bisect(
+    at: Callable[[float], dict[str, Any]],
+    base: dict[str, Any],
+    cap: float,
+    step: float,
+    holds: Callable[[float, dict[str, Any]], bool],
+    lines: bool = True,
+) -> dict[str, Any]:
     """The largest increase in [0, cap] on the price's line.
 
     The objective f is concave and piecewise linear in an amount that bounds rows, and the dual at any
@@ -244,16 +284,34 @@ def _bisect(at: Callable[[float], dict[str, Any]], base: dict[str, Any], cap: fl
                 break
         else:
             hi, beyond = mid, point
-    return {"range": lo, "range_capped": False, "tested_up_to": cap, "beyond_price": beyond["price"], "beyond_status": beyond["status"],
-            "range_upper": hi}
+    return {
+        "range": lo,
+        "range_capped": False,
+        "tested_up_to": cap,
+        "beyond_price": beyond["price"],
+        "beyond_status": beyond["status"],
+        "range_upper": hi,
+    }
 
 
 def combine(scenario: Scenario, results: list[dict[str, Any]]) -> dict[str, Any]:
     """The sensitivity report: one item (with its sentence) per target, and the sentences in order."""
     fixed = any(r["integers_fixed"] for r in results)
     items = [dict(r, sentence=sentence(scenario, r)) for r in results]
-    note = ("This is a mixed-integer programme (it decides where to launch interventions): the prices and ranges are computed "
-            "with the launch decisions fixed at the optimum, so they hold for changes that open or close nothing.") if fixed else None
+    note = (
+        (
+            "This is a mixed-integer programme (it decides where to launch interventions): the prices and ranges are computed "
+            "with the launch decisions fixed at the optimum, so they hold for changes that open or close nothing."
+        )
+        if fixed
+        else None
+    )
     base = next((r["base_objective"] for r in results if r["base_objective"] is not None), None)
-    return {"analysis": "sensitivity", "base_objective": base, "integers_fixed": fixed, "note": note, "items": items,
-            "sentences": ([note] if note else []) + [item["sentence"] for item in items]}
+    return {
+        "analysis": "sensitivity",
+        "base_objective": base,
+        "integers_fixed": fixed,
+        "note": note,
+        "items": items,
+        "sentences": ([note] if note else []) + [item["sentence"] for item in items],
+    }

@@ -41,15 +41,21 @@ def _priced(s: Scenario, r: dict[str, Any], t: dict[str, Any], price: float) -> 
     if rule == "budget":
         return f"One more £1 in the {_pool_name(s, t['pool'])} pool in year {t['year']} {verb} {value} of net value, {_upto(r, money_round, 'more')}."
     if rule == "community_wealth_fund.per_capita_floor":
-        return (f"Raising the per-capita floor (now {money(amount)} per resident) by £1 per resident {verb} {value} of net value, "
-                f"{_upto(r, money_round, 'more per resident')}.")
+        return (
+            f"Raising the per-capita floor (now {money(amount)} per resident) by £1 per resident {verb} {value} of net value, "
+            f"{_upto(r, money_round, 'more per resident')}."
+        )
     if rule == "area_cap":
         return f"Raising the area cap (now {money(amount)}) by £1 {verb} {value} of net value, {_upto(r, money_round, 'more')}."
     if rule == "capacity":
-        return (f"One more place a year on {_iv_name(s, t['intervention'])} (capacity now {amount:,.0f}) {verb} {value} of net value, "
-                f"{_upto(r, number_round, 'more places')}.")
-    return (f"Raising the Community Wealth Fund share (now {amount:.0%}) by one percentage point {verb} {value} of net value, "
-            f"{_upto(r, lambda v: f'{v * 100:.3g}', 'more percentage points')} (within 1 %).")
+        return (
+            f"One more place a year on {_iv_name(s, t['intervention'])} (capacity now {amount:,.0f}) {verb} {value} of net value, "
+            f"{_upto(r, number_round, 'more places')}."
+        )
+    return (
+        f"Raising the Community Wealth Fund share (now {amount:.0%}) by one percentage point {verb} {value} of net value, "
+        f"{_upto(r, lambda v: f'{v * 100:.3g}', 'more percentage points')} (within 1 %)."
+    )
 
 
 def _upto(r: dict[str, Any], fmt: Callable[[float], str], unit: str) -> str:
@@ -65,9 +71,15 @@ def _beyond(r: dict[str, Any], t: dict[str, Any]) -> str:
         return ""
     if r["beyond_price"] is None:
         return f" Beyond that the scenario cannot be met ({r['beyond_status']})."
-    per = {"community_wealth_fund.per_capita_floor": "£1 per resident", "capacity": "place", "community_wealth_fund.min_share": "percentage point"}
+    per = {
+        "community_wealth_fund.per_capita_floor": "£1 per resident",
+        "capacity": "place",
+        "community_wealth_fund.min_share": "percentage point",
+    }
     if abs(r["beyond_price"]) < 0.005:
-        return " Beyond that, more adds nothing." if t["rule"] != "community_wealth_fund.min_share" else " Beyond that it costs nothing more."
+        return (
+            " Beyond that, more adds nothing." if t["rule"] != "community_wealth_fund.min_share" else " Beyond that it costs nothing more."
+        )
     verb = "adds" if r["beyond_price"] >= 0 else "costs"
     return f" Beyond that, each further {per.get(t['rule'], '£1')} {verb} {money(abs(r['beyond_price']))}."
 
@@ -88,8 +100,11 @@ def _subject(s: Scenario, t: dict[str, Any]) -> str:
         return f"The capacity of {_iv_name(s, t['intervention'])}"
     if rule == "no_agency_worse_off":
         return f"No agency worse off for the {_pool_name(s, t['pool'])} pool"
-    return {"community_wealth_fund.per_capita_floor": "The per-capita floor", "area_cap": "The area cap",
-            "community_wealth_fund.min_share": "The Community Wealth Fund share"}[rule]
+    return {
+        "community_wealth_fund.per_capita_floor": "The per-capita floor",
+        "area_cap": "The area cap",
+        "community_wealth_fund.min_share": "The Community Wealth Fund share",
+    }[rule]
 
 
 def short_money(v: float) -> str:
@@ -116,8 +131,10 @@ def who_pays(s: Scenario, summary: dict[str, Any]) -> list[str]:
         rule = "the shares the board set (" + ", ".join(f"{names[p]} {shares.get(p, 0) / whole:.0%}" for p in names) + ")"
     else:
         rule = "each pool's share of that year's pooled budget"
-    out = [f"Among the equally good plans, each year's spending is split as close as the rules allow to {rule}"
-           + (f"; the rules keep it {short_money(sharing['deviation'])} away in all." if sharing["deviation"] >= 0.5 else ", exactly.")]
+    out = [
+        f"Among the equally good plans, each year's spending is split as close as the rules allow to {rule}"
+        + (f"; the rules keep it {short_money(sharing['deviation'])} away in all." if sharing["deviation"] >= 0.5 else ", exactly.")
+    ]
     ranges = summary.get("pool_spending_range") or {}
     paid = summary.get("spending_by_agency") or {}
     for p, name in names.items():
@@ -127,8 +144,10 @@ def who_pays(s: Scenario, summary: dict[str, Any]) -> list[str]:
         if span["max"] - span["min"] < 0.5:
             out.append(f"{name} pays {short_money(paid.get(p, 0.0))} (discounted); no other figure gives the same value.")
         else:
-            out.append(f"{name} pays {short_money(paid.get(p, 0.0))} (discounted); any figure from {short_money(span['min'])} "
-                       f"to {short_money(span['max'])} gives the same value, with the other pools paying the difference.")
+            out.append(
+                f"{name} pays {short_money(paid.get(p, 0.0))} (discounted); any figure from {short_money(span['min'])} "
+                f"to {short_money(span['max'])} gives the same value, with the other pools paying the difference."
+            )
     if sharing.get("note"):
         out.append(f"Note: {sharing['note']}.")
     return out

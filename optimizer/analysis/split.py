@@ -67,8 +67,10 @@ def plan(scenario: Scenario, *, max_pools: int = MAX_POOLS) -> list[Task]:
     pools = [p.id for p in scenario.pools]
     n = len(pools)
     if n > max_pools:
-        raise AnalysisError(f"the scenario has {n} pools: an exact fair split solves every coalition (2^{n} - 1 = {2**n - 1:,} solves), "
-                            f"and this is refused above {max_pools} pools; merge pools that act together, or split the question in parts")
+        raise AnalysisError(
+            f"the scenario has {n} pools: an exact fair split solves every coalition (2^{n} - 1 = {2**n - 1:,} solves), "
+            f"and this is refused above {max_pools} pools; merge pools that act together, or split the question in parts"
+        )
     data = scenario_data(scenario)
     tasks = []
     for mask in range(1, 2**n):
@@ -83,7 +85,12 @@ def run_task(task: Task) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": "split", "coalition": list(task["coalition"]), "status": result.status, "objective": result.objective}
     if solved(result):
         summary = result.summary or {}
-        out.update({key: summary[key] for key in ("savings_by_agency", "spending_by_agency", "net_position_by_agency", "total_spending_discounted")})
+        out.update(
+            {
+                key: summary[key]
+                for key in ("savings_by_agency", "spending_by_agency", "net_position_by_agency", "total_spending_discounted")
+            }
+        )
     return out
 
 
@@ -102,8 +109,9 @@ def shapley(players: list[str], value: dict[frozenset[str], float]) -> dict[str,
     return phi
 
 
-def core_violations(players: list[str], value: dict[frozenset[str], float], allocation: dict[str, float],
-                    tol: float = CORE_TOL) -> list[dict[str, Any]]:
+def core_violations(
+    players: list[str], value: dict[frozenset[str], float], allocation: dict[str, float], tol: float = CORE_TOL
+) -> list[dict[str, Any]]:
     """The coalitions that would do better alone under ``allocation`` (empty: it is in the core)."""
     grand = frozenset(players)
     slack = tol * max(1.0, abs(value[grand]))
@@ -115,8 +123,14 @@ def core_violations(players: list[str], value: dict[frozenset[str], float], allo
         if v > allocated + slack:
             out.append({"pools": [p for p in players if p in coalition], "value": v, "allocated": allocated, "shortfall": v - allocated})
     if abs(sum(allocation.values()) - value[grand]) > slack:
-        out.append({"pools": list(players), "value": value[grand], "allocated": sum(allocation.values()),
-                    "shortfall": value[grand] - sum(allocation.values())})
+        out.append(
+            {
+                "pools": list(players),
+                "value": value[grand],
+                "allocated": sum(allocation.values()),
+                "shortfall": value[grand] - sum(allocation.values()),
+            }
+        )
     return sorted(out, key=lambda row: -row["shortfall"])
 
 
@@ -132,9 +146,13 @@ def combine(scenario: Scenario, results: list[dict[str, Any]]) -> dict[str, Any]
         status[coalition] = r["status"]
         value[coalition] = float(r["objective"]) if solved(r) else 0.0
         if not solved(r) and coalition != grand:
-            warnings.append(f"the coalition {' + '.join(sorted(coalition))} cannot meet the rules on its own ({r['status']}): its value is taken as 0")
+            warnings.append(
+                f"the coalition {' + '.join(sorted(coalition))} cannot meet the rules on its own ({r['status']}): its value is taken as 0"
+            )
         elif r["status"] == "feasible":
-            warnings.append(f"the coalition {' + '.join(sorted(coalition))} was not solved to proven optimality: its value is a lower bound")
+            warnings.append(
+                f"the coalition {' + '.join(sorted(coalition))} was not solved to proven optimality: its value is a lower bound"
+            )
     missing = [c for c in _all_coalitions(pools) if c not in value]
     if missing:
         raise AnalysisError(f"{len(missing)} coalition result(s) are missing: run every task of the plan")
@@ -152,12 +170,24 @@ def combine(scenario: Scenario, results: list[dict[str, Any]]) -> dict[str, Any]
     for p in pools:
         contribution = savings[p] - phi[p]
         funding_all = contribution + outside * phi[p] / v_grand if v_grand > 0 else None
-        agencies.append({"agency": p, "name": names[p], "shapley": phi[p], "standalone_value": value[frozenset([p])],
-                         "savings": savings[p], "spending": spending[p], "net_position": savings[p] - spending[p],
-                         "contribution": contribution, "contribution_change": contribution - spending[p],
-                         "contribution_funding_all_spending": funding_all})
+        agencies.append(
+            {
+                "agency": p,
+                "name": names[p],
+                "shapley": phi[p],
+                "standalone_value": value[frozenset([p])],
+                "savings": savings[p],
+                "spending": spending[p],
+                "net_position": savings[p] - spending[p],
+                "contribution": contribution,
+                "contribution_change": contribution - spending[p],
+                "contribution_funding_all_spending": funding_all,
+            }
+        )
     others = [{"agency": a.id, "name": a.name, "savings": savings.get(a.id, 0.0)} for a in scenario.agencies]
-    coalitions = [{"pools": [p for p in pools if p in c], "value": value[c], "status": status[c]} for c in _all_coalitions(pools, empty=True)]
+    coalitions = [
+        {"pools": [p for p in pools if p in c], "value": value[c], "status": status[c]} for c in _all_coalitions(pools, empty=True)
+    ]
     return {
         "analysis": "split",
         "pools": pools,
@@ -185,9 +215,11 @@ def _messages(agencies: list[dict[str, Any]], violations: list[dict[str, Any]], 
     out = []
     for a in agencies:
         pay = a["contribution_funding_all_spending"] if material else a["contribution"]
-        text = (f"{a['name']}: a fair share of the value is {money(a['shapley'])} (alone it could make {money(a['standalone_value'])}); "
-                f"at the optimum it gains {money(a['savings'])} and its pool spends {money(a['spending'])}, a net position of "
-                f"{money(a['net_position'])}.")
+        text = (
+            f"{a['name']}: a fair share of the value is {money(a['shapley'])} (alone it could make {money(a['standalone_value'])}); "
+            f"at the optimum it gains {money(a['savings'])} and its pool spends {money(a['spending'])}, a net position of "
+            f"{money(a['net_position'])}."
+        )
         if pay is not None:
             change = pay - a["spending"]
             verb = "more than" if change > 0 else "less than"
@@ -195,13 +227,17 @@ def _messages(agencies: list[dict[str, Any]], violations: list[dict[str, Any]], 
         out.append(text)
     if violations:
         worst = violations[0]
-        out.append(f"The fair split is not stable: {' + '.join(worst['pools'])} could make {money(worst['value'])} alone, "
-                   f"{money(worst['shortfall'])} more than the split gives them.")
+        out.append(
+            f"The fair split is not stable: {' + '.join(worst['pools'])} could make {money(worst['value'])} alone, "
+            f"{money(worst['shortfall'])} more than the split gives them."
+        )
     else:
         out.append("The fair split is stable (in the core): no group of agencies would do better on its own.")
     if material:
-        out.append(f"{money(outside)} of the value lands outside the pooled agencies' budgets (agencies without a pool, social value or "
-                   "equity weights). The fair contributions above pay for all the spending and share that value out in proportion "
-                   "to the fair shares; 'contribution' in the report gives each agency exactly its fair share instead, and then "
-                   f"{money(outside)} of the spending is left to be funded.")
+        out.append(
+            f"{money(outside)} of the value lands outside the pooled agencies' budgets (agencies without a pool, social value or "
+            "equity weights). The fair contributions above pay for all the spending and share that value out in proportion "
+            "to the fair shares; 'contribution' in the report gives each agency exactly its fair share instead, and then "
+            f"{money(outside)} of the spending is left to be funded."
+        )
     return out

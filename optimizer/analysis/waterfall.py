@@ -28,11 +28,27 @@ def steps(report: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         v = e["value"] / 100
         words = e["action"][0].upper() + e["action"][1:]
-        rows.append({"order": len(rows), "step": words if len(words) <= LABEL_CHARS else words[: LABEL_CHARS - 1] + "…",
-                     "start": running, "end": running + v, "kind": "bought" if v > 0 else "cost", "amount": money(v)})
+        rows.append(
+            {
+                "order": len(rows),
+                "step": words if len(words) <= LABEL_CHARS else words[: LABEL_CHARS - 1] + "…",
+                "start": running,
+                "end": running + v,
+                "kind": "bought" if v > 0 else "cost",
+                "amount": money(v),
+            }
+        )
         running += v
-    rows.append({"order": len(rows), "step": f"B: {report['b']['name']}"[:LABEL_CHARS], "start": 0.0, "end": b, "kind": "scenario",
-                 "amount": money(b)})
+    rows.append(
+        {
+            "order": len(rows),
+            "step": f"B: {report['b']['name']}"[:LABEL_CHARS],
+            "start": 0.0,
+            "end": b,
+            "kind": "scenario",
+            "amount": money(b),
+        }
+    )
     # the totals start at the left edge of the changes' range, not at 0: the changes are what the chart is for
     ends = [r["end"] for r in rows] + [r["start"] for r in rows[1:-1]]
     low, high = min(ends), max(ends)
@@ -49,19 +65,30 @@ def spec(report: dict[str, Any], title: str | None = None) -> dict[str, Any]:
     return {
         "$schema": SCHEMA,
         "title": title or f"Why net value changed: {report['a']['name']} to {report['b']['name']}",
-        "width": 480, "height": {"step": 26},
+        "width": 480,
+        "height": {"step": 26},
         "data": {"values": rows},
-        "encoding": {"y": {"field": "step", "type": "nominal", "sort": {"field": "order"}, "title": None,
-                           "axis": {"labelLimit": 420}}},
+        "encoding": {"y": {"field": "step", "type": "nominal", "sort": {"field": "order"}, "title": None, "axis": {"labelLimit": 420}}},
         "layer": [
-            {"mark": {"type": "bar"},
-             "encoding": {"x": {"field": "start", "type": "quantitative", "title": "net value (£)", "axis": {"format": ",.0f"},
-                                "scale": {"zero": False}},
-                          "x2": {"field": "end"},
-                          "color": {"field": "kind", "type": "nominal", "scale": colours, "legend": {"title": None, "orient": "bottom"}},
-                          "tooltip": [{"field": "step"}, {"field": "amount"}]}},
-            {"mark": {"type": "text", "align": "left", "dx": 4},
-             "encoding": {"x": {"field": "end", "type": "quantitative"}, "text": {"field": "amount"}}},
+            {
+                "mark": {"type": "bar"},
+                "encoding": {
+                    "x": {
+                        "field": "start",
+                        "type": "quantitative",
+                        "title": "net value (£)",
+                        "axis": {"format": ",.0f"},
+                        "scale": {"zero": False},
+                    },
+                    "x2": {"field": "end"},
+                    "color": {"field": "kind", "type": "nominal", "scale": colours, "legend": {"title": None, "orient": "bottom"}},
+                    "tooltip": [{"field": "step"}, {"field": "amount"}],
+                },
+            },
+            {
+                "mark": {"type": "text", "align": "left", "dx": 4},
+                "encoding": {"x": {"field": "end", "type": "quantitative"}, "text": {"field": "amount"}},
+            },
         ],
     }
 

@@ -46,11 +46,18 @@ def reach(s: Scenario, result: dict[str, Any]) -> list[dict[str, Any]]:
                     room[b] += top - below
                     filled[b] += max(0.0, min(got, top) - below)
                     below = top
-        out.append({
-            "intervention": iv.id, "name": iv.name, "bought": bought, "reach": total,
-            "share": bought / total if total > 0 else None,
-            "bands": [{"up_to": u, "effect": e, "share": filled[b] / room[b] if room[b] > 0 else None} for b, (u, e) in enumerate(bands)],
-        })
+        out.append(
+            {
+                "intervention": iv.id,
+                "name": iv.name,
+                "bought": bought,
+                "reach": total,
+                "share": bought / total if total > 0 else None,
+                "bands": [
+                    {"up_to": u, "effect": e, "share": filled[b] / room[b] if room[b] > 0 else None} for b, (u, e) in enumerate(bands)
+                ],
+            }
+        )
     return out
 
 
@@ -65,8 +72,10 @@ def sentences(s: Scenario, result: dict[str, Any]) -> list[str]:
     for r in reach(s, result):
         if r["intervention"] in held and r["bought"] > 1e-9:
             c = s.policy.commitments[held[r["intervention"]]["commitment"]]
-            lines.append(f"{r['name']}: the plan buys {_pct(r['share'])} of its full reach, held there by the board's commitment to "
-                         f"spend £{c.min_spend:,.0f} on it (policy.commitments[{held[r['intervention']]['commitment']}]).")
+            lines.append(
+                f"{r['name']}: the plan buys {_pct(r['share'])} of its full reach, held there by the board's commitment to "
+                f"spend £{c.min_spend:,.0f} on it (policy.commitments[{held[r['intervention']]['commitment']}])."
+            )
             continue
         if r["share"] is None:
             lines.append(f"{r['name']}: no pool may fund it where its target group lives.")

@@ -15,9 +15,16 @@ if TYPE_CHECKING:
     from optimizer.programme import Programme
 
 #: HiGHS's model statuses that mean "stopped at a limit", by name (kSolutionLimit also covers its node and leaf limits)
-_LIMITS = {"kTimeLimit": Limit.TIME, "kIterationLimit": Limit.ITERATIONS, "kSolutionLimit": Limit.SOLUTIONS,
-           "kMemoryLimit": Limit.MEMORY, "kInterrupt": Limit.INTERRUPTED, "kHighsInterrupt": Limit.INTERRUPTED,
-           "kObjectiveBound": Limit.OTHER, "kObjectiveTarget": Limit.OTHER}
+_LIMITS = {
+    "kTimeLimit": Limit.TIME,
+    "kIterationLimit": Limit.ITERATIONS,
+    "kSolutionLimit": Limit.SOLUTIONS,
+    "kMemoryLimit": Limit.MEMORY,
+    "kInterrupt": Limit.INTERRUPTED,
+    "kHighsInterrupt": Limit.INTERRUPTED,
+    "kObjectiveBound": Limit.OTHER,
+    "kObjectiveTarget": Limit.OTHER,
+}
 
 
 class HighsBackend(Backend):
@@ -67,8 +74,12 @@ class HighsResolver(Resolver):
         else:
             n, m = len(c), len(row_lower)
             self._h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(c, dtype=float))
-            self._h.changeRowsBounds(m, np.arange(m, dtype=np.int32), np.where(np.isinf(row_lower), -inf, row_lower),
-                                     np.where(np.isinf(row_upper), inf, row_upper))
+            self._h.changeRowsBounds(
+                m,
+                np.arange(m, dtype=np.int32),
+                np.where(np.isinf(row_lower), -inf, row_lower),
+                np.where(np.isinf(row_upper), inf, row_upper),
+            )
         return _run(self._h, self.prog)
 
 
@@ -125,11 +136,17 @@ def _run(h: Any, prog: Programme) -> RawSolution:
         # in its own check, call it a solve error (seen at ICS scale). Its last incumbent is handed on as
         # merely feasible, with no bound: the caller checks it against every row before believing it.
         sol = h.getSolution()
-        return RawSolution(Status.FEASIBLE, x=np.asarray(sol.col_value, dtype=float), bound=None, seconds=seconds,
-                           message="HiGHS flagged small infeasibilities in its final solution; it passed totalplace's own check")
+        return RawSolution(
+            Status.FEASIBLE,
+            x=np.asarray(sol.col_value, dtype=float),
+            bound=None,
+            seconds=seconds,
+            message="HiGHS flagged small infeasibilities in its final solution; it passed totalplace's own check",
+        )
     else:
-        return RawSolution(Status.ERROR, seconds=seconds, message=f"HiGHS stopped with no solution: {h.modelStatusToString(model_status)}",
-                           limit=limit)
+        return RawSolution(
+            Status.ERROR, seconds=seconds, message=f"HiGHS stopped with no solution: {h.modelStatusToString(model_status)}", limit=limit
+        )
     sol = h.getSolution()
     x = np.asarray(sol.col_value, dtype=float)
     duals = np.asarray(sol.row_dual, dtype=float) if (sol.dual_valid and not prog.is_mip) else None
@@ -138,8 +155,15 @@ def _run(h: Any, prog: Programme) -> RawSolution:
         bound = float(info.mip_dual_bound)
     else:
         bound = float(info.objective_function_value) if status == Status.OPTIMAL else None
-    return RawSolution(status, x=x, row_dual=duals, bound=bound, seconds=seconds, message=f"HiGHS: {h.modelStatusToString(model_status)}",
-                       limit=limit if status == Status.FEASIBLE else None)
+    return RawSolution(
+        status,
+        x=x,
+        row_dual=duals,
+        bound=bound,
+        seconds=seconds,
+        message=f"HiGHS: {h.modelStatusToString(model_status)}",
+        limit=limit if status == Status.FEASIBLE else None,
+    )
 
 
 def to_highs_lp(prog: Programme) -> Any:  # highspy.HighsLp (highspy is untyped)

@@ -59,7 +59,7 @@ class _OrToolsBackend(Backend):
         for r in range(A.shape[0]):
             lo, up = prog.row_lower[r], prog.row_upper[r]
             row = solver.RowConstraint(lo if np.isfinite(lo) else -inf, up if np.isfinite(up) else inf, f"r{r}")
-            for j, v in zip(A.indices[A.indptr[r]:A.indptr[r + 1]], A.data[A.indptr[r]:A.indptr[r + 1]], strict=True):
+            for j, v in zip(A.indices[A.indptr[r] : A.indptr[r + 1]], A.data[A.indptr[r] : A.indptr[r + 1]], strict=True):
                 row.SetCoefficient(variables[j], float(v))
             rows.append(row)
         # minimise the negated objective: PDLP is reliable that way (docs/model.md, "Solvers"), the others do not mind
@@ -102,7 +102,9 @@ class _OrToolsBackend(Backend):
             bound = float(prog.c @ x)
         # pywraplp's FEASIBLE means "stopped at a limit with a solution" and does not say which limit
         limit = limit_by_clock(seconds, options) if status == Status.FEASIBLE else None
-        return RawSolution(status, x=x, row_dual=duals, bound=bound, seconds=seconds, message=f"{self.name}: status code {code}", limit=limit)
+        return RawSolution(
+            status, x=x, row_dual=duals, bound=bound, seconds=seconds, message=f"{self.name}: status code {code}", limit=limit
+        )
 
 
 class GlopBackend(_OrToolsBackend):
@@ -117,8 +119,7 @@ class PdlpBackend(_OrToolsBackend):
 
     def configure(self, solver: Any, options: Options) -> None:
         solver.SetSolverSpecificParametersAsString(
-            "termination_criteria { simple_optimality_criteria { "
-            f"eps_optimal_relative: {PDLP_EPS} eps_optimal_absolute: {PDLP_EPS} }} }}"
+            f"termination_criteria {{ simple_optimality_criteria {{ eps_optimal_relative: {PDLP_EPS} eps_optimal_absolute: {PDLP_EPS} }} }}"
         )
 
 

@@ -57,8 +57,12 @@ class CbcBackend(Backend):
 
         model = pulp.LpProblem("totalplace", pulp.LpMaximize)
         cols = [
-            model.add_variable(f"c{j}", lowBound=lo if np.isfinite(lo) else None, upBound=up if np.isfinite(up) else None,
-                               cat=pulp.LpInteger if integer else pulp.LpContinuous)
+            model.add_variable(
+                f"c{j}",
+                lowBound=lo if np.isfinite(lo) else None,
+                upBound=up if np.isfinite(up) else None,
+                cat=pulp.LpInteger if integer else pulp.LpContinuous,
+            )
             for j, (lo, up, integer) in enumerate(zip(prog.col_lower, prog.col_upper, prog.integer, strict=True))
         ]
         model += pulp.LpAffineExpression([(cols[j], float(prog.c[j])) for j in np.nonzero(prog.c)[0]])
@@ -82,9 +86,16 @@ class CbcBackend(Backend):
             # PuLP 3.x announces that PULP_CBC_CMD (the bundled CBC) leaves in 4.0; the pin is pulp<4
             warnings.simplefilter("ignore", DeprecationWarning)
             exact_file = None if prog.is_mip else tempfile.NamedTemporaryFile(suffix=".bin", delete=False)
-            extra = [] if exact_file is None else [f"initialSolve -saveSolution {exact_file.name}"]  # then PuLP's own -solve, from the optimum
-            solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=options.time_limit, gapRel=options.mip_gap if prog.is_mip else None,
-                                       threads=options.threads, options=extra)
+            extra = (
+                [] if exact_file is None else [f"initialSolve -saveSolution {exact_file.name}"]
+            )  # then PuLP's own -solve, from the optimum
+            solver = pulp.PULP_CBC_CMD(
+                msg=False,
+                timeLimit=options.time_limit,
+                gapRel=options.mip_gap if prog.is_mip else None,
+                threads=options.threads,
+                options=extra,
+            )
         started = time.perf_counter()
         try:
             model.solve(solver)
@@ -106,7 +117,9 @@ class CbcBackend(Backend):
         else:
             # PuLP reads CBC's "Stopped on time/iterations/..." as "Not Solved" and drops which limit it was
             limit = limit_by_clock(seconds, options) if status == pulp.LpStatusNotSolved else None
-            return RawSolution(Status.ERROR, seconds=seconds, message=f"CBC stopped with no solution ({pulp.LpStatus[status]})", limit=limit)
+            return RawSolution(
+                Status.ERROR, seconds=seconds, message=f"CBC stopped with no solution ({pulp.LpStatus[status]})", limit=limit
+            )
         x = np.array([v.varValue if v.varValue is not None else 0.0 for v in cols], dtype=float)
         if precise is not None and len(precise) == len(x) and np.allclose(precise, x, rtol=1e-6, atol=1e-6):
             x = precise  # the same answer, to the last digit
@@ -119,7 +132,6 @@ class CbcBackend(Backend):
         bound = float(prog.c @ x) if outcome == Status.OPTIMAL else None
         limit = limit_by_clock(seconds, options) if outcome == Status.FEASIBLE else None
         return RawSolution(outcome, x=x, row_dual=duals, bound=bound, seconds=seconds, message=f"CBC: {pulp.LpStatus[status]}", limit=limit)
-
 
 
 def _saved_columns(path: str, model: Any) -> np.ndarray | None:

@@ -48,6 +48,7 @@ def _execute(kind: str, s: Scenario, workers: int, label: str, **options: Any) -
     try:
         tasks = mod.plan(s, **options)
         with typer.progressbar(length=len(tasks), label=label, file=sys.stderr, show_pos=True) as bar:
+
             def progress(done: int, total: int) -> None:
                 bar.update(done - bar.pos)
 
@@ -77,34 +78,45 @@ def register(app: typer.Typer) -> None:
     """Add the analysis commands to ``app``."""
 
     @app.command("split")
-    def split_command(scenario: ScenarioArg,
-                      output: Annotated[Path, typer.Option("--output", "-o", help="write the report (JSON) here")],
-                      workers: Workers = 1) -> None:
+    def split_command(
+        scenario: ScenarioArg,
+        output: Annotated[Path, typer.Option("--output", "-o", help="write the report (JSON) here")],
+        workers: Workers = 1,
+    ) -> None:
         """A fair split between agencies: every coalition's value, Shapley values, fair contributions and the core."""
         s = load(scenario)
         report = _execute("split", s, workers, f"coalitions ({2 ** len(s.pools) - 1})")
         typer.echo(f"\nValue of all pools together: {money(report['grand_value'])}\n")
-        typer.echo("  " + "agency".ljust(16) + "".join(h.rjust(15) for h in ("alone", "fair share", "net position", "fair contrib.", "spends")))
+        typer.echo(
+            "  " + "agency".ljust(16) + "".join(h.rjust(15) for h in ("alone", "fair share", "net position", "fair contrib.", "spends"))
+        )
         for a in report["agencies"]:
             pay = a["contribution_funding_all_spending"] if a["contribution_funding_all_spending"] is not None else a["contribution"]
-            typer.echo("  " + a["agency"][:16].ljust(16) + "".join(money(v).rjust(15) for v in (
-                a["standalone_value"], a["shapley"], a["net_position"], pay, a["spending"])))
+            typer.echo(
+                "  "
+                + a["agency"][:16].ljust(16)
+                + "".join(money(v).rjust(15) for v in (a["standalone_value"], a["shapley"], a["net_position"], pay, a["spending"]))
+            )
         typer.echo("")
         for line in report["messages"] + [f"warning: {w}" for w in report["warnings"]]:
             typer.echo(f"- {line}")
         _write_json(report, output)
 
     @app.command("frontier")
-    def frontier_command(scenario: ScenarioArg,
-                         output: Annotated[Path, typer.Option("--output", "-o", help="write the report (JSON) here")],
-                         points: Annotated[int, typer.Option("--points", "-n", min=2, max=201, help="shares swept from 0 to the largest")] = 11,
-                         chart: Annotated[Path | None, typer.Option("--chart", help="write the frontier chart here (.svg)")] = None,
-                         workers: Workers = 1) -> None:
+    def frontier_command(
+        scenario: ScenarioArg,
+        output: Annotated[Path, typer.Option("--output", "-o", help="write the report (JSON) here")],
+        points: Annotated[int, typer.Option("--points", "-n", min=2, max=201, help="shares swept from 0 to the largest")] = 11,
+        chart: Annotated[Path | None, typer.Option("--chart", help="write the frontier chart here (.svg)")] = None,
+        workers: Workers = 1,
+    ) -> None:
         """The price of the Community Wealth Fund rule: net value as the share for deprived areas rises."""
         from optimizer.analysis.frontier import chart_svg
 
         if chart is not None and chart.suffix.lower() != ".svg":
-            raise _fail(f"charts are written as SVG (matplotlib, which PNG would need, is not a dependency): name the chart file .svg, not {chart.name}")
+            raise _fail(
+                f"charts are written as SVG (matplotlib, which PNG would need, is not a dependency): name the chart file .svg, not {chart.name}"
+            )
         s = load(scenario)
         report = _execute("frontier", s, workers, f"shares ({points} points)", points=points)
         typer.echo("\n  " + "share".rjust(7) + "net value".rjust(16) + "  status")
@@ -119,9 +131,11 @@ def register(app: typer.Typer) -> None:
         _write_json(report, output)
 
     @app.command("sensitivity")
-    def sensitivity_command(scenario: ScenarioArg,
-                            output: Annotated[Path | None, typer.Option("--output", "-o", help="also write the report (JSON) here")] = None,
-                            workers: Workers = 1) -> None:
+    def sensitivity_command(
+        scenario: ScenarioArg,
+        output: Annotated[Path | None, typer.Option("--output", "-o", help="also write the report (JSON) here")] = None,
+        workers: Workers = 1,
+    ) -> None:
         """What one more pound (or a looser rule) would buy, and how far that holds, in sentences."""
         s = load(scenario)
         report = _execute("sensitivity", s, workers, "prices and ranges")
@@ -131,36 +145,51 @@ def register(app: typer.Typer) -> None:
         _write_json(report, output)
 
     @app.command("montecarlo")
-    def montecarlo_command(scenario: ScenarioArg,
-                           output: Annotated[Path, typer.Option("--output", "-o", help="write the report (JSON) here")],
-                           samples: Annotated[int, typer.Option("--samples", "-n", min=1, max=100_000, help="sampled scenarios")] = 100,
-                           seed: Annotated[int, typer.Option("--seed", min=0, help="seed: the same seed gives the same samples")] = 0,
-                           distribution: Annotated[Distribution, typer.Option(help="triangular (mode = per_participant) or uniform")]
-                           = Distribution.triangular,
-                           robust: Annotated[bool, typer.Option("--robust", help="also optimise against every effect's low value")] = False,
-                           workers: Workers = 1) -> None:
+    def montecarlo_command(
+        scenario: ScenarioArg,
+        output: Annotated[Path, typer.Option("--output", "-o", help="write the report (JSON) here")],
+        samples: Annotated[int, typer.Option("--samples", "-n", min=1, max=100_000, help="sampled scenarios")] = 100,
+        seed: Annotated[int, typer.Option("--seed", min=0, help="seed: the same seed gives the same samples")] = 0,
+        distribution: Annotated[
+            Distribution, typer.Option(help="triangular (mode = per_participant) or uniform")
+        ] = Distribution.triangular,
+        robust: Annotated[bool, typer.Option("--robust", help="also optimise against every effect's low value")] = False,
+        workers: Workers = 1,
+    ) -> None:
         """How sure are we: the objective's distribution over uncertain effects, and each area-intervention's chance of funding."""
         s = load(scenario)
-        report = _execute("montecarlo", s, workers, f"Monte Carlo ({samples:,} samples)", samples=samples, seed=seed,
-                          distribution=distribution.value, robust=robust)
+        report = _execute(
+            "montecarlo",
+            s,
+            workers,
+            f"Monte Carlo ({samples:,} samples)",
+            samples=samples,
+            seed=seed,
+            distribution=distribution.value,
+            robust=robust,
+        )
         typer.echo("")
         for line in report["messages"] + [f"warning: {w}" for w in report["warnings"]]:
             typer.echo(f"- {line}")
         unsure = [f for f in report["funded"] if 0.1 <= f["probability"] <= 0.9]
         if unsure:
-            typer.echo(f"- {len(unsure):,} area-interventions are funded in between 10 % and 90 % of samples (the choices that depend "
-                       "most on the uncertain effects); see 'funded' in the report.")
+            typer.echo(
+                f"- {len(unsure):,} area-interventions are funded in between 10 % and 90 % of samples (the choices that depend "
+                "most on the uncertain effects); see 'funded' in the report."
+            )
         _write_json(report, output)
 
     @app.command("compare")
-    def compare_command(a: Annotated[Path, typer.Argument(help="scenario A, the earlier version (any form solve reads)")],
-                        b: Annotated[Path, typer.Argument(help="scenario B, the later version")],
-                        output: Annotated[Path | None, typer.Option("--output", "-o", help="also write the report (JSON, money in pence) here")] = None,
-                        chart: Annotated[Path | None, typer.Option("--chart", help="write the waterfall chart here (.svg)")] = None,
-                        method: Annotated[str, typer.Option(help="auto (exact up to 10 changes, else by family), exact, families or sample")] = "auto",
-                        orders: Annotated[int, typer.Option(min=1, max=100_000, help="orders sampled (method sample)")] = 200,
-                        seed: Annotated[int, typer.Option(min=0, help="seed of the sampled orders")] = 0,
-                        workers: Workers = 1) -> None:
+    def compare_command(
+        a: Annotated[Path, typer.Argument(help="scenario A, the earlier version (any form solve reads)")],
+        b: Annotated[Path, typer.Argument(help="scenario B, the later version")],
+        output: Annotated[Path | None, typer.Option("--output", "-o", help="also write the report (JSON, money in pence) here")] = None,
+        chart: Annotated[Path | None, typer.Option("--chart", help="write the waterfall chart here (.svg)")] = None,
+        method: Annotated[str, typer.Option(help="auto (exact up to 10 changes, else by family), exact, families or sample")] = "auto",
+        orders: Annotated[int, typer.Option(min=1, max=100_000, help="orders sampled (method sample)")] = 200,
+        seed: Annotated[int, typer.Option(min=0, help="seed of the sampled orders")] = 0,
+        workers: Workers = 1,
+    ) -> None:
         """Why did the plan change: the changes from A to B, and what each cost or bought in net value (Shapley, exact)."""
         from optimizer.analysis import compare as cmp
         from optimizer.analysis.runner import run_local
@@ -170,8 +199,10 @@ def register(app: typer.Typer) -> None:
         sa, sb = load(a), load(b)
         try:
             tasks = cmp.plan(sa, sb, method=method, orders=orders, seed=seed)
-            with typer.progressbar(length=len(tasks), label=f"scenarios solved in batches ({len(tasks)} tasks)", file=sys.stderr,
-                                   show_pos=True) as bar:
+            with typer.progressbar(
+                length=len(tasks), label=f"scenarios solved in batches ({len(tasks)} tasks)", file=sys.stderr, show_pos=True
+            ) as bar:
+
                 def progress(done: int, total: int) -> None:
                     bar.update(done - bar.pos)
 
@@ -192,10 +223,12 @@ def register(app: typer.Typer) -> None:
         _write_json(report, output)
 
     @app.command("appraisal")
-    def appraisal_command(scenario: ScenarioArg,
-                          csv: Annotated[Path | None, typer.Option("--csv", help="write the appraisal table (CSV) here")] = None,
-                          html: Annotated[Path | None, typer.Option("--html", help="write the one-page report (HTML) here")] = None,
-                          result: Annotated[Path | None, typer.Option("--result", help="appraise this result (JSON) instead of solving")] = None) -> None:
+    def appraisal_command(
+        scenario: ScenarioArg,
+        csv: Annotated[Path | None, typer.Option("--csv", help="write the appraisal table (CSV) here")] = None,
+        html: Annotated[Path | None, typer.Option("--html", help="write the one-page report (HTML) here")] = None,
+        result: Annotated[Path | None, typer.Option("--result", help="appraise this result (JSON) instead of solving")] = None,
+    ) -> None:
         """The appraisal pack: spending, savings, NPV, return, payback and cashable savings per intervention and agency."""
         from optimizer.analysis.appraisal import appraise, table
         from optimizer.analysis.report import html_page
@@ -244,11 +277,15 @@ def _map_command(result: Path, scenario: Path | None, output: Path, title: str |
 
     suffix = output.suffix.lower()
     if suffix not in MAP_FORMS:
-        raise _fail(f"--output {output.name}: the map is written as SVG or as an HTML page; name the file .svg or .html "
-                    "(for example --output map.svg)")
+        raise _fail(
+            f"--output {output.name}: the map is written as SVG or as an HTML page; name the file .svg or .html "
+            "(for example --output map.svg)"
+        )
     if scenario is None:
-        raise _fail(f"--scenario is missing: a result does not carry its areas; give the scenario {result.name} was solved from "
-                    "(for example --scenario scenarios/manchester.json)")
+        raise _fail(
+            f"--scenario is missing: a result does not carry its areas; give the scenario {result.name} was solved from "
+            "(for example --scenario scenarios/manchester.json)"
+        )
     if not result.is_file():
         raise _fail(f"RESULT {result}: no such file; give the result JSON that `totalplace solve -o` wrote")
     if not scenario.exists():
@@ -256,8 +293,10 @@ def _map_command(result: Path, scenario: Path | None, output: Path, title: str |
     s = load(scenario)
     given = read_result(result)
     if given.get("scenario_hash") != scenario_hash(s):
-        raise _fail(f"{result} is not a result of {scenario} (its scenario_hash differs): give --scenario the file it was solved "
-                    "from, or solve this scenario again")
+        raise _fail(
+            f"{result} is not a result of {scenario} (its scenario_hash differs): give --scenario the file it was solved "
+            "from, or solve this scenario again"
+        )
     try:
         data = maps.map_data(s, given)
         text = maps.svg(data, title) if suffix == ".svg" else maps.html_page(data, title)
@@ -275,10 +314,12 @@ def register_map(app: typer.Typer) -> None:
     """Add ``totalplace map`` to ``app``."""
 
     @app.command("map")
-    def map_command(result: Annotated[Path, typer.Argument(help="a result JSON (.json or .json.gz) that `totalplace solve -o` wrote")],
-                    output: Annotated[Path, typer.Option("--output", "-o", help="write the map here: .svg (a picture) or .html (a page)")],
-                    scenario: Annotated[Path | None, typer.Option("--scenario", "-s", help="the scenario the result was solved from")] = None,
-                    title: Annotated[str | None, typer.Option(help="the map's title (default: the scenario's name)")] = None) -> None:
+    def map_command(
+        result: Annotated[Path, typer.Argument(help="a result JSON (.json or .json.gz) that `totalplace solve -o` wrote")],
+        output: Annotated[Path, typer.Option("--output", "-o", help="write the map here: .svg (a picture) or .html (a page)")],
+        scenario: Annotated[Path | None, typer.Option("--scenario", "-s", help="the scenario the result was solved from")] = None,
+        title: Annotated[str | None, typer.Option(help="the map's title (default: the scenario's name)")] = None,
+    ) -> None:
         """A map of spending per resident in each neighbourhood, the Community Wealth Fund's deprived areas outlined."""
         _map_command(result, scenario, output, title)
 
@@ -296,19 +337,31 @@ def print_comparison(report: dict[str, Any]) -> None:
     valued = [e for e in report["attribution"] if e.get("value") is not None]
     if valued and report["objective_change"] is not None:
         width = 72
-        echo("\nWaterfall of net value (" + {"exact": "Shapley values, every subset solved", "families": "Shapley values by family",
-                                            "sample": "Shapley values from sampled orders"}.get(str(report["method"]), "") + "):")
+        echo(
+            "\nWaterfall of net value ("
+            + {
+                "exact": "Shapley values, every subset solved",
+                "families": "Shapley values by family",
+                "sample": "Shapley values from sampled orders",
+            }.get(str(report["method"]), "")
+            + "):"
+        )
         running = report["objective_a"]
         echo(f"  {'A: ' + report['a']['name']:<{width}.{width}}{money(running / 100):>16}")
         for e in valued:
             running += e["value"]
             sign = "+" if e["value"] >= 0 else "-"
             tail = f"  (+/- {money(e['stderr'] / 100)})" if "stderr" in e else ""
-            echo(f"  {sign} {e['change'] + ': ' + e['action']:<{width - 2}.{width - 2}}{money(abs(e['value']) / 100):>16}{'':2}"
-                 f"{money(running / 100)}{tail}")
+            echo(
+                f"  {sign} {e['change'] + ': ' + e['action']:<{width - 2}.{width - 2}}{money(abs(e['value']) / 100):>16}{'':2}"
+                f"{money(running / 100)}{tail}"
+            )
         echo(f"  {'= B: ' + report['b']['name']:<{width}.{width}}{money(report['objective_b'] / 100):>16}")
-        worded = [f"{e['action']} {'bought' if e['value'] > 0 else 'cost'} {money(abs(e['value']) / 100)} of net value"
-                  for e in valued if e["value"] != 0]
+        worded = [
+            f"{e['action']} {'bought' if e['value'] > 0 else 'cost'} {money(abs(e['value']) / 100)} of net value"
+            for e in valued
+            if e["value"] != 0
+        ]
         if worded:
             echo("\n" + "; ".join(worded) + ".")
     echo("")

@@ -73,7 +73,9 @@ def read_result(path: Path) -> dict[str, Any]:
     except (OSError, ValueError, EOFError) as exc:
         raise _input_error(f"cannot read the result {path}: {exc}") from None
     if not isinstance(data, dict) or "status" not in data or "scenario_hash" not in data:
-        raise _input_error(f"{path} is not a totalplace result (no status or scenario_hash): give the JSON that `totalplace solve -o` wrote")
+        raise _input_error(
+            f"{path} is not a totalplace result (no status or scenario_hash): give the JSON that `totalplace solve -o` wrote"
+        )
     pointer = data.get("allocations_file")
     if data.get("allocations") is None and isinstance(pointer, dict):
         data["allocations"] = _read_allocations(path, pointer)
@@ -89,8 +91,10 @@ def _read_allocations(result_path: Path, pointer: dict[str, Any]) -> list[dict[s
     candidates = [given, result_path.parent / given, result_path.parent / given.name]  # as written, else beside the result
     found = next((c for c in candidates if c.is_file()), None)
     if found is None:
-        raise _input_error(f"the result {result_path} keeps its allocations in {given}, which is not there: "
-                           "keep that file beside the result (or solve again)")
+        raise _input_error(
+            f"the result {result_path} keeps its allocations in {given}, which is not there: "
+            "keep that file beside the result (or solve again)"
+        )
     try:
         if found.suffix == ".parquet":
             frame = pd.read_parquet(found)
@@ -101,6 +105,9 @@ def _read_allocations(result_path: Path, pointer: dict[str, Any]) -> list[dict[s
     missing = {"area", "intervention", "pool", "year", "spend", "participants"} - set(frame.columns)
     if missing:
         raise _input_error(f"the allocations {found} lack the column(s) {', '.join(sorted(missing))}")
-    return [{"area": a, "intervention": i, "pool": p, "year": int(y), "spend": float(s), "participants": float(n)}
-            for a, i, p, y, s, n in zip(frame["area"], frame["intervention"], frame["pool"], frame["year"], frame["spend"],
-                                        frame["participants"], strict=True)]
+    return [
+        {"area": a, "intervention": i, "pool": p, "year": int(y), "spend": float(s), "participants": float(n)}
+        for a, i, p, y, s, n in zip(
+            frame["area"], frame["intervention"], frame["pool"], frame["year"], frame["spend"], frame["participants"], strict=True
+        )
+    ]

@@ -69,8 +69,11 @@ def register(app: typer.Typer) -> None:
             done = convert(src, dst, form)
         except ScenarioError as exc:
             if _is_result(src):
-                typer.echo(f"{src} is a result, not a scenario: convert converts scenarios. For a workbook of a result, solve "
-                           f"its scenario with `totalplace solve SCENARIO --output {dst.with_suffix('.xlsx').name}`", err=True)
+                typer.echo(
+                    f"{src} is a result, not a scenario: convert converts scenarios. For a workbook of a result, solve "
+                    f"its scenario with `totalplace solve SCENARIO --output {dst.with_suffix('.xlsx').name}`",
+                    err=True,
+                )
                 raise typer.Exit(EXIT_INPUT) from None
             typer.echo(f"{src}: not a valid scenario ({len(exc.problems)} problem(s)):", err=True)
             for problem in exc.problems:
@@ -79,5 +82,7 @@ def register(app: typer.Typer) -> None:
         except (ValueError, OSError) as exc:
             typer.echo(f"cannot write {dst}: {exc}", err=True)
             raise typer.Exit(EXIT_INPUT) from None
-        typer.echo(f"wrote {done.dst} ({done.form}; {done.areas:,} areas, {done.interventions:,} interventions; "
-                   f"scenario_hash {done.scenario_hash})")
+        typer.echo(
+            f"wrote {done.dst} ({done.form}; {done.areas:,} areas, {done.interventions:,} interventions; "
+            f"scenario_hash {done.scenario_hash})"
+        )

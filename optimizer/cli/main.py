@@ -53,13 +53,17 @@ def print_summary(s: Scenario, result: dict[str, Any]) -> None:
     if not summary:
         return
     echo(f"\nWeighted net present value (the objective): {_money(result['objective'])}")
-    echo(f"Spending: {_money(summary['total_spending'])} ({_money(summary['total_spending_discounted'])} discounted); "
-         f"benefit-cost ratio {summary['benefit_cost_ratio'] or 0:.2f}")
+    echo(
+        f"Spending: {_money(summary['total_spending'])} ({_money(summary['total_spending_discounted'])} discounted); "
+        f"benefit-cost ratio {summary['benefit_cost_ratio'] or 0:.2f}"
+    )
     share = summary["deprived_share"]
     cwf = s.policy.community_wealth_fund
     rule = f" (rule: at least {cwf.min_share:.0%})" if cwf.min_share > 0 else ""
-    echo(f"Share of spending in deprived areas (decile <= {cwf.max_decile}, {cwf.basis} basis): "
-         f"{'-' if share is None else f'{share:.1%}'}{rule}")
+    echo(
+        f"Share of spending in deprived areas (decile <= {cwf.max_decile}, {cwf.basis} basis): "
+        f"{'-' if share is None else f'{share:.1%}'}{rule}"
+    )
     years = range(1, s.H + 1)
     echo("\nSpending by pool and year:")
     echo("  " + "pool".ljust(16) + "".join(f"year {t}".rjust(14) for t in years))
@@ -75,8 +79,14 @@ def print_summary(s: Scenario, result: dict[str, Any]) -> None:
     for g in s.agency_ids:
         span = ranges.get(g)
         room = f"   {_money(span['min'])} to {_money(span['max'])}" if isinstance(span, dict) else ""
-        echo("  " + g[:16].ljust(16) + _money(summary["spending_by_agency"][g]).rjust(14)
-             + _money(summary["savings_by_agency"][g]).rjust(14) + _money(summary["net_position_by_agency"][g]).rjust(14) + room)
+        echo(
+            "  "
+            + g[:16].ljust(16)
+            + _money(summary["spending_by_agency"][g]).rjust(14)
+            + _money(summary["savings_by_agency"][g]).rjust(14)
+            + _money(summary["net_position_by_agency"][g]).rjust(14)
+            + room
+        )
     for line in who_pays(s, summary):
         echo(f"  {line}")
     echo("\nHow much of each service is worth buying (participant-years, share of its full reach):")
@@ -94,34 +104,52 @@ def print_summary(s: Scenario, result: dict[str, Any]) -> None:
         if len(result["binding_rules"]) > 15:
             echo(f"  ... and {len(result['binding_rules']) - 15} more (see the result file)")
     info = result["solver"]
-    echo(f"\nSolver: {info['name']} {info['version']}; {info['rows']:,} rows x {info['columns']:,} columns; "
-         f"build {info['build_seconds']:.2f} s, solve {info['solve_seconds']:.2f} s")
+    echo(
+        f"\nSolver: {info['name']} {info['version']}; {info['rows']:,} rows x {info['columns']:,} columns; "
+        f"build {info['build_seconds']:.2f} s, solve {info['solve_seconds']:.2f} s"
+    )
 
 
 @app.command()
 def solve(
     scenario: Annotated[Path, typer.Argument(help="scenario file (.json, .json.gz, .yaml, .xlsx or a folder of CSVs)")],
     solver: Annotated[Solver | None, typer.Option(help="back end (default: the scenario's)")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="write the result here: JSON, or a workbook if it ends in .xlsx")] = None,
-    formulation: Annotated[Formulation, typer.Option(help="auto (default: merged where exact, else pooled), merged (areas alike in "
-                                                          "everything solved as one; linear programmes only), pooled, or full "
-                                                          "(the contract's programme literally)")] = Formulation.auto,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="write the result here: JSON, or a workbook if it ends in .xlsx")
+    ] = None,
+    formulation: Annotated[
+        Formulation,
+        typer.Option(
+            help="auto (default: merged where exact, else pooled), merged (areas alike in "
+            "everything solved as one; linear programmes only), pooled, or full "
+            "(the contract's programme literally)"
+        ),
+    ] = Formulation.auto,
     time_limit: Annotated[float | None, typer.Option(help="seconds (default: the scenario's)")] = None,
-    allocations: Annotated[Path | None, typer.Option(help="write the allocations here: CSV (.csv or .csv.gz), or Parquet (.parquet, "
-                                                        "with area names, local authority and IMD decile; needs totalplace[parquet]); "
-                                                        f"automatic beside --output above {LARGE_RESULT_ROWS:,} rows")] = None,
+    allocations: Annotated[
+        Path | None,
+        typer.Option(
+            help="write the allocations here: CSV (.csv or .csv.gz), or Parquet (.parquet, "
+            "with area names, local authority and IMD decile; needs totalplace[parquet]); "
+            f"automatic beside --output above {LARGE_RESULT_ROWS:,} rows"
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")] = False,
 ) -> None:
     """Solve a scenario, print a summary, and write the result."""
     s = load(scenario)
     if formulation is Formulation.merged and s.is_mip:
-        typer.echo("error: --formulation merged cannot solve this scenario: it is mixed-integer (an intervention has a fixed cost "
-                   "or a minimum of participants, so each area's launch is its own yes/no choice, which areas merged into one cannot make); use --formulation auto, "
-                   "pooled or full", err=True)
+        typer.echo(
+            "error: --formulation merged cannot solve this scenario: it is mixed-integer (an intervention has a fixed cost "
+            "or a minimum of participants, so each area's launch is its own yes/no choice, which areas merged into one cannot make); use --formulation auto, "
+            "pooled or full",
+            err=True,
+        )
         raise typer.Exit(EXIT_INPUT)
     try:
-        result, pointer = solve_to_files(s, solver.value if solver else None, output, formulation=formulation.value,
-                                         time_limit=time_limit, allocations=allocations)
+        result, pointer = solve_to_files(
+            s, solver.value if solver else None, output, formulation=formulation.value, time_limit=time_limit, allocations=allocations
+        )
     except SolverUnavailable as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_SOLVER) from None
@@ -139,8 +167,15 @@ def solve(
             typer.echo(f"Allocations ({pointer['rows']:,} rows) written to {pointer['path']}")
 
 
-def solve_to_files(s: Scenario, solver: str | None = None, output: Path | None = None, *, formulation: str = "auto",
-                   time_limit: float | None = None, allocations: Path | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def solve_to_files(
+    s: Scenario,
+    solver: str | None = None,
+    output: Path | None = None,
+    *,
+    formulation: str = "auto",
+    time_limit: float | None = None,
+    allocations: Path | None = None,
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """What ``totalplace solve`` does after reading the scenario: solve, write the result (and the allocations CSV).
 
     One function, so that the benchmarks time exactly the command's work when
@@ -184,8 +219,10 @@ def validate(scenario: Annotated[Path, typer.Argument(help="scenario file")]) ->
     from optimizer.scenario import scenario_hash
 
     s = load(scenario)
-    typer.echo(f"{scenario}: valid scenario '{s.name}': {len(s.areas):,} areas, {len(s.interventions)} interventions, "
-               f"{len(s.pools)} pools, {s.H} years; scenario_hash {scenario_hash(s)}")
+    typer.echo(
+        f"{scenario}: valid scenario '{s.name}': {len(s.areas):,} areas, {len(s.interventions)} interventions, "
+        f"{len(s.pools)} pools, {s.H} years; scenario_hash {scenario_hash(s)}"
+    )
 
 
 @app.command()

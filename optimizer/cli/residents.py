@@ -19,8 +19,11 @@ import typer
 from optimizer.cli.common import EXIT_INPUT, load
 from optimizer.errors import ScenarioError
 
-app = typer.Typer(help="Residents' priorities from a survey, and commitments from a participatory vote (docs/residents.md).",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Residents' priorities from a survey, and commitments from a participatory vote (docs/residents.md).",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
 
 class RuleChoice(enum.StrEnum):
@@ -63,13 +66,25 @@ def _write(doc: dict[str, Any], path: Path) -> None:
 @app.command("aggregate")
 def aggregate_command(
     responses: Annotated[Path, typer.Argument(help="the survey: a CSV with columns respondent, area, theme, points")],
-    min_respondents: Annotated[int, typer.Option("--min-respondents", min=1,
-                                                 help="an area with fewer respondents uses the place's weights")] = 10,
-    scenario: Annotated[Path | None, typer.Option("--scenario", help="check the survey against this scenario and write a new "
-                                                                    "version of it with the priorities (needs --output)")] = None,
+    min_respondents: Annotated[
+        int, typer.Option("--min-respondents", min=1, help="an area with fewer respondents uses the place's weights")
+    ] = 10,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenario", help="check the survey against this scenario and write a new version of it with the priorities (needs --output)"
+        ),
+    ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="the new scenario (.json or .json.gz)")] = None,
-    strength: Annotated[float | None, typer.Option("--strength", min=0.0, max=1.0, help="policy.resident_priorities.strength "
-                                                   "to write (default: the scenario's, else 0, which changes nothing)")] = None,
+    strength: Annotated[
+        float | None,
+        typer.Option(
+            "--strength",
+            min=0.0,
+            max=1.0,
+            help="policy.resident_priorities.strength to write (default: the scenario's, else 0, which changes nothing)",
+        ),
+    ] = None,
 ) -> None:
     """Turn a survey into place-wide and per-area weights; with --scenario, write them into a new version of it."""
     from optimizer.residents.survey import aggregate, csv_locator, read_csv, with_priorities
@@ -79,8 +94,7 @@ def aggregate_command(
         raise typer.Exit(EXIT_INPUT)
     s = load(scenario) if scenario is not None else None
     try:
-        agg = aggregate(read_csv(responses, responses.name), min_respondents=min_respondents, scenario=s,
-                        where=csv_locator(responses.name))
+        agg = aggregate(read_csv(responses, responses.name), min_respondents=min_respondents, scenario=s, where=csv_locator(responses.name))
     except ScenarioError as exc:
         raise _refuse(str(responses), exc) from None
     echo = typer.echo
@@ -90,8 +104,10 @@ def aggregate_command(
         echo(f"  {theme:<40} {w:6.1f}")
     ids = [a.id for a in s.areas] if s is not None else sorted(agg.respondents)
     own = [a for a in ids if a in agg.area_weights]
-    echo(f"\nAreas with weights of their own ({len(own)} of {len(ids)}; the threshold is {min_respondents} respondents; the rest use "
-         "the place's):")
+    echo(
+        f"\nAreas with weights of their own ({len(own)} of {len(ids)}; the threshold is {min_respondents} respondents; the rest use "
+        "the place's):"
+    )
     echo("  " + "area".ljust(16) + "respondents".rjust(12) + "   distance from the place (total variation, 0 to 1)")
     for a in sorted(ids, key=lambda a: (-agg.distance.get(a, -1.0), a)):
         n = agg.respondents.get(a, 0)
@@ -107,8 +123,7 @@ def aggregate_command(
     mu = written.policy.resident_priorities.strength if written.policy.resident_priorities else 0.0
     echo(f"\nwrote {output}: schema_version 2, policy.resident_priorities.weights and {len(own)} areas' priorities; strength {mu:g}")
     if mu == 0:
-        echo("  strength is 0, so the priorities change nothing yet: set policy.resident_priorities.strength (0 to 1), "
-             "or pass --strength")
+        echo("  strength is 0, so the priorities change nothing yet: set policy.resident_priorities.strength (0 to 1), or pass --strength")
 
 
 @app.command("synthetic")
@@ -132,8 +147,10 @@ def synthetic_command(
     except OSError as exc:
         typer.echo(f"error: cannot write {output}: {exc}", err=True)
         raise typer.Exit(EXIT_INPUT) from None
-    typer.echo(f"wrote {output}: {respondents:,} synthetic respondents, {len(table):,} rows (seed {seed}); the areas with the "
-               f"reverse priorities: {', '.join(distinct_areas(s))}")
+    typer.echo(
+        f"wrote {output}: {respondents:,} synthetic respondents, {len(table):,} rows (seed {seed}); the areas with the "
+        f"reverse priorities: {', '.join(distinct_areas(s))}"
+    )
 
 
 @app.command("vote")
@@ -161,8 +178,10 @@ def vote_command(
         echo(f"  {w.id:<12} £{w.cost:>12,.0f}  {w.name}  {where}")
     echo(f"\nCommitments added ({len(result.commitments)}):")
     for c in result.commitments:
-        echo(f"  at least £{c['min_spend']:,.0f} on {c['intervention']} in {c['area']}" + (f" in year {c['year']}" if "year" in c else
-                                                                                         " over the horizon"))
+        echo(
+            f"  at least £{c['min_spend']:,.0f} on {c['intervention']} in {c['area']}"
+            + (f" in year {c['year']}" if "year" in c else " over the horizon")
+        )
     if result.unmapped:
         echo(f"\nWinning projects that map to no intervention and area ({len(result.unmapped)}), not in the commitments:")
         for u in result.unmapped:
@@ -173,12 +192,20 @@ def vote_command(
 @app.command("report")
 def report_command(
     scenario: Annotated[Path, typer.Argument(help="the scenario, with residents' priorities (and the vote's commitments, if any)")],
-    vote_commitments: Annotated[int, typer.Option("--vote-commitments", min=0,
-                                                  help="how many of the scenario's commitments, counted from the last, came from "
-                                                       "the participatory vote (totalplace residents vote adds them last); the "
-                                                       "others are the board's own and stay in every way")] = 0,
-    vote: Annotated[Path | None, typer.Option("--vote", help="a pabulib .pb vote whose winners to add as the vote's commitments "
-                                                                  "(instead of --vote-commitments)")] = None,
+    vote_commitments: Annotated[
+        int,
+        typer.Option(
+            "--vote-commitments",
+            min=0,
+            help="how many of the scenario's commitments, counted from the last, came from "
+            "the participatory vote (totalplace residents vote adds them last); the "
+            "others are the board's own and stay in every way",
+        ),
+    ] = 0,
+    vote: Annotated[
+        Path | None,
+        typer.Option("--vote", help="a pabulib .pb vote whose winners to add as the vote's commitments (instead of --vote-commitments)"),
+    ] = None,
     rule: Annotated[RuleChoice, typer.Option("--rule", help="with --vote: mes or greedy")] = RuleChoice.mes,
     points: Annotated[int, typer.Option("--points", min=2, max=21, help="strengths of the frontier, from 0 to 1")] = 5,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="write the report (JSON) here")] = None,

@@ -31,8 +31,11 @@ from optimizer.place.geography import (
     summarise,
 )
 
-app = typer.Typer(help="Build scenarios for real English places from IoD2025 (2021 LSOAs) or IoD2019 (2011 LSOAs).",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Build scenarios for real English places from IoD2025 (2021 LSOAs) or IoD2019 (2011 LSOAs).",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
 #: Past this many areas a scenario is written compactly (England: 33,755).
 COMPACT_ABOVE = 5_000
@@ -81,7 +84,9 @@ def deprived_count(scenario: dict[str, Any]) -> tuple[int, str]:
 @app.command()
 def build(
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write (.json, or .json.gz to gzip it)")],
-    lad: Annotated[str | None, typer.Option("--lad", help="Local authority district (2024; 2019 with --vintage 2019), by code or name")] = None,
+    lad: Annotated[
+        str | None, typer.Option("--lad", help="Local authority district (2024; 2019 with --vintage 2019), by code or name")
+    ] = None,
     utla: Annotated[str | None, typer.Option("--utla", help="Upper-tier local authority (2024; 2019), by code or name")] = None,
     icb: Annotated[str | None, typer.Option("--icb", help="Integrated Care Board (2024; 2022), by code or name")] = None,
     pfa: Annotated[str | None, typer.Option("--pfa", help="Police force area (2024; 2019), by code or name")] = None,

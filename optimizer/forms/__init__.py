@@ -67,10 +67,15 @@ def form_of(path: str | Path, form: str | None = None) -> str:
             return found
     if p.is_dir() or not p.suffix:
         return "csv"
-    hint = {".csv": "give the folder that holds scenario.csv, pools.csv, ... rather than one CSV file",
-            ".xls": "save the workbook as .xlsx", ".ods": "save the workbook as .xlsx"}.get(p.suffix.lower(), "")
-    raise ValueError(f"cannot tell the form of {p.name!r} from its extension: use .json, .json.gz, .yaml, .yml, .xlsx or a folder of CSVs"
-                     + (f"; {hint}" if hint else ""))
+    hint = {
+        ".csv": "give the folder that holds scenario.csv, pools.csv, ... rather than one CSV file",
+        ".xls": "save the workbook as .xlsx",
+        ".ods": "save the workbook as .xlsx",
+    }.get(p.suffix.lower(), "")
+    raise ValueError(
+        f"cannot tell the form of {p.name!r} from its extension: use .json, .json.gz, .yaml, .yml, .xlsx or a folder of CSVs"
+        + (f"; {hint}" if hint else "")
+    )
 
 
 def load_data(path: str | Path) -> dict[str, Any]:

@@ -136,10 +136,17 @@ class Book:
                 figures.pop()
             gaps = [c for (n, c), f in zip(years, figures, strict=False) if f is ABSENT and f"{base}/{n - 1}" not in self.bad]
             for col in gaps:
-                self.problems.append(Problem(f"{table.where(row, col)} -> {base}", "is empty but a later year has a budget: give every year a budget (0 for none)"))
+                self.problems.append(
+                    Problem(
+                        f"{table.where(row, col)} -> {base}",
+                        "is empty but a later year has a budget: give every year a budget (0 for none)",
+                    )
+                )
             scalar = self._cell(table, row, cells, "budget", "float", base) if "budget" in table.cols else ABSENT
             if scalar is not ABSENT and figures:
-                self.problems.append(Problem(f"{table.where(row, 'budget')} -> {base}", "give either budget (the same every year) or budget_y1.., not both"))
+                self.problems.append(
+                    Problem(f"{table.where(row, 'budget')} -> {base}", "give either budget (the same every year) or budget_y1.., not both")
+                )
             elif scalar is not ABSENT:
                 pools[k]["budget"] = scalar
                 self.records[base] = ("pools", row, "budget")
@@ -167,12 +174,16 @@ class Book:
             ptr = pointer(("outcomes", index[oid], "unit_costs", gid))
             if ptr in self.records:
                 first = self.records[ptr][1]
-                self.problems.append(Problem(table.where(row, "agency"), f"outcome {oid!r} has a unit cost for {gid!r} in row {first} already: keep one row"))
+                self.problems.append(
+                    Problem(table.where(row, "agency"), f"outcome {oid!r} has a unit cost for {gid!r} in row {first} already: keep one row")
+                )
                 continue
             self.records[ptr] = ("unit_costs", row, "unit_cost")
             cost = self._cell(table, row, cells, "unit_cost", "float", ptr)
             if cost is ABSENT and ptr not in self.bad:
-                self.problems.append(Problem(f"{table.where(row, 'unit_cost')} -> {ptr}", "is empty: give the cost (0 for none), or delete the row"))
+                self.problems.append(
+                    Problem(f"{table.where(row, 'unit_cost')} -> {ptr}", "is empty: give the cost (0 for none), or delete the row")
+                )
             elif cost is not ABSENT:
                 outcomes[index[oid]]["unit_costs"][gid] = cost
 
@@ -214,7 +225,11 @@ class Book:
         for col in (c for c in table.cols if c.startswith("pool:")):
             pid = col.removeprefix("pool:")
             if pid not in index or name in pools[index[pid]]:
-                why = f"no pool has id {pid!r}" if pid not in index else f"pool {pid!r} has its {name} in the pools table too: give them in one place"
+                why = (
+                    f"no pool has id {pid!r}"
+                    if pid not in index
+                    else f"pool {pid!r} has its {name} in the pools table too: give them in one place"
+                )
                 self.problems.append(Problem(table.where(None, col), why))
                 continue
             ids: list[Any] = []
@@ -258,9 +273,13 @@ class Book:
                 if sorted(n for n in numbers if n is not ABSENT) != list(range(1, len(rows) + 1)):
                     row = next((r for n, r, _ in rows if n is ABSENT), rows[0][1])
                     given = [n if n is not ABSENT else None for n in numbers]
-                    self.problems.append(Problem(table.where(row, "band"),
-                                                 f"the bands of intervention {interventions[k]['id']!r} are numbered {given}: number them 1 to "
-                                                 f"{len(rows)}, once each, from the lowest coverage up (or leave every band cell empty)"))
+                    self.problems.append(
+                        Problem(
+                            table.where(row, "band"),
+                            f"the bands of intervention {interventions[k]['id']!r} are numbered {given}: number them 1 to "
+                            f"{len(rows)}, once each, from the lowest coverage up (or leave every band cell empty)",
+                        )
+                    )
                     continue
                 rows = sorted(rows, key=lambda r: r[0])
             base = f"/interventions/{k}/response"
@@ -268,7 +287,9 @@ class Book:
             response = []
             for j, (_, row, cells) in enumerate(rows):
                 self.records[f"{base}/{j}"] = ("responses", row, None)
-                response.append({c: v for c in ("up_to", "effect") if (v := self._cell(table, row, cells, c, "float", f"{base}/{j}/{c}")) is not ABSENT})
+                response.append(
+                    {c: v for c in ("up_to", "effect") if (v := self._cell(table, row, cells, c, "float", f"{base}/{j}/{c}")) is not ABSENT}
+                )
             interventions[k]["response"] = response
 
     def _priorities(self, doc: dict[str, Any], areas: list[dict[str, Any]]) -> None:
@@ -282,8 +303,12 @@ class Book:
             aid = self._cell(table, row, cells, "area", "id", None) if "area" in table.cols else ABSENT
             theme = self._cell(table, row, cells, "theme", "id", None)
             if aid is not ABSENT and aid not in index:
-                self.problems.append(Problem(table.where(row, "area"), f"unknown area id {aid!r}: use an id of the areas table, or leave the "
-                                                                       "cell empty for the points of the whole place"))
+                self.problems.append(
+                    Problem(
+                        table.where(row, "area"),
+                        f"unknown area id {aid!r}: use an id of the areas table, or leave the cell empty for the points of the whole place",
+                    )
+                )
                 continue
             if theme is ABSENT:
                 self.problems.append(Problem(table.where(row, "theme"), "is empty: give the id of the theme, or delete the row"))
@@ -296,13 +321,17 @@ class Book:
             if ptr in self.records:
                 first = self.records[ptr][1]
                 whose = "the place" if aid is ABSENT else f"area {aid!r}"
-                self.problems.append(Problem(table.where(row, "theme"), f"{whose} has points for theme {theme!r} in row {first} already: keep one row"))
+                self.problems.append(
+                    Problem(table.where(row, "theme"), f"{whose} has points for theme {theme!r} in row {first} already: keep one row")
+                )
                 continue
             self.records.setdefault(base, ("priorities", row, None))
             self.records[ptr] = ("priorities", row, "points")
             points = self._cell(table, row, cells, "points", "float", ptr)
             if points is ABSENT and ptr not in self.bad:
-                self.problems.append(Problem(f"{table.where(row, 'points')} -> {ptr}", "is empty: give the points (0 for none), or delete the row"))
+                self.problems.append(
+                    Problem(f"{table.where(row, 'points')} -> {ptr}", "is empty: give the points (0 for none), or delete the row")
+                )
                 self.bad.add(ptr)
             elif points is not ABSENT:
                 target[theme] = points
@@ -312,8 +341,13 @@ class Book:
         elif "resident_priorities" in doc.get("policy", {}):
             strength = self.records.get("/policy/resident_priorities/strength", ("scenario", None, None))[1]
             where = self.tables["scenario"].where(strength, "key") if strength else table.ref
-            self.problems.append(Problem(f"{where} -> /policy/resident_priorities/weights", "gives the residents' priorities a strength but the priorities table gives the place no points: "
-                                                "add rows with the area left empty, one per theme, or remove the key"))
+            self.problems.append(
+                Problem(
+                    f"{where} -> /policy/resident_priorities/weights",
+                    "gives the residents' priorities a strength but the priorities table gives the place no points: "
+                    "add rows with the area left empty, one per theme, or remove the key",
+                )
+            )
             self.bad.add("/policy/resident_priorities/weights")
 
     def _shares(self, doc: dict[str, Any], pools: list[dict[str, Any]]) -> None:
@@ -339,9 +373,13 @@ class Book:
         elif (policy.get("cost_sharing") or {}).get("rule") == "shares":
             rule_row = self.records.get("/policy/cost_sharing/rule", ("scenario", None, None))[1]
             where = self.tables["scenario"].where(rule_row, "value") if rule_row else table.ref
-            self.problems.append(Problem(f"{where} -> /policy/cost_sharing/shares",
-                                         "is shares, but the pools table gives no pool a cost_share: add a cost_share column to the pools "
-                                         "table with each pool's agreed share (0 for none)"))
+            self.problems.append(
+                Problem(
+                    f"{where} -> /policy/cost_sharing/shares",
+                    "is shares, but the pools table gives no pool a cost_share: add a cost_share column to the pools "
+                    "table with each pool's agreed share (0 for none)",
+                )
+            )
             self.bad.add("/policy/cost_sharing/shares")
 
     def covered(self, loc: str) -> bool:

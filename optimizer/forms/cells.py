@@ -18,8 +18,19 @@ from typing import Any
 from optimizer.scenario import DECILES
 
 #: The tables of the spreadsheet forms, in the order they are written.
-TABLES = ("scenario", "pools", "agencies", "outcomes", "unit_costs", "areas", "interventions", "effects", "responses", "priorities",
-          "commitments")
+TABLES = (
+    "scenario",
+    "pools",
+    "agencies",
+    "outcomes",
+    "unit_costs",
+    "areas",
+    "interventions",
+    "effects",
+    "responses",
+    "priorities",
+    "commitments",
+)
 #: Tables that may be left out: no agencies without a pool, and version 2's tables (docs/model.md 2.1-2.3), written only when used.
 OPTIONAL = ("agencies", "responses", "priorities", "commitments")
 #: Columns written only when some row uses them (version 2's, docs/model.md 2.2, 2.4, 2.5), so a version 1 scenario's tables are unchanged.
@@ -29,36 +40,78 @@ EXCEL_CELL_LIMIT = 32_767  # characters in one Excel cell
 # -- the spreadsheet layout: column -> kind of cell ---------------------------------------------
 COLUMNS: dict[str, dict[str, str]] = {
     "scenario": {"key": "str", "value": "str"},
-    "pools": {"id": "id", "name": "label", "budget": "float", "areas": "ids", "interventions": "ids", "reinvest_rate": "float",
-              "cost_share": "float"},
+    "pools": {
+        "id": "id",
+        "name": "label",
+        "budget": "float",
+        "areas": "ids",
+        "interventions": "ids",
+        "reinvest_rate": "float",
+        "cost_share": "float",
+    },
     "agencies": {"id": "id", "name": "label"},
     "outcomes": {"id": "id", "name": "label", "social_value": "float", "themes": "themes", "source": "label?"},
     "unit_costs": {"outcome": "id", "agency": "id", "unit_cost": "float"},
     "areas": {"id": "id", "name": "label?", "imd_decile": "int", "imd_rank": "int", "population": "float"},
-    "interventions": {"id": "id", "name": "label", "target_group": "id", "unit_cost": "float", "max_coverage": "float",
-                      "fixed_cost": "float", "min_participants": "float", "capacity": "float", "source": "label?"},
-    "effects": {"intervention": "id", "outcome": "id", "per_participant": "float", "lag_years": "int", "duration_years": "int",
-                "low": "float", "high": "float"},
+    "interventions": {
+        "id": "id",
+        "name": "label",
+        "target_group": "id",
+        "unit_cost": "float",
+        "max_coverage": "float",
+        "fixed_cost": "float",
+        "min_participants": "float",
+        "capacity": "float",
+        "source": "label?",
+    },
+    "effects": {
+        "intervention": "id",
+        "outcome": "id",
+        "per_participant": "float",
+        "lag_years": "int",
+        "duration_years": "int",
+        "low": "float",
+        "high": "float",
+    },
     "responses": {"intervention": "id", "band": "int", "up_to": "float", "effect": "float"},
     "priorities": {"area": "id", "theme": "id", "points": "float"},
     "commitments": {"intervention": "id", "area": "id", "year": "int", "min_spend": "float"},
 }
 REQUIRED = {
-    "scenario": ("key", "value"), "pools": ("id", "name"), "agencies": ("id", "name"), "outcomes": ("id", "name"),
-    "unit_costs": ("outcome", "agency", "unit_cost"), "areas": ("id", "imd_decile", "population"),
-    "interventions": ("id", "name", "target_group", "unit_cost", "max_coverage"), "effects": ("intervention", "outcome", "per_participant"),
-    "responses": ("intervention", "up_to", "effect"), "priorities": ("theme", "points"), "commitments": ("intervention", "min_spend"),
+    "scenario": ("key", "value"),
+    "pools": ("id", "name"),
+    "agencies": ("id", "name"),
+    "outcomes": ("id", "name"),
+    "unit_costs": ("outcome", "agency", "unit_cost"),
+    "areas": ("id", "imd_decile", "population"),
+    "interventions": ("id", "name", "target_group", "unit_cost", "max_coverage"),
+    "effects": ("intervention", "outcome", "per_participant"),
+    "responses": ("intervention", "up_to", "effect"),
+    "priorities": ("theme", "points"),
+    "commitments": ("intervention", "min_spend"),
 }
 PREFIXES = {"areas": ("group:", "pool:"), "interventions": ("pool:",)}
 BUDGET_YEAR = re.compile(r"budget_y([1-9][0-9]*)$")
 SCENARIO_KEYS = {
-    "schema_version": "int", "name": "label", "horizon_years": "int", "appraisal_years": "int", "discount_rate": "float",
-    "policy.community_wealth_fund.min_share": "float", "policy.community_wealth_fund.max_decile": "int",
-    "policy.community_wealth_fund.basis": "str", "policy.community_wealth_fund.per_capita_floor": "float",
-    "policy.no_agency_worse_off": "bool", "policy.social_value_weight": "float", "policy.area_cap": "float",
+    "schema_version": "int",
+    "name": "label",
+    "horizon_years": "int",
+    "appraisal_years": "int",
+    "discount_rate": "float",
+    "policy.community_wealth_fund.min_share": "float",
+    "policy.community_wealth_fund.max_decile": "int",
+    "policy.community_wealth_fund.basis": "str",
+    "policy.community_wealth_fund.per_capita_floor": "float",
+    "policy.no_agency_worse_off": "bool",
+    "policy.social_value_weight": "float",
+    "policy.area_cap": "float",
     **{f"policy.equity_weights.{d}": "float" for d in DECILES},
-    "policy.cost_sharing.rule": "str", "policy.resident_priorities.strength": "float",
-    "solver.name": "str", "solver.time_limit": "float", "solver.mip_gap": "float", "data_vintage": "str",
+    "policy.cost_sharing.rule": "str",
+    "policy.resident_priorities.strength": "float",
+    "solver.name": "str",
+    "solver.time_limit": "float",
+    "solver.mip_gap": "float",
+    "data_vintage": "str",
 }
 LISTS = ("pools", "agencies", "outcomes", "areas", "interventions")
 
@@ -103,8 +156,11 @@ def convert(value: Any, kind: str) -> Any:
             return ids
         ids = [part.strip() for part in text.split(";") if part.strip()]
         if not ids:
-            raise ValueError("lists no themes: leave the cell empty for none" if kind == "themes" else
-                             "lists no ids: leave the cell empty for all, or write [] for none")
+            raise ValueError(
+                "lists no themes: leave the cell empty for none"
+                if kind == "themes"
+                else "lists no ids: leave the cell empty for all, or write [] for none"
+            )
         return ids
     if isinstance(value, str):
         value = value.strip()
@@ -126,8 +182,18 @@ def _number(value: Any, kind: str) -> int | float:
         try:
             number = int(value) if kind == "int" and re.fullmatch(r"[+-]?[0-9]+", value) else float(value)
         except ValueError:
-            hint = next((h for c, h in ((",", "write it without thousands separators"), ("%", "write a share as a fraction, e.g. 0.5"),
-                                         ("£", "write it without the currency sign")) if c in value), "")
+            hint = next(
+                (
+                    h
+                    for c, h in (
+                        (",", "write it without thousands separators"),
+                        ("%", "write a share as a fraction, e.g. 0.5"),
+                        ("£", "write it without the currency sign"),
+                    )
+                    if c in value
+                ),
+                "",
+            )
             raise ValueError(f"must be a number; got {value!r}" + (f": {hint}" if hint else "")) from None
     elif isinstance(value, bool) or not isinstance(value, (int, float)):
         got = repr(value) if isinstance(value, bool) else f"{type(value).__name__} {value}"

@@ -55,7 +55,9 @@ def _rows(items: list[dict[str, Any]], columns: list[str], table: str) -> list[l
     for item in items:
         unknown = set(item) - set(columns) - _ELSEWHERE
         if unknown:
-            raise ValueError(f"the spreadsheet layout has no column for {table} field(s) {sorted(unknown)}: extend optimizer/forms/cells.py")
+            raise ValueError(
+                f"the spreadsheet layout has no column for {table} field(s) {sorted(unknown)}: extend optimizer/forms/cells.py"
+            )
     return [[item.get(c) for c in columns] for item in items]
 
 
@@ -84,11 +86,16 @@ def layout_of(doc: dict[str, Any], *, excel: bool) -> Layout:
         pools.append(row)
     pool_columns = ["id", "name", *years, *(c for c in _columns("pools", pools) if c not in ("id", "name", "budget"))]
     groups = list(dict.fromkeys(g for area in doc["areas"] for g in area["groups"]))
-    layout: Layout = {"scenario": (["key", "value"], [[k, v] for k, v in scenario]), "pools": (pool_columns, _rows(pools, pool_columns, "pools"))}
+    layout: Layout = {
+        "scenario": (["key", "value"], [[k, v] for k, v in scenario]),
+        "pools": (pool_columns, _rows(pools, pool_columns, "pools")),
+    }
     for name, items in (("agencies", doc["agencies"]), ("outcomes", doc["outcomes"])):
         columns = _columns(name, items)
-        layout[name] = (columns, _rows([{k: ids_text(v) if k == "themes" and v is not None else v for k, v in item.items()}
-                                        for item in items], columns, name))
+        layout[name] = (
+            columns,
+            _rows([{k: ids_text(v) if k == "themes" and v is not None else v for k, v in item.items()} for item in items], columns, name),
+        )
     layout["unit_costs"] = (list(COLUMNS["unit_costs"]), [[o["id"], g, u] for o in doc["outcomes"] for g, u in o["unit_costs"].items()])
     for name in ("areas", "interventions"):
         columns = _columns(name, doc[name])
@@ -109,13 +116,15 @@ def _version_2_tables(doc: dict[str, Any], layout: Layout) -> None:
     """The responses, priorities and commitments tables (docs/model.md 2.1-2.3), each only where the scenario has rows for it."""
     policy = doc.get("policy", {})
     rows = {
-        "responses": [[i["id"], j, *_rows([band], ["up_to", "effect"], "responses")[0]]
-                      for i in doc["interventions"] for j, band in enumerate(i.get("response") or [], start=1)],
+        "responses": [
+            [i["id"], j, *_rows([band], ["up_to", "effect"], "responses")[0]]
+            for i in doc["interventions"]
+            for j, band in enumerate(i.get("response") or [], start=1)
+        ],
         "priorities": [[None, theme, points] for theme, points in ((policy.get("resident_priorities") or {}).get("weights") or {}).items()]
-                      + [[a["id"], theme, points] for a in doc["areas"] for theme, points in (a.get("priorities") or {}).items()],
+        + [[a["id"], theme, points] for a in doc["areas"] for theme, points in (a.get("priorities") or {}).items()],
         "commitments": _rows(policy.get("commitments") or [], list(COLUMNS["commitments"]), "commitments"),
     }
     for name, table in rows.items():
         if table:
             layout[name] = (list(COLUMNS[name]), table)
-

@@ -37,8 +37,9 @@ def csv_grids(folder: Path) -> tuple[Grids, list[Problem], bool]:
                 problems.append(_unknown(file.name, "CSV file"))
             continue
         try:
-            frame = pd.read_csv(file, header=None, dtype=str, keep_default_na=False, na_filter=False,
-                                skip_blank_lines=False, encoding="utf-8-sig")
+            frame = pd.read_csv(
+                file, header=None, dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False, encoding="utf-8-sig"
+            )
             rows = [[c if isinstance(c, str) else "" for c in r] for r in frame.astype(object).values.tolist()]
         except pd.errors.EmptyDataError:
             rows = []
@@ -74,7 +75,9 @@ def write_csvs(layout: Layout, folder: Path) -> None:
         raise ValueError(f"{folder} is a file: a CSV scenario is written to a folder")
     stray = [f.name for f in folder.glob("*.csv") if f.stem not in TABLES and not f.name.startswith(("_", "."))] if folder.exists() else []
     if stray:
-        raise ValueError(f"{folder} holds other CSV files ({', '.join(sorted(stray))}) that would make it an invalid scenario: use an empty folder")
+        raise ValueError(
+            f"{folder} holds other CSV files ({', '.join(sorted(stray))}) that would make it an invalid scenario: use an empty folder"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     for name in OPTIONAL:  # a table this scenario does not use, left by an earlier one, would be read back as part of it
         if name not in layout and (folder / f"{name}.csv").is_file():

@@ -76,8 +76,12 @@ def read_table(name: str, ref: str, excel: bool, grid: list[list[Any]], problems
         if not _known(name, col):
             hint = " (is the file separated by semicolons? save it comma-separated)" if ";" in col else ""
             extra = {"pools": ", budget_y1..budget_yH", "areas": ", group:NAME, pool:ID", "interventions": ", pool:ID"}.get(name, "")
-            problems.append(Problem(table.where(None, col), f"unknown column: remove or rename it; the {name} table's columns are "
-                                                            f"{', '.join(COLUMNS[name])}{extra}{hint}"))
+            problems.append(
+                Problem(
+                    table.where(None, col),
+                    f"unknown column: remove or rename it; the {name} table's columns are {', '.join(COLUMNS[name])}{extra}{hint}",
+                )
+            )
     for col in REQUIRED[name]:
         if col not in table.cols:
             problems.append(Problem(table.where(None, col), "is missing: add this column"))
@@ -86,7 +90,9 @@ def read_table(name: str, ref: str, excel: bool, grid: list[list[Any]], problems
         if years != list(range(1, len(years) + 1)):
             problems.append(Problem(ref, f"budget columns must run budget_y1, budget_y2, ... without gaps; got years {years}"))
         if not years and "budget" not in table.cols:
-            problems.append(Problem(table.where(None, "budget"), "is missing: add a budget column (the same every year) or budget_y1..budget_yH"))
+            problems.append(
+                Problem(table.where(None, "budget"), "is missing: add a budget column (the same every year) or budget_y1..budget_yH")
+            )
     return table
 
 

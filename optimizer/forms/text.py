@@ -99,7 +99,9 @@ class _YamlLoader(_SafeLoader):
         for key_node, _ in node.value:
             key = (key_node.tag, str(key_node.value))
             if isinstance(key_node, yaml.ScalarNode) and key in seen:
-                raise yaml.MarkedYAMLError(None, None, f"key {key_node.value!r} appears twice in one mapping: keep one", key_node.start_mark)
+                raise yaml.MarkedYAMLError(
+                    None, None, f"key {key_node.value!r} appears twice in one mapping: keep one", key_node.start_mark
+                )
             seen.add(key)
         data = super().construct_mapping(node, deep=deep)
         return {str(k) if isinstance(k, int) and not isinstance(k, bool) else k: v for k, v in data.items()}

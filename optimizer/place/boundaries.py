@@ -129,6 +129,7 @@ def boundaries(areas: Mapping[str, Any] | Iterable[str] | Any, vintage: str | No
         for key in ("name", "imd_decile"):
             if row.get(key) is not None:
                 properties[key] = row[key]
-        features.append({"type": "Feature", "id": code, "properties": properties,
-                         "geometry": {"type": "MultiPolygon", "coordinates": coordinates}})
+        features.append(
+            {"type": "Feature", "id": code, "properties": properties, "geometry": {"type": "MultiPolygon", "coordinates": coordinates}}
+        )
     return {"type": "FeatureCollection", "features": features, "missing": missing}

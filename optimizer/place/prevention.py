@@ -78,8 +78,7 @@ RESPONSE_BASIS: dict[str, str] = {
     "reached first avoid more than the average (1.3 times up to 2 % of families, 1.0 to 3.5 %, 0.6 to 5 %)",
     "youth_diversion": "assumption: referrals start with the young people closest to the justice system (1.2 times the "
     "average effect up to 1 % of 10-17s, 0.8 beyond)",
-    "social_prescribing": "one band: no evidence found on how the effect changes with the number referred, so none is "
-    "assumed",
+    "social_prescribing": "one band: no evidence found on how the effect changes with the number referred, so none is assumed",
     "domestic_abuse_support": "assumption: support starts with victims at high risk of repeat victimisation (the cases "
     "referred to a risk conference), 1.3 times the average up to 0.25 % of adults 16-59, 0.7 beyond",
     "falls_prevention": "assumption: assessment starts with people who have already fallen, at the highest risk of "
@@ -107,8 +106,16 @@ THEMES_SOURCE = "themes: the themes of a good life co-designed by Camden's resid
 
 def outcomes() -> list[dict[str, Any]]:
     """The outcome list: each unit cost uprated from its GMCA rows, cited in its ``source``, tagged with residents' themes."""
-    return [{"id": o.id, "name": o.name(), "unit_costs": o.unit_costs(), "themes": OUTCOME_THEMES[o.id],
-             "source": f"{o.source()}; {THEMES_SOURCE}"} for o in OUTCOMES.values()]
+    return [
+        {
+            "id": o.id,
+            "name": o.name(),
+            "unit_costs": o.unit_costs(),
+            "themes": OUTCOME_THEMES[o.id],
+            "source": f"{o.source()}; {THEMES_SOURCE}",
+        }
+        for o in OUTCOMES.values()
+    ]
 
 
 def interventions(*, early_help_years: int | None = None) -> list[dict[str, Any]]:
@@ -120,10 +127,19 @@ def interventions(*, early_help_years: int | None = None) -> list[dict[str, Any]
             effects = early_help_effects() if early_help_years is None else early_help_effects(early_help_years)
         else:
             effects = [{"outcome": o, "per_participant": e, "lag_years": 0, "duration_years": d} for o, e, d in OTHER_EFFECTS[iid]]
-        source = (f"cost: {cost.cite()}, uprated to 2023/24 by GDP deflator; effects: {EFFECT_BASIS[iid]}; "
-                  f"response: {RESPONSE_BASIS[iid]} (docs/data.md)")
-        row: dict[str, Any] = {"id": iid, "name": label, "target_group": group, "unit_cost": cost.value(), "max_coverage": coverage,
-                               "effects": effects, "source": source}
+        source = (
+            f"cost: {cost.cite()}, uprated to 2023/24 by GDP deflator; effects: {EFFECT_BASIS[iid]}; "
+            f"response: {RESPONSE_BASIS[iid]} (docs/data.md)"
+        )
+        row: dict[str, Any] = {
+            "id": iid,
+            "name": label,
+            "target_group": group,
+            "unit_cost": cost.value(),
+            "max_coverage": coverage,
+            "effects": effects,
+            "source": source,
+        }
         if RESPONSES[iid]:
             row["response"] = [{"up_to": round(share * coverage, 6), "effect": effect} for share, effect in RESPONSES[iid]]
         out.append(row)

@@ -105,13 +105,22 @@ def read_csv(source: Path | str | bytes, name: str | None = None) -> pd.DataFram
             handle = io.StringIO(source.decode("utf-8-sig") if isinstance(source, bytes) else source.lstrip("\ufeff"))
         return pd.read_csv(handle, dtype=str, keep_default_na=False, skipinitialspace=True)
     except pd.errors.EmptyDataError:
-        raise ResidentsInputError([Problem(label, f"is empty: give a header row {', '.join(COLUMNS)} and one row per respondent and theme")]) from None
+        raise ResidentsInputError(
+            [Problem(label, f"is empty: give a header row {', '.join(COLUMNS)} and one row per respondent and theme")]
+        ) from None
     except FileNotFoundError:
         raise ResidentsInputError([Problem(label, "not found: check the path")]) from None
     except (OSError, ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else ""
-        raise ResidentsInputError([Problem(label, f"is not a readable CSV table ({type(exc).__name__}: {first}): "
-                                              f"give a UTF-8 CSV file with a header row {', '.join(COLUMNS)}")]) from None
+        raise ResidentsInputError(
+            [
+                Problem(
+                    label,
+                    f"is not a readable CSV table ({type(exc).__name__}: {first}): "
+                    f"give a UTF-8 CSV file with a header row {', '.join(COLUMNS)}",
+                )
+            ]
+        ) from None
 
 
 def _rows(mask: np.ndarray | pd.Series, where: Locate, col: str | None, why: str) -> list[Problem]:
@@ -126,8 +135,9 @@ def _rows(mask: np.ndarray | pd.Series, where: Locate, col: str | None, why: str
     return [Problem(named[0], f"{why}; the same in {', '.join(named[1:])}{more}")]
 
 
-def aggregate(frame: pd.DataFrame, *, min_respondents: int = DEFAULT_MIN_RESPONDENTS, scenario: Scenario | None = None,
-              where: Locate | None = None) -> Aggregate:
+def aggregate(
+    frame: pd.DataFrame, *, min_respondents: int = DEFAULT_MIN_RESPONDENTS, scenario: Scenario | None = None, where: Locate | None = None
+) -> Aggregate:
     """The survey's weights and counts. Raises :class:`ResidentsInputError` listing every problem, each at its row and column.
 
     With ``scenario``, an area it does not list or a theme none of its outcomes names is an error too.
@@ -138,8 +148,15 @@ def aggregate(frame: pd.DataFrame, *, min_respondents: int = DEFAULT_MIN_RESPOND
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
         found = ", ".join(map(str, frame.columns)) or "none"
-        raise ResidentsInputError([Problem(where(None, c), f"column {c!r} is missing (columns found: {found}): give the columns "
-                                                         f"{', '.join(COLUMNS)} in a header row") for c in missing])
+        raise ResidentsInputError(
+            [
+                Problem(
+                    where(None, c),
+                    f"column {c!r} is missing (columns found: {found}): give the columns {', '.join(COLUMNS)} in a header row",
+                )
+                for c in missing
+            ]
+        )
     if len(frame) == 0:
         raise ResidentsInputError([Problem(where(None, None), "has no rows: give one row per respondent and theme")])
     text = {c: frame[c].astype(str).str.strip() for c in ("respondent", "area", "theme")}
@@ -154,25 +171,45 @@ def aggregate(frame: pd.DataFrame, *, min_respondents: int = DEFAULT_MIN_RESPOND
     problems += _rows(np.isinf(points), where, "points", "is not a finite number: give the points as a number, 0 or more")
     problems += _rows(points < 0, where, "points", "is negative: points are 0 or more (give 0 to a theme that does not matter)")
     resp, area, theme = text["respondent"], text["area"], text["theme"]
-    problems += _rows(pd.DataFrame({"r": resp, "t": theme}).duplicated().to_numpy(), where, "theme",
-                      "names a theme its respondent has already given points to (in an earlier row): give each respondent "
-                      "one row per theme")
+    problems += _rows(
+        pd.DataFrame({"r": resp, "t": theme}).duplicated().to_numpy(),
+        where,
+        "theme",
+        "names a theme its respondent has already given points to (in an earlier row): give each respondent one row per theme",
+    )
     areas_of = pd.DataFrame({"r": resp, "a": area}).groupby("r", sort=False)["a"].transform("nunique")
-    problems += _rows(areas_of > 1, where, "area", "gives its respondent a different area than another row of theirs: a respondent "
-                                                   "lives in one area; correct the area (or the respondent id)")
+    problems += _rows(
+        areas_of > 1,
+        where,
+        "area",
+        "gives its respondent a different area than another row of theirs: a respondent "
+        "lives in one area; correct the area (or the respondent id)",
+    )
     ok = pd.Series(np.isfinite(points) & (points >= 0), index=points.index)
     valid = points.where(ok, 0.0)
     totals = valid.groupby(resp, sort=False).transform("sum")
     refused = (~ok).groupby(resp, sort=False).transform("any")  # a respondent with a bad row is reported for that row alone
-    problems += _rows((totals <= 0) & ~refused, where, "points", "belongs to a respondent whose points are all 0: that respondent says nothing "
-                                                    "about priorities; give at least one theme some points, or delete their rows")
+    problems += _rows(
+        (totals <= 0) & ~refused,
+        where,
+        "points",
+        "belongs to a respondent whose points are all 0: that respondent says nothing "
+        "about priorities; give at least one theme some points, or delete their rows",
+    )
     if scenario is not None:
         area_ids = {a.id for a in scenario.areas}
         named = {t for o in scenario.outcomes for t in (o.themes or ())}
-        problems += _rows(~area.isin(area_ids), where, "area", "names an area the scenario does not list: use an id of the "
-                                                               "scenario's /areas (the survey's and the scenario's ids must match)")
-        hint = (f"themes named by the outcomes: {', '.join(sorted(named))}" if named else
-                "no outcome of the scenario names any theme: add themes to its /outcomes first")
+        problems += _rows(
+            ~area.isin(area_ids),
+            where,
+            "area",
+            "names an area the scenario does not list: use an id of the scenario's /areas (the survey's and the scenario's ids must match)",
+        )
+        hint = (
+            f"themes named by the outcomes: {', '.join(sorted(named))}"
+            if named
+            else "no outcome of the scenario names any theme: add themes to its /outcomes first"
+        )
         for t in sorted(set(theme[~theme.isin(named) & (theme != "")])):
             problems += _rows(theme == t, where, "theme", f"theme {t!r} is named by no outcome of the scenario (a likely typo): {hint}")
     if problems:
@@ -180,9 +217,15 @@ def aggregate(frame: pd.DataFrame, *, min_respondents: int = DEFAULT_MIN_RESPOND
 
     respondents = resp.nunique()
     if respondents < min_respondents:
-        raise ResidentsInputError([Problem(where(None, "respondent"),
-                                           f"the survey has fewer than {min_respondents} respondents (the threshold) in all: weights from "
-                                           "so few would single them out; collect more responses, or lower min_respondents")])
+        raise ResidentsInputError(
+            [
+                Problem(
+                    where(None, "respondent"),
+                    f"the survey has fewer than {min_respondents} respondents (the threshold) in all: weights from "
+                    "so few would single them out; collect more responses, or lower min_respondents",
+                )
+            ]
+        )
     normalised = valid / totals * TOTAL_POINTS
     table = pd.DataFrame({"respondent": resp, "area": area, "theme": theme, "points": normalised})
     themes = tuple(sorted(table["theme"].unique()))
@@ -196,10 +239,14 @@ def aggregate(frame: pd.DataFrame, *, min_respondents: int = DEFAULT_MIN_RESPOND
     tvd = (by_area.sub(place, axis=1).abs().sum(axis=1) / (2 * TOTAL_POINTS)) if len(by_area) else pd.Series(dtype=float)
     place_weights = {str(t): _tidy(v) for t, v in place.items()}
     area_weights = {str(a): {str(t): _tidy(v) for t, v in row.items()} for a, row in by_area.iterrows()}
-    return Aggregate(place_weights=place_weights, area_weights=area_weights,
-                     respondents={str(a): int(n) for a, n in counts.items()},
-                     distance={str(a): float(round(v, 9)) for a, v in tvd.items()},
-                     min_respondents=min_respondents, themes=themes)
+    return Aggregate(
+        place_weights=place_weights,
+        area_weights=area_weights,
+        respondents={str(a): int(n) for a, n in counts.items()},
+        distance={str(a): float(round(v, 9)) for a, v in tvd.items()},
+        min_respondents=min_respondents,
+        themes=themes,
+    )
 
 
 def _tidy(value: float) -> float:

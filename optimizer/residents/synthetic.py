@@ -36,8 +36,14 @@ def synthetic_survey(scenario: Scenario, respondents: int, seed: int, *, distinc
     """A survey table (``respondent, area, theme, points``) of ``respondents`` people, the same for the same seed."""
     themes = sorted({t for o in scenario.outcomes for t in (o.themes or ())})
     if not themes:
-        raise ResidentsInputError([Problem("/outcomes", "no outcome names a theme, so residents have nothing to weigh: add themes "
-                                                       "to the outcomes (docs/model.md 2.2)")])
+        raise ResidentsInputError(
+            [
+                Problem(
+                    "/outcomes",
+                    "no outcome names a theme, so residents have nothing to weigh: add themes to the outcomes (docs/model.md 2.2)",
+                )
+            ]
+        )
     if respondents < 1:
         raise ResidentsInputError([Problem("respondents", f"must be at least 1; got {respondents}")])
     rng = np.random.default_rng(seed)
@@ -61,9 +67,11 @@ def synthetic_survey(scenario: Scenario, respondents: int, seed: int, *, distinc
     points[np.arange(respondents), top] = np.maximum(points[np.arange(respondents), top], 1)  # never all zero
     r, t = np.nonzero(points)
     width = len(str(respondents))
-    return pd.DataFrame({
-        "respondent": [f"s{k:0{width}d}" for k in r + 1],
-        "area": np.array(ids, dtype=object)[where[r]],
-        "theme": np.array(themes, dtype=object)[t],
-        "points": points[r, t],
-    })
+    return pd.DataFrame(
+        {
+            "respondent": [f"s{k:0{width}d}" for k in r + 1],
+            "area": np.array(ids, dtype=object)[where[r]],
+            "theme": np.array(themes, dtype=object)[t],
+            "points": points[r, t],
+        }
+    )

@@ -80,15 +80,23 @@ class VoteOutcome:
         return sum(p.cost for p in self.winners)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "budget": self.budget, "spent": self.spent, "winners": [p.as_dict() for p in self.winners],
-                "commitments": self.commitments, "unmapped": [p.as_dict() for p in self.unmapped]}
+        return {
+            "rule": self.rule,
+            "budget": self.budget,
+            "spent": self.spent,
+            "winners": [p.as_dict() for p in self.winners],
+            "commitments": self.commitments,
+            "unmapped": [p.as_dict() for p in self.unmapped],
+        }
 
 
 def _pabutools() -> Any:
     try:
         import pabutools  # noqa: F401
     except ImportError:
-        raise ResidentsInputError([Problem("", "reading a participatory vote needs pabutools: pip install 'totalplace[residents]'")]) from None
+        raise ResidentsInputError(
+            [Problem("", "reading a participatory vote needs pabutools: pip install 'totalplace[residents]'")]
+        ) from None
     return pabutools
 
 
@@ -104,12 +112,25 @@ def read_election(path: Path) -> tuple[Any, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ResidentsInputError([Problem(str(path), f"cannot be read ({exc}): give a UTF-8 pabulib file")]) from None
     except (KeyError, ValueError, IndexError, TypeError, ZeroDivisionError, AttributeError) as exc:
-        raise ResidentsInputError([Problem(str(path), f"is not a pabulib election ({type(exc).__name__}: {exc}): give the META, "
-                                                      "PROJECTS and VOTES sections of https://pabulib.org/format")]) from None
+        raise ResidentsInputError(
+            [
+                Problem(
+                    str(path),
+                    f"is not a pabulib election ({type(exc).__name__}: {exc}): give the META, "
+                    "PROJECTS and VOTES sections of https://pabulib.org/format",
+                )
+            ]
+        ) from None
     if profile is None:
         kind = instance.meta.get("vote_type")
-        raise ResidentsInputError([Problem(f"{path} META vote_type", f"vote_type {kind!r} is not one pabutools reads: use approval, "
-                                                                    "choose-1, scoring, cumulative or ordinal")])
+        raise ResidentsInputError(
+            [
+                Problem(
+                    f"{path} META vote_type",
+                    f"vote_type {kind!r} is not one pabutools reads: use approval, choose-1, scoring, cumulative or ordinal",
+                )
+            ]
+        )
     return instance, profile
 
 
@@ -121,8 +142,14 @@ def winners(instance: Any, profile: Any, rule: Rule, where: str = "the vote") ->
     from pabutools.rules import completion_by_rule_combination, greedy_utilitarian_welfare, method_of_equal_shares
 
     if isinstance(profile, AbstractOrdinalProfile):
-        raise ResidentsInputError([Problem(f"{where} META vote_type", "ordinal ballots are not supported: the rules here need "
-                                                                      "approval, scoring or cumulative ballots")])
+        raise ResidentsInputError(
+            [
+                Problem(
+                    f"{where} META vote_type",
+                    "ordinal ballots are not supported: the rules here need approval, scoring or cumulative ballots",
+                )
+            ]
+        )
     sat = Cost_Sat if isinstance(profile, AbstractApprovalProfile) else Additive_Cardinal_Sat
     if rule == "greedy":
         chosen = greedy_utilitarian_welfare(instance, profile, sat_class=sat)
@@ -132,8 +159,11 @@ def winners(instance: Any, profile: Any, rule: Rule, where: str = "the vote") ->
             return []
         increment = frac(instance.budget_limit, voters) * frac(1, round(1 / MES_INCREMENT))
         chosen = completion_by_rule_combination(
-            instance, profile, [method_of_equal_shares, greedy_utilitarian_welfare],
-            [{"sat_class": sat, "voter_budget_increment": increment}, {"sat_class": sat}])
+            instance,
+            profile,
+            [method_of_equal_shares, greedy_utilitarian_welfare],
+            [{"sat_class": sat, "voter_budget_increment": increment}, {"sat_class": sat}],
+        )
     return sorted(chosen, key=lambda p: str(p.name))
 
 
@@ -147,8 +177,13 @@ def outcome(instance: Any, profile: Any, scenario: Scenario, rule: Rule = "mes",
     problems: list[Problem] = []
     currency = str(instance.meta.get("currency", "")).strip()
     if currency and currency.upper() not in POUNDS:
-        problems.append(Problem(f"{where} META currency", f"costs are in {currency!r} but a scenario's money is in pounds: convert the "
-                                                          "costs and the budget to pounds and set currency to GBP"))
+        problems.append(
+            Problem(
+                f"{where} META currency",
+                f"costs are in {currency!r} but a scenario's money is in pounds: convert the "
+                "costs and the budget to pounds and set currency to GBP",
+            )
+        )
     ivs, areas = {i.id for i in scenario.interventions}, {a.id for a in scenario.areas}
     mapped: dict[Any, Project] = {}
     for p in sorted(instance, key=lambda p: str(p.name)):
@@ -156,8 +191,13 @@ def outcome(instance: Any, profile: Any, scenario: Scenario, rule: Rule = "mes",
         iv, area, year_text = (_meta(instance, p, c) for c in MAPPING_COLUMNS)
         name, cost = _meta(instance, p, "name") or str(p.name), float(p.cost)
         if iv and iv not in ivs:
-            problems.append(Problem(f"{at} column intervention", f"unknown intervention id {iv!r}: use an id of the scenario's "
-                                                                 "/interventions, or leave it empty for a project that is no intervention"))
+            problems.append(
+                Problem(
+                    f"{at} column intervention",
+                    f"unknown intervention id {iv!r}: use an id of the scenario's "
+                    "/interventions, or leave it empty for a project that is no intervention",
+                )
+            )
         if area and area not in areas:
             problems.append(Problem(f"{at} column area", f"unknown area id {area!r}: use an id of the scenario's /areas"))
         year: int | None = None
@@ -167,16 +207,25 @@ def outcome(instance: Any, profile: Any, scenario: Scenario, rule: Rule = "mes",
             except ValueError:
                 year = None
             if year is None or not 1 <= year <= scenario.H:
-                problems.append(Problem(f"{at} column year", f"must be a year of the horizon, 1 to {scenario.H}; got {year_text!r}: "
-                                                             "or leave it empty for spending over the whole horizon"))
+                problems.append(
+                    Problem(
+                        f"{at} column year",
+                        f"must be a year of the horizon, 1 to {scenario.H}; got {year_text!r}: "
+                        "or leave it empty for spending over the whole horizon",
+                    )
+                )
         if not math.isfinite(cost) or cost < 0:
             problems.append(Problem(f"{at} column cost", "must be a number of pounds, 0 or more"))
         if iv and area:
             mapped[p] = Project(str(p.name), name, cost, iv, area, year)
         else:
             lacking = " and ".join(c for c, v in (("intervention", iv), ("area", area)) if not v)
-            mapped[p] = Project(str(p.name), name, cost, reason=f"names no {lacking} of the scenario (project columns "
-                                                                  "intervention and area): it is kept out of the commitments")
+            mapped[p] = Project(
+                str(p.name),
+                name,
+                cost,
+                reason=f"names no {lacking} of the scenario (project columns intervention and area): it is kept out of the commitments",
+            )
     if problems:
         raise ResidentsInputError(problems)
     chosen = [mapped[p] for p in winners(instance, profile, rule, where)]
@@ -185,10 +234,17 @@ def outcome(instance: Any, profile: Any, scenario: Scenario, rule: Rule = "mes",
         if w.reason is None:
             key = (str(w.intervention), str(w.area), w.year)
             totals[key] = totals.get(key, 0.0) + w.cost
-    commitments = [{"intervention": i, "area": a, **({"year": y} if y is not None else {}), "min_spend": spend}
-                   for (i, a, y), spend in sorted(totals.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or 0))]
-    return VoteOutcome(rule=rule, budget=float(instance.budget_limit), winners=chosen, commitments=commitments,
-                       unmapped=[w for w in chosen if w.reason is not None])
+    commitments = [
+        {"intervention": i, "area": a, **({"year": y} if y is not None else {}), "min_spend": spend}
+        for (i, a, y), spend in sorted(totals.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or 0))
+    ]
+    return VoteOutcome(
+        rule=rule,
+        budget=float(instance.budget_limit),
+        winners=chosen,
+        commitments=commitments,
+        unmapped=[w for w in chosen if w.reason is not None],
+    )
 
 
 def with_commitments(data: dict[str, Any], result: VoteOutcome) -> tuple[dict[str, Any], Scenario]:

@@ -50,8 +50,9 @@ def prod_settings(pg_url: str, redis_url: str, session_tag: str) -> Iterator[Set
     import redis
 
     tag = f"{session_tag}_{secrets.token_hex(3)}"
-    settings = Settings(database_url=pg_url, redis_url=redis_url, cache_prefix=f"totalplace-test-{tag}",
-                        queue_name=f"totalplace-test-{tag}", **fast())
+    settings = Settings(
+        database_url=pg_url, redis_url=redis_url, cache_prefix=f"totalplace-test-{tag}", queue_name=f"totalplace-test-{tag}", **fast()
+    )
     db = Database(settings.database_url)
     db.create_tables()
     with db.engine.begin() as conn:

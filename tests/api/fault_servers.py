@@ -46,8 +46,23 @@ class RedisServer:
 
     def start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--dir", str(self.folder),
-                "--appendonly", "yes" if self.appendonly else "no", "--appendfsync", "always", "--logfile", str(self.folder / "redis.log")]
+        args = [
+            "redis-server",
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--dir",
+            str(self.folder),
+            "--appendonly",
+            "yes" if self.appendonly else "no",
+            "--appendfsync",
+            "always",
+            "--logfile",
+            str(self.folder / "redis.log"),
+        ]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         wait_for(self._pings, 20, f"redis-server on port {self.port}")
 
@@ -102,7 +117,9 @@ class PostgresServer:
         self._as_postgres(lambda: self.sockets.mkdir())
 
     def _run(self, args: list[str]) -> None:
-        done = subprocess.run(args, user=self.user.pw_uid, group=self.user.pw_gid, capture_output=True, text=True, timeout=120, cwd=self.folder)
+        done = subprocess.run(
+            args, user=self.user.pw_uid, group=self.user.pw_gid, capture_output=True, text=True, timeout=120, cwd=self.folder
+        )
         assert done.returncode == 0, done.stderr[-2000:]
 
     def _as_postgres(self, action: Callable[[], Any]) -> None:
@@ -115,11 +132,33 @@ class PostgresServer:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def start(self) -> None:
-        args = [str(self.bin / "postgres"), "-D", str(self.data), "-p", str(self.port), "-k", str(self.sockets),
-                "-c", "listen_addresses=127.0.0.1", "-c", "fsync=on", "-c", "synchronous_commit=on", "-c", "max_connections=100"]
+        args = [
+            str(self.bin / "postgres"),
+            "-D",
+            str(self.data),
+            "-p",
+            str(self.port),
+            "-k",
+            str(self.sockets),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=on",
+            "-c",
+            "synchronous_commit=on",
+            "-c",
+            "max_connections=100",
+        ]
         log = (self.folder / "postgres.log").open("ab")
-        self.proc = subprocess.Popen(args, user=self.user.pw_uid, group=self.user.pw_gid, stdout=log, stderr=subprocess.STDOUT,
-                                     cwd=self.folder, start_new_session=True)
+        self.proc = subprocess.Popen(
+            args,
+            user=self.user.pw_uid,
+            group=self.user.pw_gid,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=self.folder,
+            start_new_session=True,
+        )
         wait_for(self._ready, 60, f"postgres on port {self.port}")
 
     def _ready(self) -> bool:
@@ -158,8 +197,14 @@ def served(settings: Settings, log: Path, port: int | None = None) -> Iterator[t
 
     port = port or free_port()
     with log.open("ab") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "api", "serve", "--port", str(port)],
-                                env=env_of(settings), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "api", "serve", "--port", str(port)],
+            env=env_of(settings),
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(base, proc, log)
@@ -184,8 +229,14 @@ class Answer:
 class Load:
     """A steady load from a thread: ``step(client, i)`` is called in a loop; every answer is kept for the test to judge."""
 
-    def __init__(self, base: str, headers: dict[str, str], step: Callable[[httpx.Client, int], tuple[str, httpx.Response]],
-                 pause: float = 0.05, timeout: float = 20.0):
+    def __init__(
+        self,
+        base: str,
+        headers: dict[str, str],
+        step: Callable[[httpx.Client, int], tuple[str, httpx.Response]],
+        pause: float = 0.05,
+        timeout: float = 20.0,
+    ):
         self.base, self.headers, self.step, self.pause, self.timeout = base, headers, step, pause, timeout
         self.answers: list[Answer] = []
         self._stop = threading.Event()
@@ -206,9 +257,13 @@ class Load:
                         body: Any = response.json()
                     except ValueError:
                         body = response.text
-                    self.answers.append(Answer(started, kind, response.status_code, time.monotonic() - started, body, dict(response.headers)))
+                    self.answers.append(
+                        Answer(started, kind, response.status_code, time.monotonic() - started, body, dict(response.headers))
+                    )
                 except httpx.TransportError as exc:
-                    self.answers.append(Answer(started, "transport", None, time.monotonic() - started, error=f"{type(exc).__name__}: {exc}"))
+                    self.answers.append(
+                        Answer(started, "transport", None, time.monotonic() - started, error=f"{type(exc).__name__}: {exc}")
+                    )
                 i += 1
                 self._stop.wait(self.pause)
 

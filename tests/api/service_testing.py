@@ -96,8 +96,14 @@ def env_of(settings: Settings) -> dict[str, str]:
 def process(args: list[str], settings: Settings, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     """``python -m api ARGS`` in its own process group; stopped (group and all) at the end."""
     with log.open("ab") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "api", *args], env=env_of(settings), cwd=ROOT, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "api", *args],
+            env=env_of(settings),
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         yield proc
     finally:

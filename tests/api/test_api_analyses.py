@@ -32,8 +32,9 @@ def _local(kind: str, data: dict[str, Any], **options: Any) -> Any:
     return json.loads(json.dumps(run_analysis(kind, parse_scenario(data), **options)))
 
 
-def _run(client: Any, headers: dict[str, str], data: dict[str, Any], kind: str, options: dict[str, Any],
-         timeout: float = 60) -> tuple[dict[str, Any], list[float]]:
+def _run(
+    client: Any, headers: dict[str, str], data: dict[str, Any], kind: str, options: dict[str, Any], timeout: float = 60
+) -> tuple[dict[str, Any], list[float]]:
     """Store, post the analysis, poll the job to its end; the job and the progress values seen."""
     stored = client.post("/v1/scenarios", json={"scenario": data}, headers=headers)
     assert stored.status_code == 201, stored.text
@@ -70,8 +71,11 @@ def test_montecarlo_and_split_on_real_workers_match_the_core(prod_settings: Sett
         assert report.status_code == 200 and report.json() == _local("montecarlo", data, samples=40, seed=11)
         # the job shared its chunks out: helper RQ jobs were queued beside it, and end once nothing is left
         connection = redis.Redis.from_url(prod_settings.redis_url or "")
-        helper = wait_for(lambda: (h := Job.fetch(f"{done['id']}-a1-h0", connection=connection)).get_status().value == "finished" and h,
-                          30, "the first helper to end")
+        helper = wait_for(
+            lambda: (h := Job.fetch(f"{done['id']}-a1-h0", connection=connection)).get_status().value == "finished" and h,
+            30,
+            "the first helper to end",
+        )
         print("helper 0:", helper.return_value())
 
         done, seen = _run(client, headers, TINY, "split", {})
@@ -118,19 +122,22 @@ def test_analyses_in_embedded_mode(embedded_settings: Settings) -> None:
         assert client.get(f"/v1/jobs/job_{'0' * 32}/result", headers=headers).status_code == 404
 
 
-@pytest.mark.parametrize(("kind", "options", "loc"), [
-    ("frontier", {"points": 1}, "/points"),
-    ("frontier", {"points": 102}, "/points"),
-    ("montecarlo", {"samples": 0}, "/samples"),
-    ("montecarlo", {"samples": 10_001}, "/samples"),
-    ("montecarlo", {"seed": -1}, "/seed"),
-    ("montecarlo", {"robust": "maybe"}, "/robust"),
-    ("montecarlo", {"sample": 10}, "/sample"),
-    ("split", {"points": 3}, "/points"),
-    ("sensitivity", {"cap_fraction": 0}, "/cap_fraction"),
-    ("residents", {"points": 1}, "/points"),
-    ("residents", {"vote_commitments": -1}, "/vote_commitments"),
-])
+@pytest.mark.parametrize(
+    ("kind", "options", "loc"),
+    [
+        ("frontier", {"points": 1}, "/points"),
+        ("frontier", {"points": 102}, "/points"),
+        ("montecarlo", {"samples": 0}, "/samples"),
+        ("montecarlo", {"samples": 10_001}, "/samples"),
+        ("montecarlo", {"seed": -1}, "/seed"),
+        ("montecarlo", {"robust": "maybe"}, "/robust"),
+        ("montecarlo", {"sample": 10}, "/sample"),
+        ("split", {"points": 3}, "/points"),
+        ("sensitivity", {"cap_fraction": 0}, "/cap_fraction"),
+        ("residents", {"points": 1}, "/points"),
+        ("residents", {"vote_commitments": -1}, "/vote_commitments"),
+    ],
+)
 def test_bad_options_are_refused_with_a_location(embedded_settings: Settings, kind: str, options: dict[str, Any], loc: str) -> None:
     headers = add_key(embedded_settings, "board")
     with client_for(embedded_settings) as client:

@@ -31,15 +31,17 @@ def _status_kb(pid: int) -> dict[str, int]:
 
 @pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc to read the server's memory")
 def test_a_60_mb_body_sent_whole_by_urllib_gets_the_413_and_its_message_and_the_server_keeps_none_of_it(
-        embedded_settings: Settings, tmp_path: Path) -> None:
+    embedded_settings: Settings, tmp_path: Path
+) -> None:
     headers = add_key(embedded_settings, "board")
     body = b'{"name": "' + b"x" * (60 * MB) + b'"}'
     with api_server(embedded_settings, tmp_path / "api.log") as (base, proc):
         before = _status_kb(proc.pid)
         Path(f"/proc/{proc.pid}/clear_refs").write_text("5")  # the peak (VmHWM) starts again from now
         for path in ("/v1/solve", "/v1/scenarios"):
-            request = urllib.request.Request(f"{base}{path}", data=body, method="POST",
-                                             headers={**headers, "Content-Type": "application/json"})
+            request = urllib.request.Request(
+                f"{base}{path}", data=body, method="POST", headers={**headers, "Content-Type": "application/json"}
+            )
             with pytest.raises(urllib.error.HTTPError) as refused:
                 urllib.request.urlopen(request, timeout=120)
             assert refused.value.code == 413, path

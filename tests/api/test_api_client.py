@@ -20,16 +20,25 @@ from service_testing import TINY, add_key, client_for, wait_for
 
 from api.settings import Settings
 
-JSON_BODIES_EXEMPT = {("/metrics", "get"), ("/v1/results/{scenario_hash}/allocations.csv", "get"),
-                      ("/v1/results/{scenario_hash}.xlsx", "get")}  # Prometheus text, CSV and a workbook: not JSON
+JSON_BODIES_EXEMPT = {
+    ("/metrics", "get"),
+    ("/v1/results/{scenario_hash}/allocations.csv", "get"),
+    ("/v1/results/{scenario_hash}.xlsx", "get"),
+}  # Prometheus text, CSV and a workbook: not JSON
 
 
 def _generated(spec: dict[str, Any], tmp_path: Path) -> ModuleType:
     from datamodel_code_generator import DataModelType, InputFileType, generate
 
     out = tmp_path / "generated_client.py"
-    generate(json.dumps(spec), input_file_type=InputFileType.OpenAPI, output=out,
-             output_model_type=DataModelType.PydanticV2BaseModel, use_annotated=True, field_constraints=True)
+    generate(
+        json.dumps(spec),
+        input_file_type=InputFileType.OpenAPI,
+        output=out,
+        output_model_type=DataModelType.PydanticV2BaseModel,
+        use_annotated=True,
+        field_constraints=True,
+    )
     spec_ = importlib.util.spec_from_file_location("generated_client", out)
     assert spec_ is not None and spec_.loader is not None
     module = importlib.util.module_from_spec(spec_)
@@ -60,7 +69,9 @@ def test_every_2xx_json_response_references_a_component(embedded_settings: Setti
     for name in ("Scenario", "Pool", "Area", "Intervention", "Effect", "Outcome", "Policy", "Result", "Summary"):
         props = spec["components"]["schemas"][name]["properties"]
         assert all("description" in p for p in props.values()), (name, [k for k, p in props.items() if "description" not in p])
-    assert "minimum" in json.dumps(spec["components"]["schemas"]["Area"]) or "exclusiveMinimum" in json.dumps(spec["components"]["schemas"]["Area"])
+    assert "minimum" in json.dumps(spec["components"]["schemas"]["Area"]) or "exclusiveMinimum" in json.dumps(
+        spec["components"]["schemas"]["Area"]
+    )
 
 
 def test_the_generated_client_parses_a_real_answer_of_every_operation(embedded_settings: Settings, tmp_path: Path) -> None:
@@ -82,11 +93,16 @@ def test_the_generated_client_parses_a_real_answer_of_every_operation(embedded_s
         check("get", "/v1/scenarios", 200, client.get("/v1/scenarios", headers=headers))
         check("get", "/v1/scenarios/{scenario_id}", 200, client.get(f"/v1/scenarios/{stored.id}", headers=headers))
         check("post", "/v1/scenarios/{scenario_id}/solve", 200, client.post(f"/v1/scenarios/{stored.id}/solve", headers=headers))
-        job = check("post", "/v1/scenarios/{scenario_id}/solve", 202,
-                    client.post(f"/v1/scenarios/{stored.id}/solve?async=true", headers=headers))
+        job = check(
+            "post", "/v1/scenarios/{scenario_id}/solve", 202, client.post(f"/v1/scenarios/{stored.id}/solve?async=true", headers=headers)
+        )
         check("get", "/v1/jobs/{job_id}", 200, client.get(f"/v1/jobs/{job.id}", headers=headers))
-        analysis = check("post", "/v1/scenarios/{scenario_id}/analyses/{kind}", 202,
-                         client.post(f"/v1/scenarios/{stored.id}/analyses/appraisal", json={}, headers=headers))
+        analysis = check(
+            "post",
+            "/v1/scenarios/{scenario_id}/analyses/{kind}",
+            202,
+            client.post(f"/v1/scenarios/{stored.id}/analyses/appraisal", json={}, headers=headers),
+        )
         wait_for(lambda: client.get(f"/v1/jobs/{analysis.id}", headers=headers).json()["status"] == "finished", 120, "the appraisal job")
         report = check("get", "/v1/jobs/{job_id}/result", 200, client.get(f"/v1/jobs/{analysis.id}/result", headers=headers))
         assert "appraisal" in json.dumps(report.model_dump(mode="json"))
@@ -99,8 +115,12 @@ def test_the_generated_client_parses_a_real_answer_of_every_operation(embedded_s
         wait_for(lambda: client.get(f"/v1/jobs/{later.id}", headers=headers).json()["status"] == "finished", 120, "the compare job")
         check("get", "/v1/jobs/{job_id}/result", 200, client.get(f"/v1/jobs/{later.id}/result", headers=headers))
         check("get", "/v1/results/{scenario_hash}", 200, client.get(f"/v1/results/{result.scenario_hash}", headers=headers))
-        second = check("post", "/v1/scenarios/{scenario_id}/analyses/{kind}", 202,
-                       client.post(f"/v1/scenarios/{stored.id}/analyses/montecarlo", json={"samples": 500}, headers=headers))
+        second = check(
+            "post",
+            "/v1/scenarios/{scenario_id}/analyses/{kind}",
+            202,
+            client.post(f"/v1/scenarios/{stored.id}/analyses/montecarlo", json={"samples": 500}, headers=headers),
+        )
         cancelled = client.delete(f"/v1/jobs/{second.id}", headers=headers)
         if cancelled.status_code == 200:  # it may have finished first (409): both are answers
             check("delete", "/v1/jobs/{job_id}", 200, cancelled)

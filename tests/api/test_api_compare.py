@@ -68,8 +68,11 @@ def test_compare_on_postgres_redis_and_a_real_worker(prod_settings: Settings, tm
         assert client.get(f"/v1/scenarios/{a}/compare/sc_{'0' * 32}", headers=board).status_code == 404
         assert client.get(done["result_url"], headers=other).status_code == 404
         bad = client.get(f"/v1/scenarios/{a}/compare/{b}?orders=0", headers=board)
-        assert bad.status_code == 422 and bad.json()["detail"][0] == {"loc": "/orders", "in": "query",
-                                                                      "msg": "Input should be greater than or equal to 1"}, bad.text
+        assert bad.status_code == 422 and bad.json()["detail"][0] == {
+            "loc": "/orders",
+            "in": "query",
+            "msg": "Input should be greater than or equal to 1",
+        }, bad.text
     assert "Traceback" not in log.read_text()
 
 
@@ -82,7 +85,10 @@ def test_a_large_pair_becomes_a_job_in_embedded_mode(embedded_settings: Settings
         b = _store(client, board, _revised(), parent=a)
         job = client.get(f"/v1/scenarios/{a}/compare/{b}", headers=board)
         assert job.status_code == 202, job.text
-        done = wait_for(lambda: (j := client.get(job.headers["location"], headers=board).json())["status"] in ("finished", "failed") and j,
-                        60, "the comparison job")
+        done = wait_for(
+            lambda: (j := client.get(job.headers["location"], headers=board).json())["status"] in ("finished", "failed") and j,
+            60,
+            "the comparison job",
+        )
         assert done["status"] == "finished", done
         assert client.get(done["result_url"], headers=board).json() == _local(TINY, _revised())

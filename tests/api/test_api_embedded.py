@@ -57,8 +57,11 @@ def test_solve_store_job_result_csv(embedded_settings: Settings) -> None:
         queued = client.post(f"/v1/scenarios/{revised['id']}/solve?async=true", headers=headers)
         assert queued.status_code == 202, queued.text
         assert queued.headers["location"] == f"/v1/jobs/{queued.json()['id']}"
-        job = wait_for(lambda: (j := client.get(queued.headers["location"], headers=headers).json())["status"] == "finished" and j,
-                       20, "the job to finish")
+        job = wait_for(
+            lambda: (j := client.get(queued.headers["location"], headers=headers).json())["status"] == "finished" and j,
+            20,
+            "the job to finish",
+        )
         assert job["progress"] == 1.0 and job["attempts"] == 1 and job["error"] is None
         fetched = client.get(job["result_url"], headers=headers)
         assert fetched.status_code == 200 and fetched.json()["scenario_hash"] == revised["scenario_hash"]
@@ -118,7 +121,7 @@ def test_oversized_bodies_get_413_declared_or_streamed(tmp_path) -> None:
         def chunks():  # no Content-Length: the limit must bite while the body streams in
             text = json.dumps(big).encode()
             for i in range(0, len(text), 1000):
-                yield text[i:i + 1000]
+                yield text[i : i + 1000]
 
         streamed = client.post("/v1/scenarios", content=chunks(), headers={**headers, "content-type": "application/json"})
         assert streamed.status_code == 413, streamed.text
@@ -183,8 +186,9 @@ def _refs(node) -> list[str]:
 
 def test_embedded_job_cancel_and_restart_resumes_jobs(tmp_path) -> None:
     """Jobs live in the database: after the API process dies mid-job, the next one picks its jobs up again."""
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'tp.db'}", embedded_job_threads=1, job_heartbeat_seconds=0.5,
-                        job_stale_seconds=3.0)
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'tp.db'}", embedded_job_threads=1, job_heartbeat_seconds=0.5, job_stale_seconds=3.0
+    )
     headers = add_key(settings, "board")
     log = tmp_path / "api.log"
     with api_server(settings, log) as (base, proc):
@@ -206,8 +210,11 @@ def test_embedded_job_cancel_and_restart_resumes_jobs(tmp_path) -> None:
     with api_server(settings, log) as (base, _proc):
         api = httpx.Client(base_url=base, headers=headers, timeout=30)
         for job_id in (first_id, second["id"]):
-            done = wait_for(lambda j=job_id: (x := api.get(f"/v1/jobs/{j}").json())["status"] in ("finished", "failed") and x, 60,
-                            f"job {job_id} to end after the restart")
+            done = wait_for(
+                lambda j=job_id: (x := api.get(f"/v1/jobs/{j}").json())["status"] in ("finished", "failed") and x,
+                60,
+                f"job {job_id} to end after the restart",
+            )
             assert done["status"] == "finished", done
         assert api.get(f"/v1/jobs/{first_id}").json()["attempts"] == 2  # the attempt lost with the process was retried
         assert api.get(f"/v1/jobs/{third['id']}").json()["status"] == "cancelled"

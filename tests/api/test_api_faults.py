@@ -40,15 +40,23 @@ def _record(fault: str, load: Load, **figures: Any) -> None:
     statuses: dict[str, int] = {}
     for a in load.answers:
         statuses[str(a.status)] = statuses.get(str(a.status), 0) + 1
-    kept[fault] = {"rounds": ROUNDS, "requests_under_load": len(load.answers), "by_status": statuses,
-                   "slowest_seconds": round(max(a.seconds for a in load.answers), 2), **figures}
+    kept[fault] = {
+        "rounds": ROUNDS,
+        "requests_under_load": len(load.answers),
+        "by_status": statuses,
+        "slowest_seconds": round(max(a.seconds for a in load.answers), 2),
+        **figures,
+    }
     path.write_text(json.dumps(kept, indent=1))
 
 
 def _ended(api: httpx.Client, job_id: str, timeout: float) -> dict[str, Any]:
     """Poll the job (GET also reaps a lost one) until it has ended."""
-    return wait_for(lambda: (j := api.get(f"/v1/jobs/{job_id}").json())["status"] in ("finished", "failed", "cancelled") and j,
-                    timeout, f"job {job_id} to end")
+    return wait_for(
+        lambda: (j := api.get(f"/v1/jobs/{job_id}").json())["status"] in ("finished", "failed", "cancelled") and j,
+        timeout,
+        f"job {job_id} to end",
+    )
 
 
 def _judge_solves(answers: list[Answer]) -> None:
@@ -107,7 +115,9 @@ def test_redis_stopped_and_started_under_load_loses_no_job(prod_settings: Settin
                 loads.append(load)
                 outage = load.between("stopped", "restart")
                 assert len(outage) >= 10 and all(a.headers["x-cache"] == "miss" for a in outage if a.kind.startswith("solve"))
-                assert any(a.headers["x-cache"] == "hit" for a in load.between("resumed", "end") if a.kind == "solve-same"), "caching resumed"
+                assert any(a.headers["x-cache"] == "hit" for a in load.between("resumed", "end") if a.kind == "solve-same"), (
+                    "caching resumed"
+                )
                 assert refused.status_code == 503 and int(refused.headers["retry-after"]) > 0 and "Redis" in refused.json()["detail"]
                 assert ready.status_code == 200 and ready.json()["status"] == "degraded" and not ready.json()["redis"]["up"]
                 listed = api.get("/v1/jobs?limit=500").json()["items"]
@@ -133,9 +143,15 @@ def test_redis_stopped_and_started_under_load_loses_no_job(prod_settings: Settin
                     assert done["status"] == "finished" and done["attempts"] == 2, done
             merged = Load(base, headers, _solve_or_list)
             merged.answers = [a for load in loads for a in load.answers]
-            _record("redis stopped and restarted", merged, jobs_accepted_before_the_stop=4 * ROUNDS, jobs_finished=4 * ROUNDS,
-                    answered_uncached_during_outage=sum(len(load.between("stopped", "restart")) for load in loads),
-                    jobs_lost_with_redis_data=len(lost), jobs_requeued_and_finished=len(lost))
+            _record(
+                "redis stopped and restarted",
+                merged,
+                jobs_accepted_before_the_stop=4 * ROUNDS,
+                jobs_finished=4 * ROUNDS,
+                answered_uncached_during_outage=sum(len(load.between("stopped", "restart")) for load in loads),
+                jobs_lost_with_redis_data=len(lost),
+                jobs_requeued_and_finished=len(lost),
+            )
     finally:
         own.stop(signal.SIGKILL)
 
@@ -152,16 +168,19 @@ def test_postgres_restarted_under_load_loses_nothing_and_answers_503_meanwhile(t
     try:
         pg.start()
         own_redis.start()
-        settings = Settings(database_url=pg.create_database("totalplace"), redis_url=own_redis.url, db_timeout_seconds=2.0,
-                            **fast(job_max_attempts=3))
+        settings = Settings(
+            database_url=pg.create_database("totalplace"), redis_url=own_redis.url, db_timeout_seconds=2.0, **fast(job_max_attempts=3)
+        )
         board, finance = add_key(settings, "board"), add_key(settings, "finance")
         with served(settings, tmp_path / "api.log") as (base, _api), rq_worker(settings, tmp_path / "worker.log"):
             api = httpx.Client(base_url=base, headers=board, timeout=30)
             before = [api.post("/v1/scenarios", json={"scenario": {**TINY, "name": f"before {i}"}}).json() for i in range(3)]
+
             def store_or_read(client: httpx.Client, i: int) -> tuple[str, httpx.Response]:
                 if i % 2 == 0:
-                    return "store", client.post("/v1/scenarios", json={"scenario": {**TINY, "name": f"load {i}"}},
-                                                headers={"Idempotency-Key": str(uuid.uuid4())})
+                    return "store", client.post(
+                        "/v1/scenarios", json={"scenario": {**TINY, "name": f"load {i}"}}, headers={"Idempotency-Key": str(uuid.uuid4())}
+                    )
                 return "list", client.get("/v1/scenarios?limit=5")
 
             acknowledged: list[dict[str, Any]] = []
@@ -202,8 +221,14 @@ def test_postgres_restarted_under_load_loses_nothing_and_answers_503_meanwhile(t
             assert httpx.get(f"{base}/v1/jobs", headers=finance).status_code == 200  # every key still works
             merged = Load(base, board, store_or_read)
             merged.answers = [a for load in loads for a in load.answers]
-            _record("postgresql crashed and restarted", merged, scenarios_acknowledged=len(before) + len(acknowledged),
-                    scenarios_found_after=len(before) + len(acknowledged), keys_working_after=2, running_job=jobs_done)
+            _record(
+                "postgresql crashed and restarted",
+                merged,
+                scenarios_acknowledged=len(before) + len(acknowledged),
+                scenarios_found_after=len(before) + len(acknowledged),
+                keys_working_after=2,
+                running_job=jobs_done,
+            )
     finally:
         pg.remove()
         own_redis.stop(signal.SIGKILL)
@@ -229,8 +254,9 @@ def test_a_worker_sigkilled_mid_solve_under_load_has_its_job_retried(prod_settin
                         wait_for(lambda j=job_id: api.get(f"/v1/jobs/{j}").json()["stage"] == "solving", 30, "the job to be solving")
                         time.sleep(0.5)
                         kill_tree(worker)  # the worker and its work horse, mid-solve
-                    retried = wait_for(lambda k=job_id: (j := api.get(f"/v1/jobs/{k}").json())["attempts"] == 2 and j, 20,
-                                       "the reaper to retry the job")
+                    retried = wait_for(
+                        lambda k=job_id: (j := api.get(f"/v1/jobs/{k}").json())["attempts"] == 2 and j, 20, "the reaper to retry the job"
+                    )
                     assert retried["status"] in ("queued", "running") and "attempt 1 of 2 was lost" in retried["error"]
                     with rq_worker(settings, log):
                         done = _ended(api, job_id, 60)
@@ -285,7 +311,13 @@ def test_the_api_sigkilled_and_restarted_under_load_keeps_jobs_and_scenarios(pro
             for job in queued:  # and every job accepted was run
                 done = _ended(api, job["id"], 60)
                 assert done["status"] == "finished", done
-            _record("API SIGKILLed and restarted", load, scenarios_acknowledged=len(stored), scenarios_found_after=len(stored),
-                    jobs_accepted=len(queued), jobs_finished=len(queued))
+            _record(
+                "API SIGKILLed and restarted",
+                load,
+                scenarios_acknowledged=len(stored),
+                scenarios_found_after=len(stored),
+                jobs_accepted=len(queued),
+                jobs_finished=len(queued),
+            )
     finally:
         own.stop(signal.SIGKILL)

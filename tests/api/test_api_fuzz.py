@@ -59,11 +59,11 @@ enabled = false
 database = "none"
 
 [dictionaries.scenarios]
-values = ["{scenario['id']}"]
+values = ["{scenario["id"]}"]
 [dictionaries.jobs]
-values = ["{job['id']}"]
+values = ["{job["id"]}"]
 [dictionaries.hashes]
-values = ["{scenario['scenario_hash']}"]
+values = ["{scenario["scenario_hash"]}"]
 
 [parameters]
 "path.scenario_id" = {{ dictionary = "scenarios", probability = 0.5 }}
@@ -97,19 +97,52 @@ def test_schemathesis_finds_no_server_error_and_no_response_off_the_document(tmp
         started = time.monotonic()
         runs: list[subprocess.CompletedProcess[str]] = []
         seed = int(time.time()) if LONG else 6
-        while not runs or (runs[-1].returncode == 0 and len(runs) < 8 and sum(_answered(httpx.get(f"{base}/metrics").text).values()) < AT_LEAST):
+        while not runs or (
+            runs[-1].returncode == 0 and len(runs) < 8 and sum(_answered(httpx.get(f"{base}/metrics").text).values()) < AT_LEAST
+        ):
             # one run per seed, each clean, until the service has answered enough requests
-            runs.append(subprocess.run([SCHEMATHESIS, "--config-file", str(config), "run", f"{base}/openapi.json",
-                                        "--max-examples", str(EXAMPLES), "--seed", str(seed + len(runs)), "--workers", "1", "--no-color",
-                                        "--suppress-health-check", "all", "--report", "json", "--report-json-path", str(report)],
-                                       capture_output=True, text=True, timeout=3000 if LONG else 300, cwd=tmp_path))
+            runs.append(
+                subprocess.run(
+                    [
+                        SCHEMATHESIS,
+                        "--config-file",
+                        str(config),
+                        "run",
+                        f"{base}/openapi.json",
+                        "--max-examples",
+                        str(EXAMPLES),
+                        "--seed",
+                        str(seed + len(runs)),
+                        "--workers",
+                        "1",
+                        "--no-color",
+                        "--suppress-health-check",
+                        "all",
+                        "--report",
+                        "json",
+                        "--report-json-path",
+                        str(report),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    timeout=3000 if LONG else 300,
+                    cwd=tmp_path,
+                )
+            )
         run = runs[-1]
         seconds = time.monotonic() - started
         answered = _answered(httpx.get(f"{base}/metrics").text)
-    summary = {"mode": "long" if LONG else "ci", "max_examples": EXAMPLES, "runs": len(runs), "seeds": [seed + i for i in range(len(runs))],
-               "seconds": round(seconds, 1),
-               "requests": sum(answered.values()), "server_errors": sum(n for s, n in answered.items() if s.startswith("5")),
-               "by_status": answered, "schemathesis": [r.stdout[r.stdout.rfind("Test cases:"):].split("\n\n")[0].strip() for r in runs]}
+    summary = {
+        "mode": "long" if LONG else "ci",
+        "max_examples": EXAMPLES,
+        "runs": len(runs),
+        "seeds": [seed + i for i in range(len(runs))],
+        "seconds": round(seconds, 1),
+        "requests": sum(answered.values()),
+        "server_errors": sum(n for s, n in answered.items() if s.startswith("5")),
+        "by_status": answered,
+        "schemathesis": [r.stdout[r.stdout.rfind("Test cases:") :].split("\n\n")[0].strip() for r in runs],
+    }
     out = ROOT / "out" / "reliability"
     out.mkdir(parents=True, exist_ok=True)
     (out / f"fuzz-{summary['mode']}.json").write_text(json.dumps(summary, indent=1))

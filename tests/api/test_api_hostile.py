@@ -72,12 +72,14 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
         for part in parents:
             target = target[part]
         target[last] = value
+
     return change
 
 
 def _areas(n: int) -> Callable[[dict[str, Any]], None]:
     def change(data: dict[str, Any]) -> None:
         data["areas"] = [{"id": f"A{i}", "imd_decile": 1 + i % 10, "population": 1000, "groups": {"families": 50}} for i in range(n)]
+
     return change
 
 
@@ -88,8 +90,17 @@ def _cells_over_limit(data: dict[str, Any]) -> None:
     data["pools"] = [{"id": "council", "name": "Council", "budget": 1e6}]
     data["outcomes"] = [{"id": "o", "name": "O", "unit_costs": {"council": 100}}]
     data["agencies"] = []
-    data["interventions"] = [{"id": f"i{k}", "name": "I", "target_group": "families", "unit_cost": 10 + k, "max_coverage": 0.5,
-                              "effects": [{"outcome": "o", "per_participant": 0.1}]} for k in range(200)]
+    data["interventions"] = [
+        {
+            "id": f"i{k}",
+            "name": "I",
+            "target_group": "families",
+            "unit_cost": 10 + k,
+            "max_coverage": 0.5,
+            "effects": [{"outcome": "o", "per_participant": 0.1}],
+        }
+        for k in range(200)
+    ]
 
 
 # Scenario bodies: (name, body, location of the first problem, words of its message)
@@ -103,8 +114,12 @@ SCENARIO_BODIES: list[tuple[str, bytes, str, str]] = [
     ("infinity", _scenario(_set("/pools/1/budget", math.inf)), "/pools/1/budget", "finite"),
     ("infinity-in-a-budget-list", _scenario(_set("/pools/0/budget", [math.inf, 1])), "/pools/0/budget/0", "finite"),
     ("minus-infinity", _scenario(_set("/areas/0/population", -math.inf)), "/areas/0/population", ""),
-    ("1e400-overflows-to-infinity", json.dumps(TINY).replace('"council": 51080', '"council": 1e400').encode(),
-     "/outcomes/0/unit_costs/council", "finite"),
+    (
+        "1e400-overflows-to-infinity",
+        json.dumps(TINY).replace('"council": 51080', '"council": 1e400').encode(),
+        "/outcomes/0/unit_costs/council",
+        "finite",
+    ),
     ("1e308-budget", _scenario(_set("/pools/1/budget", 1e308)), "/pools/1/budget", "too large"),
     ("1e308-unit-cost", _scenario(_set("/outcomes/0/unit_costs/council", 1e308)), "/outcomes/0/unit_costs/council", "too large"),
     ("1e15-unit-cost-of-an-intervention", _scenario(_set("/interventions/0/unit_cost", 1e15)), "/interventions/0/unit_cost", "too large"),
@@ -116,7 +131,12 @@ SCENARIO_BODIES: list[tuple[str, bytes, str, str]] = [
     ("duplicate-area-ids", _scenario(_set("/areas/1/id", "E01000001")), "/areas/1/id", "duplicate id"),
     ("duplicate-pool-ids", _scenario(_set("/pools/1/id", "council")), "/pools/1/id", "duplicate id"),
     ("id-with-nul", _scenario(_set("/areas/0/id", "E0100\x000001")), "/areas/0/id", "control characters"),
-    ("id-with-escape-and-newline", _scenario(_set("/interventions/0/id", "early\x1b[31m\nhelp")), "/interventions/0/id", "control characters"),
+    (
+        "id-with-escape-and-newline",
+        _scenario(_set("/interventions/0/id", "early\x1b[31m\nhelp")),
+        "/interventions/0/id",
+        "control characters",
+    ),
     ("id-of-10000-characters", _scenario(_set("/areas/0/id", "E" * 10_000)), "/areas/0/id", "at most 200"),
     ("name-of-100000-characters", _scenario(_set("/name", "n" * 100_000)), "/name", "at most 500"),
     ("lone-surrogate-in-a-name", json.dumps({**TINY, "name": "\ud800"}).encode(), "/name", "unicode"),
@@ -138,7 +158,12 @@ SCENARIO_BODIES: list[tuple[str, bytes, str, str]] = [
     ("time-limit-zero", _scenario(_set("/solver/time_limit", 0)), "/solver/time_limit", "greater than 0"),
     ("unknown-solver", _scenario(_set("/solver/name", "gurobi")), "/solver/name", ""),
     ("share-above-one", _scenario(_set("/policy/community_wealth_fund/min_share", 1.5)), "/policy/community_wealth_fund/min_share", ""),
-    ("unknown-reference", _scenario(_set("/interventions/0/effects/0/outcome", "arrest")), "/interventions/0/effects/0/outcome", "unknown outcome id"),
+    (
+        "unknown-reference",
+        _scenario(_set("/interventions/0/effects/0/outcome", "arrest")),
+        "/interventions/0/effects/0/outcome",
+        "unknown outcome id",
+    ),
 ]
 _LARGE = {"100000-areas": (3.0, 160 * MiB), "40-million-cells": (3.0, 64 * MiB)}  # bodies of 8 MB and 1.6 MB: 0.4 s and 66 MiB measured
 
@@ -151,8 +176,19 @@ def _scenario_cases() -> list[Hostile]:
         cases.append(Hostile(f"solve:{name}", "POST", "/v1/solve", body, json_type, loc=loc, says=says, seconds=seconds, memory=memory))
         if body.startswith(b"{"):  # the same scenario sent to be stored: the problems are located under /scenario
             stored = b'{"scenario": ' + body + b"}"
-            cases.append(Hostile(f"store:{name}", "POST", "/v1/scenarios", stored, json_type, loc=(f"/scenario{loc}" if loc else ""),
-                                 says=says, seconds=seconds, memory=memory))
+            cases.append(
+                Hostile(
+                    f"store:{name}",
+                    "POST",
+                    "/v1/scenarios",
+                    stored,
+                    json_type,
+                    loc=(f"/scenario{loc}" if loc else ""),
+                    says=says,
+                    seconds=seconds,
+                    memory=memory,
+                )
+            )
     return cases
 
 
@@ -177,27 +213,82 @@ def _workbook() -> bytes:
 
 JSON = {"Content-Type": "application/json"}
 OTHER_CASES = [
-    Hostile("body-over-the-size-limit-declared", "POST", "/v1/solve", _oversized(), JSON, status=413, says="16,777,216 bytes",
-            memory=80 * MiB),
-    Hostile("body-over-the-size-limit-streamed", "POST", "/v1/scenarios", _streamed, JSON, status=413, says="16,777,216 bytes",
-            memory=80 * MiB),
+    Hostile(
+        "body-over-the-size-limit-declared", "POST", "/v1/solve", _oversized(), JSON, status=413, says="16,777,216 bytes", memory=80 * MiB
+    ),
+    Hostile(
+        "body-over-the-size-limit-streamed", "POST", "/v1/scenarios", _streamed, JSON, status=413, says="16,777,216 bytes", memory=80 * MiB
+    ),
     Hostile("empty-body", "POST", "/v1/solve", b"", JSON, loc="", says="Field required"),
-    Hostile("plain-text-content-type", "POST", "/v1/solve", json.dumps(TINY).encode(), {"Content-Type": "text/plain"}, loc="",
-            says="valid dictionary"),
-    Hostile("spreadsheet-sent-to-the-api", "POST", "/v1/solve", _workbook(),
-            {"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, loc="", says="valid dictionary"),
-    Hostile("gzip-encoded-body", "POST", "/v1/solve", b"\x1f\x8b\x08\x00" + b"\x00" * 64, {**JSON, "Content-Encoding": "gzip"},
-            loc="", says="not"),
-    Hostile("envelope-unknown-field", "POST", "/v1/scenarios", json.dumps({"scenario": TINY, "owner": "someone else"}).encode(), JSON,
-            loc="/owner"),
-    Hostile("parent-id-of-10000-characters", "POST", "/v1/scenarios", json.dumps({"scenario": TINY, "parent_id": "sc_" + "a" * 10_000}).encode(),
-            JSON, loc="/parent_id"),
-    Hostile("parent-id-wrong-type", "POST", "/v1/scenarios", json.dumps({"scenario": TINY, "parent_id": ["sc_1"]}).encode(), JSON,
-            loc="/parent_id"),
-    Hostile("idempotency-key-of-201-characters", "POST", "/v1/solve", json.dumps(TINY).encode(), {**JSON, "Idempotency-Key": "k" * 201},
-            loc="/Idempotency-Key", where="header"),
-    Hostile("idempotency-key-not-ascii", "POST", "/v1/solve", json.dumps(TINY).encode(),
-            {**JSON, "Idempotency-Key": "cl\xe9-\xa0".encode("latin-1")}, loc="/Idempotency-Key", where="header"),
+    Hostile(
+        "plain-text-content-type",
+        "POST",
+        "/v1/solve",
+        json.dumps(TINY).encode(),
+        {"Content-Type": "text/plain"},
+        loc="",
+        says="valid dictionary",
+    ),
+    Hostile(
+        "spreadsheet-sent-to-the-api",
+        "POST",
+        "/v1/solve",
+        _workbook(),
+        {"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+        loc="",
+        says="valid dictionary",
+    ),
+    Hostile(
+        "gzip-encoded-body",
+        "POST",
+        "/v1/solve",
+        b"\x1f\x8b\x08\x00" + b"\x00" * 64,
+        {**JSON, "Content-Encoding": "gzip"},
+        loc="",
+        says="not",
+    ),
+    Hostile(
+        "envelope-unknown-field",
+        "POST",
+        "/v1/scenarios",
+        json.dumps({"scenario": TINY, "owner": "someone else"}).encode(),
+        JSON,
+        loc="/owner",
+    ),
+    Hostile(
+        "parent-id-of-10000-characters",
+        "POST",
+        "/v1/scenarios",
+        json.dumps({"scenario": TINY, "parent_id": "sc_" + "a" * 10_000}).encode(),
+        JSON,
+        loc="/parent_id",
+    ),
+    Hostile(
+        "parent-id-wrong-type",
+        "POST",
+        "/v1/scenarios",
+        json.dumps({"scenario": TINY, "parent_id": ["sc_1"]}).encode(),
+        JSON,
+        loc="/parent_id",
+    ),
+    Hostile(
+        "idempotency-key-of-201-characters",
+        "POST",
+        "/v1/solve",
+        json.dumps(TINY).encode(),
+        {**JSON, "Idempotency-Key": "k" * 201},
+        loc="/Idempotency-Key",
+        where="header",
+    ),
+    Hostile(
+        "idempotency-key-not-ascii",
+        "POST",
+        "/v1/solve",
+        json.dumps(TINY).encode(),
+        {**JSON, "Idempotency-Key": "cl\xe9-\xa0".encode("latin-1")},
+        loc="/Idempotency-Key",
+        where="header",
+    ),
     Hostile("limit-zero", "GET", "/v1/scenarios?limit=0", loc="/limit", where="query"),
     Hostile("limit-a-million", "GET", "/v1/jobs?limit=1000000", loc="/limit", where="query"),
     Hostile("offset-negative", "GET", "/v1/scenarios?offset=-1", loc="/offset", where="query"),
@@ -210,10 +301,19 @@ OTHER_CASES = [
     Hostile("job-id-with-sql", "DELETE", "/v1/jobs/job_1'%20OR%20'1'='1", loc="/job_id", where="path"),
     Hostile("scenario-hash-not-hex", "GET", "/v1/results/" + "z" * 64, loc="/scenario_hash", where="path"),
     Hostile("solver-key-junk", "GET", f"/v1/results/{'a' * 64}?solver_key=%27%3B--", loc="/solver_key", where="query"),
-    Hostile("api-key-of-10000-characters", "GET", "/v1/scenarios", headers={"X-API-Key": "tp_" + "k" * 10_000}, status=401, says="X-API-Key"),
+    Hostile(
+        "api-key-of-10000-characters", "GET", "/v1/scenarios", headers={"X-API-Key": "tp_" + "k" * 10_000}, status=401, says="X-API-Key"
+    ),
     Hostile("api-key-of-another-shape", "GET", "/v1/jobs", headers={"X-API-Key": "Bearer tp_abc_def"}, status=401, says="X-API-Key"),
-    Hostile("changing-a-stored-scenario", "PUT", f"/v1/scenarios/sc_{'0' * 32}", json.dumps({"scenario": TINY}).encode(), JSON, status=405,
-            says="Method Not Allowed"),
+    Hostile(
+        "changing-a-stored-scenario",
+        "PUT",
+        f"/v1/scenarios/sc_{'0' * 32}",
+        json.dumps({"scenario": TINY}).encode(),
+        JSON,
+        status=405,
+        says="Method Not Allowed",
+    ),
 ]
 CASES = _scenario_cases() + OTHER_CASES
 
@@ -230,8 +330,10 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, dic
 
 def _stored(db: Database) -> dict[str, int]:
     with db.session() as session:
-        return {t.__tablename__: int(session.scalar(select(func.count()).select_from(t)) or 0)
-                for t in (ScenarioRow, JobRow, ResultRow, IdempotencyRecord)}
+        return {
+            t.__tablename__: int(session.scalar(select(func.count()).select_from(t)) or 0)
+            for t in (ScenarioRow, JobRow, ResultRow, IdempotencyRecord)
+        }
 
 
 def test_at_least_thirty_kinds_are_tried() -> None:
@@ -240,12 +342,15 @@ def test_at_least_thirty_kinds_are_tried() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_hostile_request_is_refused_quickly_located_and_leaves_nothing(service: tuple[Any, dict[str, str], Database], case: Hostile) -> None:
+def test_hostile_request_is_refused_quickly_located_and_leaves_nothing(
+    service: tuple[Any, dict[str, str], Database], case: Hostile
+) -> None:
     client, key, db = service
     before = _stored(db)
     headers = {**key, **case.headers}
     if case.method == "POST" and "Idempotency-Key" not in headers:
         headers["Idempotency-Key"] = str(uuid.uuid4())  # a refused request must release it
+
     def send() -> Any:
         content = case.body() if callable(case.body) else case.body
         if "Idempotency-Key" in headers and case.where != "header":
@@ -346,6 +451,7 @@ def _bytes(name: str, data: bytes) -> Callable[[Path], Path]:
     def make(folder: Path) -> Path:
         (folder / name).write_bytes(data)
         return folder / name
+
     return make
 
 
@@ -360,14 +466,17 @@ def _csv_file(name: str, data: bytes) -> Callable[[Path], Path]:
         save_scenario(parse_scenario(TINY), folder / "csv", form="csv")
         (folder / "csv" / name).write_bytes(data)
         return folder / "csv"
+
     return make
 
 
 SPREADSHEETS: dict[str, tuple[Callable[[Path], Path], str]] = {
     "xlsx-that-is-not-a-zip": (_bytes("bad.xlsx", b"PK\x03\x04 not really a workbook"), "cannot be read"),
     "xlsx-that-is-a-zip-of-nothing": (lambda d: _zip_with(d / "empty.xlsx", {"hello.txt": b"hi"}), "cannot be read"),
-    "xlsx-with-a-broken-workbook": (lambda d: _zip_with(d / "broken.xlsx", {"[Content_Types].xml": b"<Types/>",
-                                                                              "xl/workbook.xml": b"<workbook"}), "cannot be read"),
+    "xlsx-with-a-broken-workbook": (
+        lambda d: _zip_with(d / "broken.xlsx", {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook"}),
+        "cannot be read",
+    ),
     "xlsx-truncated": (_truncated, "cannot be read"),
     "xlsx-missing-a-sheet": (lambda d: _edit_workbook(d, lambda b: b.remove(b["areas"])), "areas"),
     "xlsx-text-in-a-number-cell": (lambda d: _edit_workbook(d, lambda b: b["areas"].cell(2, 4, "lots")), "areas"),

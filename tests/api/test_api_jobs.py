@@ -20,8 +20,11 @@ from api.store.db import JobRow, ScenarioRow, utcnow
 
 def _ended(client, job_id: str, headers: dict, timeout: float) -> dict:
     """Poll GET /v1/jobs/{id} (which also reaps) until the job has ended."""
-    return wait_for(lambda: (j := client.get(f"/v1/jobs/{job_id}", headers=headers).json())["status"] in ("finished", "failed", "cancelled")
-                    and j, timeout, f"job {job_id} to end")
+    return wait_for(
+        lambda: (j := client.get(f"/v1/jobs/{job_id}", headers=headers).json())["status"] in ("finished", "failed", "cancelled") and j,
+        timeout,
+        f"job {job_id} to end",
+    )
 
 
 def test_job_state_survives_an_api_restart_and_runs_on_a_worker(prod_settings: Settings, tmp_path: Path) -> None:
@@ -70,8 +73,11 @@ def test_a_worker_killed_mid_job_leaves_the_job_retried(prod_settings: Settings,
             job_id = _start_slow_job(client, headers, 4)
             time.sleep(0.5)
             kill_tree(worker)  # the worker and its work horse die mid-solve
-        retried = wait_for(lambda: (j := client.get(f"/v1/jobs/{job_id}", headers=headers).json())["status"] == "queued" and j, 20,
-                           "the reaper to notice the lost worker")
+        retried = wait_for(
+            lambda: (j := client.get(f"/v1/jobs/{job_id}", headers=headers).json())["status"] == "queued" and j,
+            20,
+            "the reaper to notice the lost worker",
+        )
         assert retried["attempts"] == 2 and "attempt 1 of 2 was lost" in retried["error"] and "stopped before finishing" in retried["error"]
         with rq_worker(settings, log):
             done = _ended(client, job_id, headers, 60)
@@ -117,8 +123,11 @@ def test_cancelling_a_running_job_stops_its_work_horse(prod_settings: Settings, 
         cancelled = client.delete(f"/v1/jobs/{job_id}", headers=headers)
         assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
         connection = redis.Redis.from_url(prod_settings.redis_url or "")
-        wait_for(lambda: Job.fetch(f"{job_id}-a1", connection=connection).get_status().value in ("stopped", "failed"), 15,
-                 "RQ to stop the work horse")
+        wait_for(
+            lambda: Job.fetch(f"{job_id}-a1", connection=connection).get_status().value in ("stopped", "failed"),
+            15,
+            "RQ to stop the work horse",
+        )
         assert worker.poll() is None  # the worker lives on and takes the next job at once
         stored = client.post("/v1/scenarios", json={"scenario": TINY}, headers=headers).json()
         quick = client.post(f"/v1/scenarios/{stored['id']}/solve?async=true", headers=headers).json()
@@ -138,17 +147,27 @@ def test_the_reaper_decides_by_heartbeat_time_limit_and_queue(prod_settings: Set
         tenant = scenario.tenant_id
 
         def job(name: str, status: str, started: float | None, beat: float | None, queued: float = 0) -> None:
-            session.add(JobRow(id=f"job_{name}", tenant_id=tenant, scenario_id=scenario.id, scenario_hash=scenario.scenario_hash,
-                               solver_key="k", status=status, attempts=1, rq_job_id=f"job_{name}-a1",
-                               queued_at=now - timedelta(seconds=queued),
-                               started_at=None if started is None else now - timedelta(seconds=started),
-                               heartbeat_at=None if beat is None else now - timedelta(seconds=beat)))
+            session.add(
+                JobRow(
+                    id=f"job_{name}",
+                    tenant_id=tenant,
+                    scenario_id=scenario.id,
+                    scenario_hash=scenario.scenario_hash,
+                    solver_key="k",
+                    status=status,
+                    attempts=1,
+                    rq_job_id=f"job_{name}-a1",
+                    queued_at=now - timedelta(seconds=queued),
+                    started_at=None if started is None else now - timedelta(seconds=started),
+                    heartbeat_at=None if beat is None else now - timedelta(seconds=beat),
+                )
+            )
 
-        job("silent", "running", started=20, beat=10)        # lost its worker: retried
-        job("overdue", "running", started=100, beat=0.1)      # alive but past 60 + 10 s: failed
-        job("healthy", "running", started=5, beat=0.2)        # left alone
-        job("vanished", "queued", None, None, queued=60)      # its RQ entry is gone: retried
-        job("fresh", "queued", None, None, queued=1)          # may be between INSERT and enqueue: left alone
+        job("silent", "running", started=20, beat=10)  # lost its worker: retried
+        job("overdue", "running", started=100, beat=0.1)  # alive but past 60 + 10 s: failed
+        job("healthy", "running", started=5, beat=0.2)  # left alone
+        job("vanished", "queued", None, None, queued=60)  # its RQ entry is gone: retried
+        job("fresh", "queued", None, None, queued=1)  # may be between INSERT and enqueue: left alone
         session.commit()
     done = jobs.reap(ctx.db, ctx.queue, ctx.settings)
     assert done == {"job_silent": "retried", "job_overdue": "failed (time limit)", "job_vanished": "retried"}

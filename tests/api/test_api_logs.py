@@ -42,8 +42,9 @@ def test_requests_are_logged_as_json_with_ids_and_never_a_key_or_a_scenario(embe
         bad = client.post("/v1/solve", json={**_scenario(), "horizon_years": 0}, headers=headers)
         refused = client.get("/v1/jobs", headers={"X-API-Key": key[:-4] + "zzzz"})
         stored = client.post("/v1/scenarios", json={"scenario": _scenario()}, headers=headers).json()
-        job = client.post(f"/v1/scenarios/{stored['id']}/analyses/appraisal", json={},
-                          headers={**headers, "X-Request-ID": "req-job-7"}).json()
+        job = client.post(
+            f"/v1/scenarios/{stored['id']}/analyses/appraisal", json={}, headers={**headers, "X-Request-ID": "req-job-7"}
+        ).json()
         wait_for(lambda: client.get(f"/v1/jobs/{job['id']}", headers=headers).json()["status"] == "finished", 120, "the job")
     assert solved.status_code == 200 and bad.status_code == 422 and refused.status_code == 401
     text = buffer.getvalue()

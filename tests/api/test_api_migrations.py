@@ -66,8 +66,18 @@ def legacy_metadata() -> MetaData:
         if table.name != "jobs":
             table.to_metadata(meta)
             continue
-        columns = [Column(c.name, c.type, *[ForeignKey(fk.target_fullname) for fk in c.foreign_keys], primary_key=c.primary_key,
-                          nullable=c.nullable, index=c.index) for c in table.columns if c.name not in ANALYSES_COLUMNS]
+        columns = [
+            Column(
+                c.name,
+                c.type,
+                *[ForeignKey(fk.target_fullname) for fk in c.foreign_keys],
+                primary_key=c.primary_key,
+                nullable=c.nullable,
+                index=c.index,
+            )
+            for c in table.columns
+            if c.name not in ANALYSES_COLUMNS
+        ]
         Table("jobs", meta, *columns)
     return meta
 
@@ -77,19 +87,37 @@ def add_rows(engine: Engine) -> None:
     now = "2026-01-02 03:04:05"
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO tenants (id, name, created_at) VALUES ('tn_1', 'north', :t)"), {"t": now})
-        conn.execute(text("INSERT INTO api_keys (id, tenant_id, key_hash, label, created_at) VALUES ('k1', 'tn_1', :h, 'ops', :t)"),
-                     {"h": "0" * 64, "t": now})
-        conn.execute(text("INSERT INTO scenarios (id, tenant_id, name, scenario_hash, canonical_json, cells, is_mip, created_at) "
-                          "VALUES ('sc_1', 'tn_1', 'tiny', :h, '{}', 6, false, :t)"), {"h": "a" * 64, "t": now})
+        conn.execute(
+            text("INSERT INTO api_keys (id, tenant_id, key_hash, label, created_at) VALUES ('k1', 'tn_1', :h, 'ops', :t)"),
+            {"h": "0" * 64, "t": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO scenarios (id, tenant_id, name, scenario_hash, canonical_json, cells, is_mip, created_at) "
+                "VALUES ('sc_1', 'tn_1', 'tiny', :h, '{}', 6, false, :t)"
+            ),
+            {"h": "a" * 64, "t": now},
+        )
         kind = ("kind", "'solve', ") if "kind" in {c["name"] for c in inspect(conn).get_columns("jobs")} else ("", "")
-        conn.execute(text(f"INSERT INTO jobs (id, tenant_id, scenario_id, scenario_hash, solver_key, status, stage, progress, attempts, "
-                          f"{kind[0] + ', ' if kind[0] else ''}created_at, queued_at) "
-                          f"VALUES ('jb_1', 'tn_1', 'sc_1', :h, 'highs', 'finished', 'done', 1.0, 1, {kind[1]}:t, :t)"),
-                     {"h": "a" * 64, "t": now})
-        conn.execute(text("INSERT INTO results (tenant_id, scenario_hash, solver_key, status, result_json, created_at) "
-                          "VALUES ('tn_1', :h, 'highs', 'optimal', '{\"x\": 1}', :t)"), {"h": "a" * 64, "t": now})
-        conn.execute(text("INSERT INTO idempotency_records (tenant_id, key, fingerprint, created_at) VALUES ('tn_1', 'idem', :f, :t)"),
-                     {"f": "f" * 64, "t": now})
+        conn.execute(
+            text(
+                f"INSERT INTO jobs (id, tenant_id, scenario_id, scenario_hash, solver_key, status, stage, progress, attempts, "
+                f"{kind[0] + ', ' if kind[0] else ''}created_at, queued_at) "
+                f"VALUES ('jb_1', 'tn_1', 'sc_1', :h, 'highs', 'finished', 'done', 1.0, 1, {kind[1]}:t, :t)"
+            ),
+            {"h": "a" * 64, "t": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO results (tenant_id, scenario_hash, solver_key, status, result_json, created_at) "
+                "VALUES ('tn_1', :h, 'highs', 'optimal', '{\"x\": 1}', :t)"
+            ),
+            {"h": "a" * 64, "t": now},
+        )
+        conn.execute(
+            text("INSERT INTO idempotency_records (tenant_id, key, fingerprint, created_at) VALUES ('tn_1', 'idem', :f, :t)"),
+            {"f": "f" * 64, "t": now},
+        )
 
 
 def assert_rows_kept(engine: Engine) -> None:
@@ -168,8 +196,9 @@ def test_start_up_leaves_the_schema_alone_when_told(tmp_path: Path) -> None:
 
 
 def cli(url: str, *args: str, module: str = "api") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", module, *args], env=env_of(Settings(database_url=url)), cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", module, *args], env=env_of(Settings(database_url=url)), cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_two_processes_upgrading_together_on_postgresql_both_succeed(pg_migrations_url: str) -> None:
@@ -180,12 +209,27 @@ def test_two_processes_upgrading_together_on_postgresql_both_succeed(pg_migratio
     with db.engine.connect() as holder:
         holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": migrations.ADVISORY_LOCK})
         holder.commit()
-        procs = [subprocess.Popen([sys.executable, "-m", "api", "db", "upgrade"], env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "api", "db", "upgrade"],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for _ in range(2)
+        ]
         try:
             with db.engine.connect() as probe:
-                wait_for(lambda: probe.execute(text(waiting), {"key": migrations.ADVISORY_LOCK}).scalar_one() == 2
-                         or any(p.poll() is not None for p in procs), 60, "both upgrades to wait for the lock")
+                wait_for(
+                    lambda: (
+                        probe.execute(text(waiting), {"key": migrations.ADVISORY_LOCK}).scalar_one() == 2
+                        or any(p.poll() is not None for p in procs)
+                    ),
+                    60,
+                    "both upgrades to wait for the lock",
+                )
             assert all(p.poll() is None for p in procs), [p.communicate()[0] for p in procs]
             assert migrations.current(db.engine) is None  # neither got past the lock
             holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": migrations.ADVISORY_LOCK})

@@ -76,8 +76,9 @@ def private_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]
     assert binary is not None
     port = free_port()
     with (tmp_path / "redis.log").open("ab") as out:
-        proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], stdout=out, stderr=subprocess.STDOUT
+        )
     url = f"redis://127.0.0.1:{port}/0"
     try:
         import redis

@@ -32,8 +32,13 @@ def _mine(client: Any, board: dict[str, str]) -> dict[str, str]:
     assert client.post(f"/v1/scenarios/{stored['id']}/solve", headers=board).status_code == 200
     job = client.post(f"/v1/scenarios/{stored['id']}/solve?async=true", headers=board)
     assert job.status_code == 202
-    return {"scenario_id": stored["id"], "scenario_hash": stored["scenario_hash"], "job_id": job.json()["id"], "kind": "split",
-            "other_id": stored["id"]}
+    return {
+        "scenario_id": stored["id"],
+        "scenario_hash": stored["scenario_hash"],
+        "job_id": job.json()["id"],
+        "kind": "split",
+        "other_id": stored["id"],
+    }
 
 
 #: (method, path template) -> how another tenant's request is made and what it must get. Every operation of the document is here.
@@ -45,7 +50,9 @@ PROBES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/v1/scenarios/{scenario_id}/solve"): {"status": 404},
     ("post", "/v1/scenarios/{scenario_id}/analyses/{kind}"): {"json": {}, "status": 404},
     ("post", "/v1/scenarios/{scenario_id}/residents/survey"): {
-        "json": {"rows": [{"respondent": "r1", "area": "E01000001", "theme": "health", "points": 1}], "min_respondents": 1}, "status": 404},
+        "json": {"rows": [{"respondent": "r1", "area": "E01000001", "theme": "health", "points": 1}], "min_respondents": 1},
+        "status": 404,
+    },
     ("get", "/v1/jobs"): {"status": 200, "empty": "items"},
     ("get", "/v1/jobs/{job_id}"): {"status": 404},
     ("delete", "/v1/jobs/{job_id}"): {"status": 404},
@@ -91,8 +98,13 @@ def test_no_route_lets_a_tenant_reach_another_tenant_s_things(prod_settings: Set
         assert client.get(f"/v1/scenarios/{theirs['scenario_id']}", headers=board).status_code == 200
 
 
-NOWHERE = {"scenario_id": "sc_" + "0" * 32, "job_id": "job_" + "0" * 32, "scenario_hash": "0" * 64, "kind": "split",
-           "other_id": "sc_" + "1" * 32}
+NOWHERE = {
+    "scenario_id": "sc_" + "0" * 32,
+    "job_id": "job_" + "0" * 32,
+    "scenario_hash": "0" * 64,
+    "kind": "split",
+    "other_id": "sc_" + "1" * 32,
+}
 
 
 def _without(text_: str, ids: dict[str, str]) -> str:
@@ -132,8 +144,9 @@ def test_keys_are_compared_in_constant_time_known_id_or_not(embedded_settings: S
     assert all(len(a) == len(b) == 64 and key not in (a, b) for a, b in compared)
 
 
-def test_keys_are_never_logged(embedded_settings: Settings, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
-                               tmp_path: Path) -> None:
+def test_keys_are_never_logged(
+    embedded_settings: Settings, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     settings = embedded_settings.model_copy(update={"rate_limit_burst": 3, "rate_limit_per_second": 0.01, "log_level": "debug"})
     headers = add_key(settings, "board")
     key = headers["X-API-Key"]
@@ -243,8 +256,10 @@ def test_the_default_limit_lets_a_busy_client_through(embedded_settings: Setting
 
 
 def _preflight(client: Any, origin: str) -> httpx.Response:
-    return client.options("/v1/solve", headers={"Origin": origin, "Access-Control-Request-Method": "POST",
-                                                "Access-Control-Request-Headers": "x-api-key,content-type"})
+    return client.options(
+        "/v1/solve",
+        headers={"Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-api-key,content-type"},
+    )
 
 
 def test_cors_is_closed_unless_configured(embedded_settings: Settings) -> None:
@@ -269,7 +284,9 @@ def test_cors_opens_to_the_configured_origins_only(embedded_settings: Settings) 
         simple = client.get("/v1/scenarios", headers={**headers, "Origin": "https://board.example.org"})
         assert simple.headers["access-control-allow-origin"] == "https://board.example.org"
         assert "x-cache" in simple.headers.get("access-control-expose-headers", "").lower()
-        assert "access-control-allow-origin" not in client.get("/v1/scenarios", headers={**headers, "Origin": "https://evil.example"}).headers
+        assert (
+            "access-control-allow-origin" not in client.get("/v1/scenarios", headers={**headers, "Origin": "https://evil.example"}).headers
+        )
 
 
 def test_cors_setting_refuses_a_wildcard(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -47,8 +47,9 @@ def test_a_tenant_never_reaches_another_tenant_s_things(prod_settings: Settings)
 
 def test_keys_are_stored_hashed_created_by_the_cli_and_revocable(prod_settings: Settings) -> None:
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "api", "keys", *args], capture_output=True, text=True, cwd=ROOT,
-                              env=env_of(prod_settings), timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "api", "keys", *args], capture_output=True, text=True, cwd=ROOT, env=env_of(prod_settings), timeout=120
+        )
 
     made = cli("create", "--tenant", "west-board", "--label", "treasurer")
     assert made.returncode == 0, made.stderr
@@ -98,7 +99,9 @@ def test_idempotency_key_replays_the_first_response_and_creates_nothing_twice(pr
         b = client.post(f"/v1/scenarios/{first.json()['id']}/solve?async=true", headers=job_key)
         assert a.status_code == b.status_code == 202 and a.json()["id"] == b.json()["id"]
         # the same key by another tenant is another key
-        theirs = client.post("/v1/scenarios", json={"scenario": TINY}, headers={**add_key(prod_settings, "other"), "Idempotency-Key": "create-1"})
+        theirs = client.post(
+            "/v1/scenarios", json={"scenario": TINY}, headers={**add_key(prod_settings, "other"), "Idempotency-Key": "create-1"}
+        )
         assert theirs.status_code == 201 and theirs.json()["id"] != first.json()["id"]
     db = Database(prod_settings.database_url)
     with db.session() as session:

@@ -56,8 +56,9 @@ def test_a_survey_becomes_a_new_version_with_the_weights(embedded_settings: Sett
     headers = add_key(embedded_settings, "residents-board")
     with client_for(embedded_settings) as client:
         parent = _store(client, headers)
-        answer = client.post(f"/v1/scenarios/{parent}/residents/survey", json={"rows": SURVEY_ROWS, "min_respondents": 2, "strength": 0.5},
-                             headers=headers)
+        answer = client.post(
+            f"/v1/scenarios/{parent}/residents/survey", json={"rows": SURVEY_ROWS, "min_respondents": 2, "strength": 0.5}, headers=headers
+        )
         assert answer.status_code == 201, answer.text
         body = answer.json()
         new = body["scenario"]
@@ -65,7 +66,8 @@ def test_a_survey_becomes_a_new_version_with_the_weights(embedded_settings: Sett
         assert body["weights"] == pytest.approx({"family": 58.333333, "safety": 25.0, "health": 16.666667}, abs=1e-6)
         assert body["areas"] == [
             {"area": "E01000001", "respondents": 2, "distance_from_place": pytest.approx(0.208333, abs=1e-6)},
-            {"area": "E01000002", "respondents": "below threshold", "distance_from_place": None}]
+            {"area": "E01000002", "respondents": "below threshold", "distance_from_place": None},
+        ]
         assert body["areas_below_threshold"] == 1 and body["respondents_in_areas_shown"] == 2 and body["strength"] == 0.5
         stored = client.get(f"/v1/scenarios/{new['id']}", headers=headers).json()["scenario"]
         assert stored["schema_version"] == 2
@@ -82,14 +84,29 @@ def test_a_survey_becomes_a_new_version_with_the_weights(embedded_settings: Sett
         assert client.post(f"/v1/scenarios/{parent}/residents/survey", json={"rows": SURVEY_ROWS}, headers=other).status_code == 404
 
 
-@pytest.mark.parametrize(("payload", "loc", "words"), [
-    ({"csv": "respondent,area,theme\na1,E01000001,family\n"}, "/csv column points", "column 'points' is missing"),
-    ({"csv": "respondent,area,theme,points\na1,E01000001,family,3\na1,E01000001,safety,-1\n"}, "/csv row 3 column points", "is negative"),
-    ({"rows": [*SURVEY_ROWS, {"respondent": "c1", "area": "E09999999", "theme": "family", "points": 1}]}, "/rows/5/area", "does not list"),
-    ({"rows": [*SURVEY_ROWS, {"respondent": "c1", "area": "E01000002", "theme": "famly", "points": 1}]}, "/rows/5/theme", "named by no outcome"),
-    ({"rows": [*SURVEY_ROWS, {"respondent": "c1", "area": "E01000002", "theme": "family", "points": 0}]}, "/rows/5/points", "all 0"),
-    ({"rows": SURVEY_ROWS, "csv": "x"}, "", "either as rows or as csv"),
-])
+@pytest.mark.parametrize(
+    ("payload", "loc", "words"),
+    [
+        ({"csv": "respondent,area,theme\na1,E01000001,family\n"}, "/csv column points", "column 'points' is missing"),
+        (
+            {"csv": "respondent,area,theme,points\na1,E01000001,family,3\na1,E01000001,safety,-1\n"},
+            "/csv row 3 column points",
+            "is negative",
+        ),
+        (
+            {"rows": [*SURVEY_ROWS, {"respondent": "c1", "area": "E09999999", "theme": "family", "points": 1}]},
+            "/rows/5/area",
+            "does not list",
+        ),
+        (
+            {"rows": [*SURVEY_ROWS, {"respondent": "c1", "area": "E01000002", "theme": "famly", "points": 1}]},
+            "/rows/5/theme",
+            "named by no outcome",
+        ),
+        ({"rows": [*SURVEY_ROWS, {"respondent": "c1", "area": "E01000002", "theme": "family", "points": 0}]}, "/rows/5/points", "all 0"),
+        ({"rows": SURVEY_ROWS, "csv": "x"}, "", "either as rows or as csv"),
+    ],
+)
 def test_bad_surveys_get_422_at_their_location(embedded_settings: Settings, payload: dict[str, Any], loc: str, words: str) -> None:
     headers = add_key(embedded_settings, "residents-board")
     with client_for(embedded_settings) as client:
@@ -103,8 +120,10 @@ def test_bad_surveys_get_422_at_their_location(embedded_settings: Settings, payl
 
 def _secret_survey() -> list[dict[str, Any]]:
     rows = [dict(r) for r in SURVEY_ROWS]
-    rows += [{"respondent": SECRET_ID, "area": "E01000002", "theme": "health", "points": SECRET_POINTS[0]},
-             {"respondent": SECRET_ID, "area": "E01000002", "theme": "safety", "points": SECRET_POINTS[1]}]
+    rows += [
+        {"respondent": SECRET_ID, "area": "E01000002", "theme": "health", "points": SECRET_POINTS[0]},
+        {"respondent": SECRET_ID, "area": "E01000002", "theme": "safety", "points": SECRET_POINTS[1]},
+    ]
     return rows
 
 
@@ -138,12 +157,21 @@ def test_no_response_is_stored_returned_or_logged(embedded_settings: Settings, c
         assert ok.status_code == 201 and replay.headers.get("idempotent-replayed") == "true", ok.text
         bad_row = {"respondent": SECRET_ID, "area": "E09999999", "theme": "health", "points": SECRET_POINTS[0]}
         bad = client.post(url, json={"rows": [*_secret_survey(), bad_row]}, headers=headers)
-        csv = "respondent,area,theme,points\n" + "".join(f"{r['respondent']},{r['area']},{r['theme']},{r['points']}\n" for r in _secret_survey())
+        csv = "respondent,area,theme,points\n" + "".join(
+            f"{r['respondent']},{r['area']},{r['theme']},{r['points']}\n" for r in _secret_survey()
+        )
         bad_csv = client.post(url, json={"csv": csv + f"{SECRET_ID},E01000001,health,-{SECRET_POINTS[1]}\n"}, headers=headers)
         assert bad.status_code == 422 and bad_csv.status_code == 422
         new_id = ok.json()["scenario"]["id"]
-        bodies = [ok, replay, bad, bad_csv, client.get(f"/v1/scenarios/{new_id}", headers=headers), client.get("/v1/scenarios", headers=headers),
-                  client.post(f"/v1/scenarios/{new_id}/solve", headers=headers)]
+        bodies = [
+            ok,
+            replay,
+            bad,
+            bad_csv,
+            client.get(f"/v1/scenarios/{new_id}", headers=headers),
+            client.get("/v1/scenarios", headers=headers),
+            client.post(f"/v1/scenarios/{new_id}/solve", headers=headers),
+        ]
     for answer in bodies:
         assert _leaks(answer.text) == [], f"{answer.request.method} {answer.request.url.path} shows {_leaks(answer.text)}"
     assert _leaks(_every_row(embedded_settings.database_url)) == [], "the store keeps a response"
@@ -160,8 +188,12 @@ def test_a_real_service_logs_no_response(embedded_settings: Settings, tmp_path: 
         created = httpx.post(f"{base}/v1/scenarios", json={"scenario": themed()}, headers=headers, timeout=30)
         url = f"{base}/v1/scenarios/{created.json()['id']}/residents/survey"
         ok = httpx.post(url, json={"rows": _secret_survey(), "min_respondents": 2}, headers=headers, timeout=30)
-        bad = httpx.post(url, json={"rows": [*_secret_survey(), {"respondent": SECRET_ID, "area": "nowhere", "theme": "x", "points": -1}]},
-                         headers=headers, timeout=30)
+        bad = httpx.post(
+            url,
+            json={"rows": [*_secret_survey(), {"respondent": SECRET_ID, "area": "nowhere", "theme": "x", "points": -1}]},
+            headers=headers,
+            timeout=30,
+        )
         assert ok.status_code == 201 and bad.status_code == 422, (ok.text, bad.text)
         assert _leaks(ok.text) == [] and _leaks(bad.text) == []
     written = log.read_text()

@@ -53,8 +53,9 @@ def boards(embedded_settings: Settings) -> Iterator[tuple[TestClient, TestClient
 
 def upload(client: TestClient, path: Path) -> str:
     token = csrf_of(client, "/scenarios/new")
-    response = client.post("/scenarios/new", data={"csrf": token}, files={"scenario_file": (path.name, path.read_bytes())},
-                           follow_redirects=False)
+    response = client.post(
+        "/scenarios/new", data={"csrf": token}, files={"scenario_file": (path.name, path.read_bytes())}, follow_redirects=False
+    )
     assert response.status_code == 303, response.text
     found = SCENARIO.match(response.headers["location"])
     assert found is not None
@@ -114,9 +115,18 @@ def test_the_appraisal_pack_is_the_command_lines(boards: tuple[TestClient, TestC
 
 def place_form(client: TestClient, **fields: str | list[str]) -> dict[str, str | list[str]]:
     token = csrf_of(client, "/scenarios/new/place")
-    return {"csrf": token, "place": "lad:E08000003", "vintage": "2025", "min_share": "30", "max_decile": "1", "basis": "national",
-            "per_capita_floor": "0", "cost_sharing": "budget_share",
-            "interventions": ["early_help", "youth_diversion", "social_prescribing", "domestic_abuse_support", "falls_prevention"], **fields}
+    return {
+        "csrf": token,
+        "place": "lad:E08000003",
+        "vintage": "2025",
+        "min_share": "30",
+        "max_decile": "1",
+        "basis": "national",
+        "per_capita_floor": "0",
+        "cost_sharing": "budget_share",
+        "interventions": ["early_help", "youth_diversion", "social_prescribing", "domestic_abuse_support", "falls_prevention"],
+        **fields,
+    }
 
 
 def stored(settings: Settings, location: str) -> dict[str, Any]:
@@ -133,7 +143,9 @@ def stored(settings: Settings, location: str) -> dict[str, Any]:
         db.dispose()
 
 
-def test_a_scenario_from_a_place_is_the_command_lines(boards: tuple[TestClient, TestClient, TestClient], embedded_settings: Settings) -> None:
+def test_a_scenario_from_a_place_is_the_command_lines(
+    boards: tuple[TestClient, TestClient, TestClient], embedded_settings: Settings
+) -> None:
     """The form's defaults build what ``totalplace scenario build --lad Manchester`` writes, stored as a new scenario."""
     from optimizer import canonical_dict, geography, parse_scenario
 
@@ -162,15 +174,34 @@ def test_each_problem_is_next_to_its_field(boards: tuple[TestClient, TestClient,
     north, _, _ = boards
     no_place = north.post("/scenarios/new/place", data=place_form(north, place=""))
     assert no_place.status_code == 422 and 'id="place-error"' in no_place.text and 'href="#place"' in no_place.text
-    bad = north.post("/scenarios/new/place", data=place_form(north, **{
-        "budget-police-2": "-5", "budget-nhs-1": "lots", "min_share": "150", "max_decile": "11", "per_capita_floor": "-1",
-        "interventions": [], "cost_sharing": "shares", "share-council": "2", "share-police": "1"}))
+    bad = north.post(
+        "/scenarios/new/place",
+        data=place_form(
+            north,
+            **{
+                "budget-police-2": "-5",
+                "budget-nhs-1": "lots",
+                "min_share": "150",
+                "max_decile": "11",
+                "per_capita_floor": "-1",
+                "interventions": [],
+                "cost_sharing": "shares",
+                "share-council": "2",
+                "share-police": "1",
+            },
+        ),
+    )
     assert bad.status_code == 422
     text = bad.text
-    for field, words in (("budget-police-2", "greater than or equal to 0"), ("budget-nhs-1", "valid number"),
-                         ("min_share", "less than or equal to 1"), ("max_decile", "less than or equal to 10"),
-                         ("per_capita_floor", "greater than or equal to 0"), ("interventions", "must not be empty"),
-                         ("share-nhs", "leaves out pool(s) 'nhs'")):
+    for field, words in (
+        ("budget-police-2", "greater than or equal to 0"),
+        ("budget-nhs-1", "valid number"),
+        ("min_share", "less than or equal to 1"),
+        ("max_decile", "less than or equal to 10"),
+        ("per_capita_floor", "greater than or equal to 0"),
+        ("interventions", "must not be empty"),
+        ("share-nhs", "leaves out pool(s) 'nhs'"),
+    ):
         message = re.search(rf'<p id="{field}-error" class="govuk-error-message"[^>]*>(.*?)</p>', text, re.S)
         assert message is not None and words in html.unescape(message.group(1)), field
         assert f'href="#{field}"' in text, field
@@ -178,12 +209,31 @@ def test_each_problem_is_next_to_its_field(boards: tuple[TestClient, TestClient,
     assert "schema_version" not in text  # the shares rule is version 2: the form says so itself
 
 
-def test_the_agreed_shares_make_a_version_2_scenario(boards: tuple[TestClient, TestClient, TestClient], embedded_settings: Settings) -> None:
+def test_the_agreed_shares_make_a_version_2_scenario(
+    boards: tuple[TestClient, TestClient, TestClient], embedded_settings: Settings
+) -> None:
     north, _, _ = boards
-    response = north.post("/scenarios/new/place", data=place_form(north, **{
-        "place": "pfa:E23000013", "vintage": "2019", "budget-council-1": "£1,000,000", "min_share": "40", "basis": "local",
-        "no_agency_worse_off": "yes", "cost_sharing": "shares", "share-council": "2", "share-police": "1", "share-nhs": "1",
-        "interventions": ["early_help", "youth_diversion"], "name": "What if: {place}"}), follow_redirects=False)
+    response = north.post(
+        "/scenarios/new/place",
+        data=place_form(
+            north,
+            **{
+                "place": "pfa:E23000013",
+                "vintage": "2019",
+                "budget-council-1": "£1,000,000",
+                "min_share": "40",
+                "basis": "local",
+                "no_agency_worse_off": "yes",
+                "cost_sharing": "shares",
+                "share-council": "2",
+                "share-police": "1",
+                "share-nhs": "1",
+                "interventions": ["early_help", "youth_diversion"],
+                "name": "What if: {place}",
+            },
+        ),
+        follow_redirects=False,
+    )
     assert response.status_code == 303, response.text
     doc: dict[str, Any] = stored(embedded_settings, response.headers["location"])
     assert doc["schema_version"] == 2 and doc["data_vintage"] == "2019" and doc["name"].startswith("What if: ")
@@ -250,13 +300,24 @@ def test_a_board_adds_and_removes_a_commitment(boards: tuple[TestClient, TestCli
     area = before["areas"][0]["id"]
     yd = next(iv for iv in before["interventions"] if iv["id"] == "youth_diversion")
     most = yd["max_coverage"] * before["areas"][0]["groups"][yd["target_group"]] * yd["unit_cost"]  # all it can spend there in a year
-    too_much = _new_version(north, scenario_id, **{"commitment-intervention": "youth_diversion", "commitment-area": area,
-                                                   "commitment-year": "2", "commitment-min_spend": f"{most + 1000:.2f}"})
+    too_much = _new_version(
+        north,
+        scenario_id,
+        **{
+            "commitment-intervention": "youth_diversion",
+            "commitment-area": area,
+            "commitment-year": "2",
+            "commitment-min_spend": f"{most + 1000:.2f}",
+        },
+    )
     assert too_much.status_code == 303
     page = html.unescape(north.get(too_much.headers["location"].split("#")[0]).text)
     assert "cannot be met" in page and f"at most £{most:,.2f} can be spent on it there" in page  # infeasible is an answer, diagnosed
-    response = _new_version(north, scenario_id, **{"commitment-intervention": "youth_diversion", "commitment-area": area,
-                                                   "commitment-year": "2", "commitment-min_spend": "£3,000"})
+    response = _new_version(
+        north,
+        scenario_id,
+        **{"commitment-intervention": "youth_diversion", "commitment-area": area, "commitment-year": "2", "commitment-min_spend": "£3,000"},
+    )
     assert response.status_code == 303, response.text
     new_id = response.headers["location"].split("#")[0].split("?")[0].rsplit("/", 1)[1]
     doc = stored(embedded_settings, f"/scenarios/{new_id}")
@@ -283,8 +344,17 @@ def test_what_if_problems_are_next_to_their_fields(boards: tuple[TestClient, Tes
     own message, at the area's select; nothing is stored."""
     north, _, _ = boards
     scenario_id = upload(north, TIGHT)
-    response = _new_version(north, scenario_id, **{"budget-police-2": "lots", "min_share": "eighty", "commitment-intervention": "youth_diversion",
-                                                   "commitment-area": "E99999999", "commitment-min_spend": "1000"})
+    response = _new_version(
+        north,
+        scenario_id,
+        **{
+            "budget-police-2": "lots",
+            "min_share": "eighty",
+            "commitment-intervention": "youth_diversion",
+            "commitment-area": "E99999999",
+            "commitment-min_spend": "1000",
+        },
+    )
     assert response.status_code == 422
     page = response.text
     for field, loc in (("budget-police-2", "/pools/1/budget/1"), ("min_share", "/policy/community_wealth_fund/min_share")):
@@ -297,8 +367,9 @@ def test_what_if_problems_are_next_to_their_fields(boards: tuple[TestClient, Tes
     assert upload_doc["pools"][1]["id"] == "police"
     versions = north.get(f"/scenarios/{scenario_id}").text
     assert 'data-testid="no-history"' in versions  # nothing stored
-    area = _new_version(north, scenario_id, **{"commitment-intervention": "youth_diversion", "commitment-area": "E99999999",
-                                               "commitment-min_spend": "1000"})
+    area = _new_version(
+        north, scenario_id, **{"commitment-intervention": "youth_diversion", "commitment-area": "E99999999", "commitment-min_spend": "1000"}
+    )
     assert area.status_code == 422
     held = len(upload_doc["policy"]["commitments"])
     assert f'<a href="#commitment-area" data-loc="/policy/commitments/{held}/area">' in area.text

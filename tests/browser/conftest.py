@@ -60,12 +60,19 @@ def job_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
 
 def _serve(folder: Path, extra: dict[str, str]) -> Iterator[Service]:
     port = _free_port()
-    env = {**os.environ, "TOTALPLACE_DATABASE_URL": f"sqlite:///{folder / 'store.db'}", "TOTALPLACE_REDIS_URL": "",
-           "TOTALPLACE_RATE_LIMIT_PER_SECOND": "0", "TOTALPLACE_LOG_LEVEL": "warning", **extra}
+    env = {
+        **os.environ,
+        "TOTALPLACE_DATABASE_URL": f"sqlite:///{folder / 'store.db'}",
+        "TOTALPLACE_REDIS_URL": "",
+        "TOTALPLACE_RATE_LIMIT_PER_SECOND": "0",
+        "TOTALPLACE_LOG_LEVEL": "warning",
+        **extra,
+    }
     keys = {}
     for tenant in ("north-board", "south-board"):
-        made = subprocess.run([_totalplace(), "keys", "create", "--tenant", tenant], env=env, capture_output=True, text=True, check=True,
-                              cwd=ROOT)
+        made = subprocess.run(
+            [_totalplace(), "keys", "create", "--tenant", tenant], env=env, capture_output=True, text=True, check=True, cwd=ROOT
+        )
         keys[tenant] = made.stdout.strip().splitlines()[-1].strip()
     log = open(folder / "service.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([_totalplace(), "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)

@@ -29,14 +29,16 @@ def check_axe(page: Page) -> None:
     """axe-core on the page as it stands: no serious or critical violation."""
     results = _axe.run(page)
     bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
-    assert not bad, f"{page.url}: " + "; ".join(f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-                                               for v in bad)
+    assert not bad, f"{page.url}: " + "; ".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in bad
+    )
 
 
 def api(service: Service, method: str, path: str, key: str, body: Any = None) -> tuple[int, Any]:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(service.url + path, data=data, method=method,
-                                     headers={"X-API-Key": key, "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        service.url + path, data=data, method=method, headers={"X-API-Key": key, "Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as r:
             return r.status, json.loads(r.read())
@@ -61,8 +63,10 @@ def upload(page: Page, service: Service, path: Path) -> str:
 
 def who_pays(page: Page) -> dict[str, tuple[float, float]]:
     rows = page.get_by_test_id("who-pays").locator("tr[data-agency]")
-    return {r.get_attribute("data-agency") or "": (float(r.get_attribute("data-pays") or "nan"), float(r.get_attribute("data-gains") or "nan"))
-            for r in rows.all()}
+    return {
+        r.get_attribute("data-agency") or "": (float(r.get_attribute("data-pays") or "nan"), float(r.get_attribute("data-gains") or "nan"))
+        for r in rows.all()
+    }
 
 
 @pytest.fixture
@@ -127,7 +131,8 @@ def test_the_boards_journey(page: Page, service: Service, csp_errors: list[str],
     # each service band by band (docs/model.md 2.1): the chart drawn by vega-embed beside its table
     expect(page.locator(".tp-chart[data-chart=responses] svg, .tp-chart[data-chart=responses] canvas").first).to_be_attached()
     assert page.get_by_test_id("responses").locator("tr[data-band]").count() == sum(
-        len(iv.get("response") or []) for iv in json.loads(TIGHT.read_text())["interventions"] if len(iv.get("response") or []) > 1)
+        len(iv.get("response") or []) for iv in json.loads(TIGHT.read_text())["interventions"] if len(iv.get("response") or []) > 1
+    )
 
     # the allocations as CSV, the API's rows
     with page.expect_download() as got:
@@ -352,7 +357,10 @@ def test_a_commitment_added_and_a_refused_what_if_with_the_keyboard(page: Page, 
     expect(page.get_by_test_id("remove-commitment-1")).to_be_attached()
     scenario_id = page.url.split("#")[0].rsplit("/", 1)[1]
     status, stored = api(service, "GET", f"/v1/scenarios/{scenario_id}", service.keys["north-board"])
-    assert status == 200 and {k: v for k, v in stored["scenario"]["policy"]["commitments"][-1].items() if v is not None} == {"intervention": "falls_prevention", "min_spend": 20000.0}
+    assert status == 200 and {k: v for k, v in stored["scenario"]["policy"]["commitments"][-1].items() if v is not None} == {
+        "intervention": "falls_prevention",
+        "min_spend": 20000.0,
+    }
     status, result = api(service, "POST", f"/v1/scenarios/{scenario_id}/solve", service.keys["north-board"])
     assert status == 200 and sum(r["spend"] for r in result["allocations"] if r["intervention"] == "falls_prevention") >= 20000 - 0.01
     check_axe(page)

@@ -190,7 +190,6 @@ def test_the_comparison_works_at_320_pixels(page: Page, service: Service) -> Non
     check_axe(page)
 
 
-
 def test_compare_any_two_versions_of_the_lineage(page: Page, service: Service) -> None:
     """C is made from B, B from A: C's history lists both, and its form compares A with B (neither of them C)."""
     sign_in(page, service)

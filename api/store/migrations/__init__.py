@@ -48,14 +48,30 @@ ADVISORY_LOCK = 7361626  # PostgreSQL advisory lock key held while the schema ch
 _BASELINE: dict[str, frozenset[str]] = {
     "tenants": frozenset({"id", "name", "created_at"}),
     "api_keys": frozenset({"id", "tenant_id", "key_hash", "label", "created_at", "revoked_at"}),
-    "scenarios": frozenset({"id", "tenant_id", "name", "scenario_hash", "canonical_json", "parent_id", "cells", "is_mip",
-                            "created_at"}),
-    "jobs": frozenset({"id", "tenant_id", "scenario_id", "scenario_hash", "solver_key", "status", "stage", "progress", "error",
-                       "result_key", "attempts", "rq_job_id", "created_at", "queued_at", "started_at", "heartbeat_at",
-                       "finished_at"}),
+    "scenarios": frozenset({"id", "tenant_id", "name", "scenario_hash", "canonical_json", "parent_id", "cells", "is_mip", "created_at"}),
+    "jobs": frozenset(
+        {
+            "id",
+            "tenant_id",
+            "scenario_id",
+            "scenario_hash",
+            "solver_key",
+            "status",
+            "stage",
+            "progress",
+            "error",
+            "result_key",
+            "attempts",
+            "rq_job_id",
+            "created_at",
+            "queued_at",
+            "started_at",
+            "heartbeat_at",
+            "finished_at",
+        }
+    ),
     "results": frozenset({"id", "tenant_id", "scenario_hash", "solver_key", "status", "result_json", "created_at"}),
-    "idempotency_records": frozenset({"tenant_id", "key", "fingerprint", "status_code", "response_body", "headers_json",
-                                      "created_at"}),
+    "idempotency_records": frozenset({"tenant_id", "key", "fingerprint", "status_code", "response_body", "headers_json", "created_at"}),
 }
 LEGACY_SCHEMAS: dict[str, dict[str, frozenset[str]]] = {
     "0001": _BASELINE,
@@ -159,4 +175,5 @@ def adopt_unversioned(conn: Connection) -> str | None:
     raise UnknownSchema(
         "the database has tables of this service but no revision recorded (alembic_version), and they match no schema that an earlier "
         f"version made (tables: {sorted(tables & ours)}). Bring them to a known revision by hand, then record it with "
-        "`totalplace db stamp REVISION` and run `totalplace db upgrade`")
+        "`totalplace db stamp REVISION` and run `totalplace db upgrade`"
+    )

@@ -38,8 +38,7 @@ def _configure(**kwargs: Any) -> None:
 def run_migrations_offline() -> None:
     """``--sql``: write the SQL out instead of running it."""
     url = config.get_main_option("sqlalchemy.url")
-    _configure(url=url, literal_binds=True, dialect_opts={"paramstyle": "named"},
-               render_as_batch=bool(url and url.startswith("sqlite")))
+    _configure(url=url, literal_binds=True, dialect_opts={"paramstyle": "named"}, render_as_batch=bool(url and url.startswith("sqlite")))
     with context.begin_transaction():
         context.run_migrations()
 

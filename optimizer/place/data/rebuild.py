@@ -111,7 +111,8 @@ def upper_tier_2024(table: pd.DataFrame, source: Path) -> pd.DataFrame:
     lookup = pd.read_csv(source / "iod2025" / "lsoa11_lsoa21.csv", usecols=["lsoa11_code", "lsoa21_code"])
     geo = pd.read_csv(source / "lsoa11_geography_lookup.csv", usecols=["LSOA11CD", "UTLA19CD", "UTLA19NM"])
     pairs = lookup.merge(geo, left_on="lsoa11_code", right_on="LSOA11CD").merge(
-        table[["lsoa21cd", "lad24cd"]], left_on="lsoa21_code", right_on="lsoa21cd")
+        table[["lsoa21cd", "lad24cd"]], left_on="lsoa21_code", right_on="lsoa21cd"
+    )
     districts = pairs[~pairs["lad24cd"].str[:3].isin(SINGLE_TIER_PREFIXES)]
     votes = districts.groupby(["lad24cd", "UTLA19CD", "UTLA19NM"]).size().reset_index(name="n")
     votes = votes.sort_values(["lad24cd", "n", "UTLA19CD"], ascending=[True, False, True])
