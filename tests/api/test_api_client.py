@@ -127,6 +127,19 @@ def test_the_generated_client_parses_a_real_answer_of_every_operation(embedded_s
         else:
             assert cancelled.status_code == 409
             seen.add(("/v1/jobs/{job_id}", "delete"))
+        themed = {
+            **TINY,
+            "schema_version": 2,
+            "outcomes": [{**o, "themes": [t]} for o, t in zip(TINY["outcomes"], ("family", "safety", "health"), strict=True)],
+        }
+        surveyed = check("post", "/v1/scenarios", 201, client.post("/v1/scenarios", json={"scenario": themed}, headers=headers))
+        rows = [{"respondent": f"r{j}", "area": "E01000001", "theme": "family", "points": 1} for j in range(10)]
+        check(
+            "post",
+            "/v1/scenarios/{scenario_id}/residents/survey",
+            201,
+            client.post(f"/v1/scenarios/{surveyed.id}/residents/survey", json={"rows": rows}, headers=headers),
+        )
         check("get", "/healthz", 200, client.get("/healthz"))
         check("get", "/readyz", 200, client.get("/readyz"))
     operations = {(path, method) for path, methods in spec["paths"].items() for method in methods} - JSON_BODIES_EXEMPT

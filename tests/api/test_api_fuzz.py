@@ -88,6 +88,8 @@ def test_schemathesis_finds_no_server_error_and_no_response_off_the_document(tmp
     headers = add_key(settings, "fuzzer")
     with api_server(settings, tmp_path / "api.log") as (base, _proc):
         client = httpx.Client(base_url=base, headers=headers, timeout=30)
+        document = client.get("/openapi.json").json()
+        operations = sum(1 for methods in document["paths"].values() for m in methods if m in ("get", "post", "put", "patch", "delete"))
         stored = client.post("/v1/scenarios", json={"scenario": TINY}).json()
         assert client.post(f"/v1/scenarios/{stored['id']}/solve").status_code == 200
         job = client.post(f"/v1/scenarios/{stored['id']}/solve?async=true").json()
@@ -151,5 +153,5 @@ def test_schemathesis_finds_no_server_error_and_no_response_off_the_document(tmp
     assert summary["requests"] >= AT_LEAST, summary
     for phase in ("Examples", "Coverage", "Fuzzing", "Stateful"):
         assert f"✅ {phase}" in run.stdout, run.stdout[-3000:]
-    assert "Tested: 17" in run.stdout  # every operation of the document (with the workbook of a result)
+    assert f"Tested: {operations}" in run.stdout  # every operation of the document (with the workbook of a result)
     assert {"200", "201", "202"} <= set(answered)  # the fuzz reached the service's successes, not only its refusals
