@@ -605,8 +605,16 @@ PAGE_ANALYSES: dict[str, dict[str, Any]] = {
 
 
 @router.post("/scenarios/{scenario_id}/analyses/{kind}")
-def analysis_page(request: Request, scenario_id: str, kind: str, csrf: Annotated[str, Form()] = "") -> Response:
-    """The frontier, the fair split, the sensitivity or the Monte Carlo, as the API's analysis job; the page follows its progress."""
+def analysis_page(
+    request: Request,
+    scenario_id: str,
+    kind: str,
+    csrf: Annotated[str, Form()] = "",
+    vote_commitments: Annotated[int, Form(ge=0, le=10_000)] = 0,
+) -> Response:
+    """The frontier, the fair split, the sensitivity, the Monte Carlo or what honouring residents costs, as the API's
+    analysis job; the page follows its progress. ``vote_commitments`` (residents only): how many of the scenario's
+    commitments, counted from the last, came from a participatory vote (the select offers 0 to their number)."""
     board = _board_and_row(request, scenario_id, csrf)
     if isinstance(board, Response):
         return board
@@ -614,12 +622,17 @@ def analysis_page(request: Request, scenario_id: str, kind: str, csrf: Annotated
     if kind not in PAGE_ANALYSES:
         return _not_found(request, session)
     assert session.tenant_id is not None
-    options = analyses.OPTIONS[kind].model_validate(PAGE_ANALYSES[kind]).model_dump(mode="json")
+    asked = PAGE_ANALYSES[kind] | ({"vote_commitments": min(vote_commitments, len(_commitments_of(row)))} if kind == "residents" else {})
+    options = analyses.OPTIONS[kind].model_validate(asked).model_dump(mode="json")
     with _ctx(request).db.session() as db:
         job = jobs.create_analysis(db, session.tenant_id, row, kind, options)
         db.commit()
         job_id = job.id
     return _enqueue(request, session, row, job_id)
+
+
+def _commitments_of(row: ScenarioRow) -> list[Any]:
+    return list((json.loads(row.canonical_json).get("policy") or {}).get("commitments") or [])
 
 
 @router.get("/scenarios/{scenario_id}/allocations.csv")

@@ -364,3 +364,18 @@ def test_a_commitment_added_and_a_refused_what_if_with_the_keyboard(page: Page, 
     status, result = api(service, "POST", f"/v1/scenarios/{scenario_id}/solve", service.keys["north-board"])
     assert status == 200 and sum(r["spend"] for r in result["allocations"] if r["intervention"] == "falls_prevention") >= 20000 - 0.01
     check_axe(page)
+
+
+def test_the_residents_panel_in_the_browser(page: Page, service: Service) -> None:
+    """What honouring residents costs, from the page: the vote's commitment chosen in the select, the job followed to
+    its panel, the three ways as worked by hand in tests/test_residents_report.py (£200, £100, £130), axe clean."""
+    sign_in(page, service)
+    upload(page, service, ROOT / "tests" / "data" / "residents_place.json")
+    page.get_by_test_id("solve").click()
+    expect(page.get_by_test_id("who-pays")).to_be_visible()
+    page.get_by_test_id("vote-commitments").select_option("1")
+    page.get_by_test_id("residents").click()
+    expect(page.get_by_test_id("residents-ways")).to_be_visible(timeout=60_000)
+    cells = {w: page.locator(f"tr[data-way={w}] td").first.inner_text() for w in ("evidence", "priorities", "priorities_and_vote")}
+    assert cells == {"evidence": "£200.00", "priorities": "£100.00", "priorities_and_vote": "£130.00"}
+    check_axe(page)
