@@ -398,7 +398,9 @@ def test_the_residents_panel(boards: tuple[TestClient, TestClient, TestClient]) 
         time.sleep(0.2)
     ways = dict(re.findall(r'data-way="([a-z_]+)">.*?numeric">([^<]+)</td>', page, flags=re.S))
     assert ways == {"evidence": "£200.00", "priorities": "£130.00", "priorities_and_vote": "£130.00"}
-    voted = north.post(f"/scenarios/{scenario_id}/analyses/residents", data={"csrf": token, "vote_commitments": "1"}, follow_redirects=False)
+    voted = north.post(
+        f"/scenarios/{scenario_id}/analyses/residents", data={"csrf": token, "vote_commitments": "1"}, follow_redirects=False
+    )
     while "What honouring residents costs</h2>" not in (page := north.get(voted.headers["location"]).text):
         assert time.monotonic() < deadline + 60 and "failed" not in page, page[-2000:]
         time.sleep(0.2)
