@@ -3,7 +3,7 @@
 
     python -m benchmarks.residents [--rows 100000] [--repeat 3] [--scenario scenarios/manchester.json]
 
-The report (``totalplace residents report``: three ways and five strengths, eight solves) is timed on the
+The report (``totalplace residents report``: three ways and five strengths, six distinct scenarios solved) is timed on the
 tight-budget Manchester borough with the synthetic survey's priorities in it at strength 0.5, its commitment
 counted as the vote's.
 

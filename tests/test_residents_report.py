@@ -72,6 +72,8 @@ def _report(doc: dict[str, Any], **options: Any) -> dict[str, Any]:
 
 
 def test_three_ways_and_the_frontier_by_hand() -> None:
+    # eight roles, six solves: the evidence plan is the frontier at 0, the plan with priorities the frontier at 0.5
+    assert len(report.plan(parse_scenario(PLACE), vote_commitments=1)) == 6
     r = _report(PLACE, vote_commitments=1)
     ways = {w["way"]: w for w in r["ways"]}
     assert ways["evidence"]["evidence_value"] == pytest.approx(200)
@@ -141,3 +143,30 @@ def test_the_appraisal_pack_carries_the_report() -> None:
     assert "<h2>What honouring residents costs</h2>" in page and "costs £70.00 of net value" in page
     tiny = json.loads((Path(__file__).parents[1] / "scenarios" / "examples" / "tiny.json").read_text())
     assert "residents" not in appraise(parse_scenario(tiny))
+
+
+def test_report_with_a_vote_is_the_report_of_the_voted_version(tmp_path: Path) -> None:
+    """``report S --vote E.pb`` is ``residents vote E.pb --scenario S -o S2`` then ``report S2 --vote-commitments N``, N
+    the commitments the vote added (tiny.json with themes and priorities; tests/data/residents_vote.pb)."""
+    from optimizer.cli.main import app
+
+    tiny = json.loads((Path(__file__).parents[1] / "scenarios" / "examples" / "tiny.json").read_text())
+    tiny["schema_version"] = 2
+    for outcome, theme in zip(tiny["outcomes"], ("family", "safety", "health"), strict=True):
+        outcome["themes"] = [theme]
+    tiny["policy"]["resident_priorities"] = {"strength": 0.5, "weights": {"family": 1, "safety": 3, "health": 1}}
+    base = tmp_path / "tiny.json"
+    base.write_text(json.dumps(tiny))
+    vote = str(Path(__file__).parent / "data" / "residents_vote.pb")
+    runner = CliRunner()
+    direct = runner.invoke(app, ["residents", "report", str(base), "--vote", vote, "-o", str(tmp_path / "direct.json")])
+    assert direct.exit_code == 0, direct.output
+    voted = runner.invoke(app, ["residents", "vote", vote, "--scenario", str(base), "-o", str(tmp_path / "voted.json")])
+    assert voted.exit_code == 0, voted.output
+    added = len(json.loads((tmp_path / "voted.json").read_text())["policy"]["commitments"])
+    assert added > 0
+    two_steps = runner.invoke(
+        app, ["residents", "report", str(tmp_path / "voted.json"), "--vote-commitments", str(added), "-o", str(tmp_path / "two.json")]
+    )
+    assert two_steps.exit_code == 0, two_steps.output
+    assert json.loads((tmp_path / "direct.json").read_text()) == json.loads((tmp_path / "two.json").read_text())

@@ -10,15 +10,19 @@ The three ways, each solved:
 
 Every plan is judged in the **evidence's terms**: the objective of the evidence scenario at that plan's
 allocations and launches (``optimizer.check.recompute_objective``, the independent checker's arithmetic), so
-that the difference between two ways is what honouring residents costs (or, where it is positive, what the
-evidence alone missed; it cannot be, as the evidence plan is optimal on those terms). Beside it, per agency its
+that the difference between two ways is what honouring residents costs. Against the evidence plan it cannot be a
+gain (that plan is optimal on those terms); the vote's step, from the plan with priorities, can be one, where a
+vote's project is worth more on the evidence than what the priorities chose. Beside it, per agency its
 net position (savings less spending, money: unweighted in every way), per residents' theme the value of the
 outcomes avoided in evidence terms (each outcome's shared equally among its themes, as ``value_by_theme``),
 and the neighbourhoods whose spending rises most. The frontier solves the scenario (without the vote's
 commitments) at ``points`` strengths from 0 to 1 and gives each plan's net value in evidence terms and as the
 residents' priorities weigh it (the solve's objective).
 
-Like every many-solve analysis: ``plan`` -> tasks, ``run_task`` (one solve, pure), ``combine``.
+Like every many-solve analysis: ``plan`` -> tasks, ``run_task`` (one solve, pure), ``combine``. A scenario
+is solved once however many of those roles it plays (``roles``: the evidence plan is also the frontier's point at
+strength 0, the plan with priorities its point at the scenario's strength, and without commitments from a vote the
+third way is the second).
 """
 
 from __future__ import annotations
@@ -43,20 +47,23 @@ WAY_NAMES = {
 }
 
 
-def _variant(doc: dict[str, Any], *, strength: float | None, keep_vote: bool, vote: int) -> dict[str, Any]:
+def _variant(doc: dict[str, Any], *, strength: float | None, vote: int) -> dict[str, Any]:
+    """``doc`` at priority ``strength`` (None: its own) without its last ``vote`` commitments."""
     out = copy.deepcopy(doc)
     policy = out.setdefault("policy", {})
     if strength is not None and policy.get("resident_priorities"):
         policy["resident_priorities"]["strength"] = strength
-    if not keep_vote and vote:
-        policy["commitments"] = list(policy.get("commitments") or [])[: len(policy.get("commitments") or []) - vote]
-        if not policy["commitments"]:
+    if vote:
+        kept = policy["commitments"][:-vote]
+        if kept:
+            policy["commitments"] = kept
+        else:
             del policy["commitments"]
     return out
 
 
 def plan(scenario: Scenario, *, points: int = DEFAULT_POINTS, vote_commitments: int = 0) -> list[Task]:
-    """The three ways, then the frontier's ``points`` strengths (0 to 1), each one solve."""
+    """The three ways, then the frontier's ``points`` strengths (0 to 1): one solve per distinct scenario, with its roles."""
     held = len(scenario.policy.commitments or [])
     if not 0 <= vote_commitments <= held:
         raise AnalysisError(
@@ -72,29 +79,20 @@ def plan(scenario: Scenario, *, points: int = DEFAULT_POINTS, vote_commitments: 
             "against the evidence; add them with totalplace residents aggregate (docs/residents.md)"
         )
     doc = canonical_dict(scenario, with_solver=True)
-    evidence = _variant(doc, strength=0.0, keep_vote=False, vote=vote_commitments)
-    tasks: list[Task] = [
-        {"kind": "residents", "way": "evidence", "strength": 0.0, "scenario": evidence, "evidence": evidence},
-        {
-            "kind": "residents",
-            "way": "priorities",
-            "strength": rp.strength,
-            "scenario": _variant(doc, strength=None, keep_vote=False, vote=vote_commitments),
-            "evidence": evidence,
-        },
-        {"kind": "residents", "way": "priorities_and_vote", "strength": rp.strength, "scenario": doc, "evidence": evidence},
+    evidence = _variant(doc, strength=0.0, vote=vote_commitments)
+    roles = [
+        ("evidence", 0.0, evidence),
+        ("priorities", rp.strength, _variant(doc, strength=None, vote=vote_commitments)),
+        ("priorities_and_vote", rp.strength, doc),
     ]
-    for j in range(points):
-        mu = j / (points - 1)
-        tasks.append(
-            {
-                "kind": "residents",
-                "way": "frontier",
-                "strength": mu,
-                "scenario": _variant(doc, strength=mu, keep_vote=False, vote=vote_commitments),
-                "evidence": evidence,
-            }
-        )
+    roles += [("frontier", j / (points - 1), _variant(doc, strength=j / (points - 1), vote=vote_commitments)) for j in range(points)]
+    tasks: list[Task] = []
+    for way, strength, variant in roles:
+        task = next((t for t in tasks if t["scenario"] == variant), None)
+        if task is None:
+            task = {"kind": "residents", "scenario": variant, "evidence": evidence, "roles": []}
+            tasks.append(task)
+        task["roles"].append({"way": way, "strength": strength})
     return tasks
 
 
@@ -105,12 +103,7 @@ def run_task(task: Task) -> dict[str, Any]:
 
     s = parse_scenario(task["scenario"])
     result = in_pence(solve(s).to_dict())
-    out: dict[str, Any] = {
-        "way": task["way"],
-        "strength": task["strength"],
-        "status": str(result["status"]),
-        "message": result.get("message", ""),
-    }
+    out: dict[str, Any] = {"roles": task["roles"], "status": str(result["status"]), "message": result.get("message", "")}
     if not solved(result):
         return out
     evidence = parse_scenario(task["evidence"])
@@ -155,12 +148,16 @@ def _themes(s: Scenario, result: dict[str, Any]) -> dict[str, float]:
 
 def combine(scenario: Scenario, results: list[dict[str, Any]]) -> dict[str, Any]:
     """The report: the three ways, what each step adds or costs, the neighbourhoods that gain, the frontier, in sentences."""
+    results = [{k: v for k, v in r.items() if k != "roles"} | role for r in results for role in r["roles"]]
     ways = {r["way"]: r for r in results if r["way"] in WAYS}
-    frontier = [
-        {"strength": r["strength"], "status": r["status"], "evidence_value": r.get("evidence_value"), "objective": r.get("objective")}
-        for r in results
-        if r["way"] == "frontier"
-    ]
+    frontier = sorted(
+        (
+            {"strength": r["strength"], "status": r["status"], "evidence_value": r.get("evidence_value"), "objective": r.get("objective")}
+            for r in results
+            if r["way"] == "frontier"
+        ),
+        key=lambda p: p["strength"],
+    )
     names = {a.id: a.name or a.id for a in scenario.areas}
     agency_names = {g.id: g.name for g in scenario.agencies} | {p.id: p.name for p in scenario.pools}
     steps = []

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from optimizer.cli.common import EXIT_INPUT, load
 from optimizer.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from optimizer.scenario import Scenario
 
 app = typer.Typer(
     help="Residents' priorities from a survey, and commitments from a participatory vote (docs/residents.md).",
@@ -161,15 +164,7 @@ def vote_command(
     rule: Annotated[RuleChoice, typer.Option("--rule", help="mes (Method of Equal Shares, completed) or greedy")] = RuleChoice.mes,
 ) -> None:
     """Find a participatory vote's winners and write them into a new version of the scenario as commitments."""
-    from optimizer.residents.vote import outcome, read_election, with_commitments
-
-    s = load(scenario)
-    try:
-        instance, profile = read_election(election)
-        result = outcome(instance, profile, s, rule.value, where=election.name)
-        doc, _ = with_commitments(_document(scenario), result)
-    except ScenarioError as exc:
-        raise _refuse(str(election), exc) from None
+    doc, _, result = _with_vote(scenario, election, rule)
     _write(doc, output)
     echo = typer.echo
     echo(f"{election}: {len(result.winners)} winning project(s) under {rule.value}, £{result.spent:,.0f} of £{result.budget:,.0f}")
@@ -187,6 +182,21 @@ def vote_command(
         for u in result.unmapped:
             echo(f"  {u.id:<12} £{u.cost:>12,.0f}  {u.name}: {u.reason}")
     echo(f"\nwrote {output}")
+
+
+def _with_vote(scenario: Path, election: Path, rule: RuleChoice) -> tuple[dict[str, Any], Scenario, Any]:
+    """The scenario's new version with the vote's winners as commitments (added last), and the vote's outcome; exits 2
+    listing the problems of either file."""
+    from optimizer.residents.vote import outcome, read_election, with_commitments
+
+    s = load(scenario)
+    try:
+        instance, profile = read_election(election)
+        result = outcome(instance, profile, s, rule.value, where=election.name)
+        doc, voted = with_commitments(_document(scenario), result)
+    except ScenarioError as exc:
+        raise _refuse(str(election), exc) from None
+    return doc, voted, result
 
 
 @app.command("report")
@@ -213,20 +223,12 @@ def report_command(
     """What honouring residents costs: the plan on the evidence alone, with priorities, and with the vote's commitments."""
     from optimizer.analysis import AnalysisError
     from optimizer.analysis import residents as residents_report
-    from optimizer.scenario import parse_scenario
 
-    s = load(scenario)
     if vote is not None:
-        from optimizer.residents.vote import outcome, read_election, with_commitments
-
-        try:
-            instance, profile = read_election(vote)
-            result = outcome(instance, profile, s, rule.value, where=vote.name)
-            doc, s = with_commitments(_document(scenario), result)
-        except ScenarioError as exc:
-            raise _refuse(str(vote), exc) from None
+        _, s, result = _with_vote(scenario, vote, rule)
         vote_commitments = len(result.commitments)
-        s = parse_scenario(doc)
+    else:
+        s = load(scenario)
     try:
         tasks = residents_report.plan(s, points=points, vote_commitments=vote_commitments)
     except AnalysisError as exc:
@@ -236,7 +238,5 @@ def report_command(
     for line in report["messages"]:
         typer.echo(f"- {line}")
     if output is not None:
-        from optimizer.cli.scenario import write_json
-
-        write_json(report, output)
+        _write(report, output)
         typer.echo(f"\nReport written to {output}")

@@ -108,7 +108,7 @@ def test_analyses_in_embedded_mode(embedded_settings: Settings) -> None:
 
         place = json.loads((Path(__file__).parents[1] / "data" / "residents_place.json").read_text())  # tests/test_residents_report.py
         done, _ = _run(client, headers, place, "residents", {"vote_commitments": 1})
-        assert done["status"] == "finished" and done["tasks"] == 8, done  # three ways and five strengths
+        assert done["status"] == "finished" and done["tasks"] == 6, done  # three ways and five strengths, 6 distinct scenarios
         got = client.get(done["result_url"], headers=headers).json()
         assert got == _local("residents", place, vote_commitments=1)
         assert [round(w["evidence_value"], 6) for w in got["ways"]] == [200, 100, 130]  # worked by hand there
