@@ -146,9 +146,10 @@ def responses(result: dict[str, Any], scenario: dict[str, Any]) -> list[dict[str
     if not result.get("summary") or not any(iv.get("response") for iv in scenario.get("interventions", [])):
         return []
     s = parse_scenario(scenario)
-    said = dict(zip([iv.id for iv in s.interventions], worth.sentences(s, result), strict=True))
+    reach = worth.reach(s, result)
+    said = dict(zip([r["intervention"] for r in reach], worth.sentences(s, result, reach), strict=True))
     out = []
-    for r in worth.reach(s, result):
+    for r in reach:
         if len(r["bands"]) < 2:
             continue
         below, bands = 0.0, []
@@ -178,14 +179,13 @@ def cwf_text(scenario: dict[str, Any]) -> str:
 
 
 def charts_of(
-    result: dict[str, Any], scenario: dict[str, Any], names: dict[str, str], banded: list[dict[str, Any]] | None = None
+    result: dict[str, Any], scenario: dict[str, Any], names: dict[str, str], banded: list[dict[str, Any]]
 ) -> dict[str, dict[str, Any]]:
-    """The page's Vega-Lite specifications (the same builders as the appraisal pack's); ``banded``: :func:`responses`, if made already."""
+    """The page's Vega-Lite specifications (the same builders as the appraisal pack's); ``banded``: :func:`responses`."""
     summary = result.get("summary")
     if not summary:
         return {}
     share = float(((scenario.get("policy") or {}).get("community_wealth_fund") or {}).get("min_share", 0.0))
-    banded = responses(result, scenario) if banded is None else banded
     return ({"responses": charts.response_spec([r["raw"] for r in banded])} if banded else {}) | {
         "who-pays": charts.who_pays_spec(who_pays(result, names)),
         "pool-year": charts.pool_year_spec(

@@ -65,11 +65,12 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{x:.0%}"
 
 
-def sentences(s: Scenario, result: dict[str, Any]) -> list[str]:
-    """One sentence per intervention: how much of it is worth buying, and where its bands stop paying."""
+def sentences(s: Scenario, result: dict[str, Any], rows: list[dict[str, Any]] | None = None) -> list[str]:
+    """One sentence per intervention: how much of it is worth buying, and where its bands stop paying (``rows``:
+    :func:`reach` of the same result, where the caller has it already)."""
     lines = []
     held = {b["intervention"]: b for b in result.get("binding_rules") or [] if b.get("rule") == "commitment"}
-    for r in reach(s, result):
+    for r in reach(s, result) if rows is None else rows:
         if r["intervention"] in held and r["bought"] > 1e-9:
             c = s.policy.commitments[held[r["intervention"]]["commitment"]]
             lines.append(
