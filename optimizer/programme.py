@@ -174,13 +174,12 @@ class _Builder:
         return start
 
     def add_entries(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray | float) -> None:
-        # int32 coordinates (checked to fit): England's unmerged programme with bands has tens of millions of entries,
-        # held here until build() assembles them, and half the bytes of int64 keep its peak memory within 2 GiB
+        # int32 coordinates (build() checks that the programme's size fits them): England's unmerged programme with bands
+        # has tens of millions of entries, held here until build() assembles them, and half the bytes of int64 keep its
+        # peak memory within 2 GiB
         r, c, v = np.broadcast_arrays(np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64), np.asarray(vals, dtype=float))
         rows, cols, vals = r.ravel(), c.ravel(), v.ravel()
         keep = vals != 0.0
-        if keep.any() and max(int(rows.max()), int(cols.max())) >= np.iinfo(np.int32).max:
-            raise ValueError("the programme is too large: more than 2^31 rows or columns")  # pragma: no cover
         self.entries.append((rows[keep].astype(np.int32), cols[keep].astype(np.int32), vals[keep]))
 
 
@@ -209,6 +208,8 @@ def build(s: Scenario, k: Coefficients, *, formulation: str = "pooled", relax: t
     define_commitments(b, k, ix)  # version 2, 2.3
     define_band_rows(b, k, ix)  # version 2, 2.1: last, so that merging areas (fewer pairs) leaves every rule's rows where they were
     slack_rows = define_slack(b, k, ix, relax) if relax else {}
+    if max(b.n_rows, b.n_cols) >= np.iinfo(np.int32).max:  # every coordinate is below these: none wrapped in add_entries
+        raise ValueError("the programme is too large: more than 2^31 rows or columns")  # pragma: no cover
     rows = np.concatenate([e[0] for e in b.entries]) if b.entries else np.zeros(0, np.int32)
     cols = np.concatenate([e[1] for e in b.entries]) if b.entries else np.zeros(0, np.int32)
     vals = np.concatenate([e[2] for e in b.entries]) if b.entries else np.zeros(0)
