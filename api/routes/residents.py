@@ -34,7 +34,7 @@ router = APIRouter(prefix="/v1/scenarios", tags=["scenarios"])
 
 NOT_FOUND = "no such scenario for this tenant: list yours with GET /v1/scenarios"
 MAX_ROWS = 1_000_000
-BELOW = "below threshold"
+BELOW = residents.BELOW_THRESHOLD
 
 _Text = Annotated[str, Field(max_length=200)]
 

@@ -10,12 +10,22 @@
 pabutools (the ``[residents]`` extra) is imported only when a vote is read.
 """
 
-from optimizer.residents.survey import DEFAULT_MIN_RESPONDENTS, Aggregate, aggregate, csv_locator, read_csv, rows_locator, with_priorities
+from optimizer.residents.survey import (
+    BELOW_THRESHOLD,
+    DEFAULT_MIN_RESPONDENTS,
+    Aggregate,
+    aggregate,
+    csv_locator,
+    read_csv,
+    rows_locator,
+    with_priorities,
+)
 from optimizer.residents.synthetic import distinct_areas, synthetic_survey
 from optimizer.residents.vote import RULES, VoteOutcome, read_election, with_commitments
 from optimizer.residents.vote import outcome as vote_outcome
 
 __all__ = [
+    "BELOW_THRESHOLD",
     "DEFAULT_MIN_RESPONDENTS",
     "RULES",
     "Aggregate",

@@ -63,6 +63,10 @@ def rows_locator(base: str = "/rows") -> Locate:
     return where
 
 
+#: what an area's respondents are shown as below the threshold (its count is not published)
+BELOW_THRESHOLD: Literal["below threshold"] = "below threshold"
+
+
 @dataclass(frozen=True)
 class Aggregate:
     """What a survey says, without any respondent in it: weights, counts, and how far each area is from the place.
@@ -88,7 +92,7 @@ class Aggregate:
         Areas of ``area_ids`` that no one answered from are below the threshold too (0 is a count like any other).
         """
         ids = area_ids if area_ids is not None else sorted(self.respondents)
-        return {a: (n if (n := self.respondents.get(a, 0)) >= self.min_respondents else "below threshold") for a in ids}
+        return {a: (n if (n := self.respondents.get(a, 0)) >= self.min_respondents else BELOW_THRESHOLD) for a in ids}
 
 
 def read_csv(source: Path | str | bytes, name: str | None = None) -> pd.DataFrame:
